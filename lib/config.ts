@@ -1,0 +1,309 @@
+import { z } from "zod";
+
+/**
+ * The one reader of process.env. Every setting is validated here; a bad value stops start-up with a
+ * message that names the variable and says how to fix it.
+ */
+
+const DEFAULT_GEMINI_MODEL = "gemini-3.8-flash";
+
+const bool = (name: string, dflt: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return dflt;
+      const s = v.trim().toLowerCase();
+      if (["1", "true", "yes", "on"].includes(s)) return true;
+      if (["0", "false", "no", "off"].includes(s)) return false;
+      ctx.addIssue({ code: "custom", message: `${name} must be true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
+const int = (name: string, dflt: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return dflt;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `${name} must be an integer from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const httpUrl = (name: string) =>
+  optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/i.test(v), {
+    message: `${name} must be an http(s) URL such as https://example.com`,
+  });
+
+export interface AlertmanagerEndpoint {
+  name: string;
+  url: string;
+}
+
+function parseAlertmanagers(v: string | undefined, ctx: z.RefinementCtx): AlertmanagerEndpoint[] {
+  if (!v) return [];
+  const out: AlertmanagerEndpoint[] = [];
+  for (const raw of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const eq = raw.indexOf("=");
+    const hasName = eq > 0 && !raw.slice(0, eq).includes("/");
+    const name = hasName ? raw.slice(0, eq).trim() : "";
+    const url = (hasName ? raw.slice(eq + 1) : raw).trim().replace(/\/+$/, "");
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      ctx.addIssue({
+        code: "custom",
+        message: `ALERTMANAGER_URL entry "${raw}" is not a URL: use url or name=url, comma-separated (e.g. prod=http://alertmanager:9093)`,
+      });
+      continue;
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      ctx.addIssue({ code: "custom", message: `ALERTMANAGER_URL entry "${raw}" must use http or https` });
+      continue;
+    }
+    out.push({ name: name || parsed.host, url });
+  }
+  const names = new Set<string>();
+  for (const e of out) {
+    if (names.has(e.name)) {
+      ctx.addIssue({ code: "custom", message: `ALERTMANAGER_URL names "${e.name}" twice: give each Alertmanager its own name=url` });
+    }
+    names.add(e.name);
+  }
+  return out;
+}
+
+function parseMap(name: string, example: string) {
+  return optionalString.transform((v, ctx) => {
+    const map: Record<string, string> = {};
+    if (!v) return map;
+    for (const pair of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+      const eq = pair.indexOf("=");
+      if (eq <= 0 || eq === pair.length - 1) {
+        ctx.addIssue({ code: "custom", message: `${name} entry "${pair}" must be key=value (e.g. ${example})` });
+        continue;
+      }
+      map[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+    }
+    return map;
+  });
+}
+
+const list = optionalString.transform((v) =>
+  v ? v.split(",").map((s) => s.trim()).filter(Boolean) : ([] as string[]),
+);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).optional(),
+    DEMO: bool("DEMO", false),
+    HOST: optionalString.transform((v) => v ?? "127.0.0.1"),
+    PORT: int("PORT", 3000, 1, 65535),
+    CONSOLE_URL: httpUrl("CONSOLE_URL"),
+    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional().default("info"),
+
+    ALERTMANAGER_URL: optionalString.transform(parseAlertmanagers),
+    ALERTMANAGER_TIMEOUT_MS: int("ALERTMANAGER_TIMEOUT_MS", 5000, 100, 120_000),
+
+    KUBECONFIG: optionalString,
+    CLUSTER_CONTEXTS: parseMap("CLUSTER_CONTEXTS", "prod=gke_acme_europe-west1_prod,dev=k3d-dev"),
+    KUBE_TIMEOUT_MS: int("KUBE_TIMEOUT_MS", 10_000, 100, 120_000),
+    LOG_TAIL_LINES: int("LOG_TAIL_LINES", 1000, 10, 100_000),
+    LOG_LIMIT_BYTES: int("LOG_LIMIT_BYTES", 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+
+    GEMINI_API_KEY: optionalString,
+    GEMINI_MODEL: optionalString.transform((v) => v ?? DEFAULT_GEMINI_MODEL),
+    GEMINI_BASE_URL: httpUrl("GEMINI_BASE_URL"),
+    GEMINI_TIMEOUT_MS: int("GEMINI_TIMEOUT_MS", 60_000, 1000, 600_000),
+    GEMINI_CONCURRENCY: int("GEMINI_CONCURRENCY", 2, 1, 64),
+    LOG_BUDGET_TOKENS: int("LOG_BUDGET_TOKENS", 8000, 500, 500_000),
+
+    GITHUB_TOKEN: optionalString,
+    GITHUB_REPOSITORY: optionalString.refine((v) => v === undefined || /^[\w.-]+\/[\w.-]+$/.test(v), {
+      message: "GITHUB_REPOSITORY must be owner/repo, e.g. acme/ml-incidents",
+    }),
+    GITHUB_API_URL: httpUrl("GITHUB_API_URL"),
+
+    DATABASE_URL: optionalString.transform((v) => v ?? "file:./data/triage.sqlite").refine(
+      (v) => v.startsWith("file:") || v === ":memory:",
+      { message: "DATABASE_URL must be file:<path> (SQLite), e.g. file:./data/triage.sqlite" },
+    ),
+
+    WEBHOOK_BEARER_TOKEN: optionalString,
+    WEBHOOK_BASIC_AUTH: optionalString.refine((v) => v === undefined || /^[^:]+:.+$/.test(v), {
+      message: "WEBHOOK_BASIC_AUTH must be user:password",
+    }),
+    AUTO_ANALYZE: bool("AUTO_ANALYZE", true),
+    AUTO_ANALYZE_SEVERITIES: list,
+    AUTO_ANALYZE_ALERTS: list,
+    AUTO_FILE_SEVERITIES: optionalString.transform((v) =>
+      (v ?? "critical").split(",").map((s) => s.trim()).filter((s) => s && s !== "none"),
+    ),
+    ANALYSIS_COOLDOWN_SECONDS: int("ANALYSIS_COOLDOWN_SECONDS", 900, 0, 7 * 86400),
+    CLOSE_ISSUE_ON_RESOLVE: bool("CLOSE_ISSUE_ON_RESOLVE", false),
+
+    AUTH_MODE: z.enum(["proxy", "token", "none"]).optional().default("none"),
+    AUTH_TOKEN: optionalString,
+    AUTH_TRUSTED_PROXIES: list,
+    AUTH_PROXY_HEADER: optionalString.transform((v) => (v ?? "x-auth-request-email").toLowerCase()),
+    AUTH_SESSION_HOURS: int("AUTH_SESSION_HOURS", 12, 1, 24 * 30),
+    METRICS_BEARER_TOKEN: optionalString,
+    RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 10, 1, 10_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.AUTH_MODE === "token" && (!c.AUTH_TOKEN || c.AUTH_TOKEN.length < 16)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_TOKEN"],
+        message: "AUTH_MODE=token needs AUTH_TOKEN of at least 16 characters (e.g. openssl rand -hex 32)",
+      });
+    }
+    if (c.AUTH_MODE === "proxy" && c.AUTH_TRUSTED_PROXIES.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_TRUSTED_PROXIES"],
+        message: "AUTH_MODE=proxy needs AUTH_TRUSTED_PROXIES: the comma-separated addresses of your authenticating proxy",
+      });
+    }
+  });
+
+export type Env = z.input<typeof envSchema>;
+type Parsed = z.output<typeof envSchema>;
+
+export interface Config {
+  demo: boolean;
+  host: string;
+  port: number;
+  consoleUrl: string;
+  logLevel: Parsed["LOG_LEVEL"];
+  alertmanagers: AlertmanagerEndpoint[];
+  alertmanagerTimeoutMs: number;
+  kube: {
+    kubeconfig?: string;
+    clusterContexts: Record<string, string>;
+    timeoutMs: number;
+    tailLines: number;
+    limitBytes: number;
+  };
+  gemini: { apiKey?: string; model: string; baseUrl?: string; timeoutMs: number; concurrency: number; logBudgetTokens: number };
+  github: { token?: string; repository?: string; apiUrl?: string };
+  databaseUrl: string;
+  webhook: { bearerToken?: string; basicAuth?: string };
+  policy: {
+    autoAnalyze: boolean;
+    analyzeSeverities: string[];
+    analyzeAlerts: string[];
+    fileSeverities: string[];
+    cooldownSeconds: number;
+    closeIssueOnResolve: boolean;
+  };
+  auth: {
+    mode: "proxy" | "token" | "none";
+    token?: string;
+    trustedProxies: string[];
+    proxyHeader: string;
+    sessionHours: number;
+    metricsBearerToken?: string;
+    rateLimitPerMinute: number;
+  };
+}
+
+/** Thrown when the environment is invalid; the message lists every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\nFix these settings (see .env.example) and start again.`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Parse and validate an environment (process.env by default).
+ * @throws ConfigError naming each invalid variable.
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const r = envSchema.safeParse(env);
+  if (!r.success) {
+    throw new ConfigError(
+      r.error.issues.map((i) => {
+        const key = i.path.join(".");
+        return i.message.includes(key) || !key ? i.message : `${key}: ${i.message}`;
+      }),
+    );
+  }
+  const e = r.data;
+  return {
+    demo: e.DEMO,
+    host: e.HOST,
+    port: e.PORT,
+    consoleUrl: (e.CONSOLE_URL ?? `http://${e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, ""),
+    logLevel: e.LOG_LEVEL,
+    alertmanagers: e.ALERTMANAGER_URL,
+    alertmanagerTimeoutMs: e.ALERTMANAGER_TIMEOUT_MS,
+    kube: {
+      kubeconfig: e.KUBECONFIG,
+      clusterContexts: e.CLUSTER_CONTEXTS,
+      timeoutMs: e.KUBE_TIMEOUT_MS,
+      tailLines: e.LOG_TAIL_LINES,
+      limitBytes: e.LOG_LIMIT_BYTES,
+    },
+    gemini: {
+      apiKey: e.GEMINI_API_KEY,
+      model: e.GEMINI_MODEL,
+      baseUrl: e.GEMINI_BASE_URL,
+      timeoutMs: e.GEMINI_TIMEOUT_MS,
+      concurrency: e.GEMINI_CONCURRENCY,
+      logBudgetTokens: e.LOG_BUDGET_TOKENS,
+    },
+    github: { token: e.GITHUB_TOKEN, repository: e.GITHUB_REPOSITORY, apiUrl: e.GITHUB_API_URL },
+    databaseUrl: e.DATABASE_URL,
+    webhook: { bearerToken: e.WEBHOOK_BEARER_TOKEN, basicAuth: e.WEBHOOK_BASIC_AUTH },
+    policy: {
+      autoAnalyze: e.AUTO_ANALYZE,
+      analyzeSeverities: e.AUTO_ANALYZE_SEVERITIES,
+      analyzeAlerts: e.AUTO_ANALYZE_ALERTS,
+      fileSeverities: e.AUTO_FILE_SEVERITIES,
+      cooldownSeconds: e.ANALYSIS_COOLDOWN_SECONDS,
+      closeIssueOnResolve: e.CLOSE_ISSUE_ON_RESOLVE,
+    },
+    auth: {
+      mode: e.AUTH_MODE,
+      token: e.AUTH_TOKEN,
+      trustedProxies: e.AUTH_TRUSTED_PROXIES,
+      proxyHeader: e.AUTH_PROXY_HEADER,
+      sessionHours: e.AUTH_SESSION_HOURS,
+      metricsBearerToken: e.METRICS_BEARER_TOKEN,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
+  };
+}
+
+let cached: Config | undefined;
+
+/**
+ * The process configuration, parsed once from process.env.
+ * @throws ConfigError when a variable is invalid.
+ */
+export function loadConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** For tests: forget the cached configuration so the next loadConfig() re-reads process.env. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}
+
+/** True for addresses that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,13 @@
+import type { NextConfig } from "next";
+import { loadConfig } from "./lib/config";
+
+// Validate the environment at build and start, so a bad setting fails here and not on the third request.
+loadConfig();
+
+const nextConfig: NextConfig = {
+  output: "standalone",
+  poweredByHeader: false,
+  serverExternalPackages: ["better-sqlite3", "@kubernetes/client-node", "pino"],
+};
+
+export default nextConfig;

@@ -1,0 +1,34 @@
+// `npm start`: validate the configuration, refuse an unauthenticated console on a non-loopback address,
+// then serve the production build on HOST:PORT (default 127.0.0.1:3000).
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { tsImport } from "tsx/esm/api";
+
+const { loadConfig, ConfigError, isLoopbackHost } = await tsImport("../lib/config.ts", import.meta.url);
+let config;
+try {
+  config = loadConfig();
+} catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(e.message);
+    process.exit(2);
+  }
+  throw e;
+}
+if (config.auth.mode === "none" && !isLoopbackHost(config.host)) {
+  console.error(
+    `Refusing to start: HOST=${config.host} is reachable from other machines but AUTH_MODE is none.\n` +
+      `Set AUTH_MODE=token with AUTH_TOKEN, or AUTH_MODE=proxy with AUTH_TRUSTED_PROXIES, or listen on HOST=127.0.0.1.`,
+  );
+  process.exit(2);
+}
+if (!existsSync(new URL("../.next/BUILD_ID", import.meta.url))) {
+  console.error("No production build found: run `npx next build` first (npm run demo does both).");
+  process.exit(2);
+}
+console.log(`Incident Triage Console${config.demo ? " (demo environment)" : ""} on http://${config.host}:${config.port}`);
+const child = spawn(process.execPath, [new URL("../node_modules/next/dist/bin/next", import.meta.url).pathname, "start", "-H", config.host, "-p", String(config.port)], {
+  stdio: "inherit",
+});
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+child.on("exit", (code) => process.exit(code ?? 0));

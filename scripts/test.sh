@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, typecheck, unit + integration (vitest, with the real Alertmanager, promtool
+# and amtool), production build, and e2e in Debian's Chromium. Installs what it can; says what it cannot.
+set -uo pipefail
+export NEXT_TELEMETRY_DISABLED=1
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
+command -v promtool >/dev/null || need+=(prometheus)
+if ((${#need[@]})); then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "Installing Debian packages: ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || {
+      echo "apt-get failed; run: sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2; exit 1; }
+  else
+    echo "Missing Debian packages. Run: sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+fi
+[[ -d node_modules ]] || npm ci
+
+mkdir -p .tmp
+rm -f .tmp/vitest.json .tmp/playwright.json
+failed_steps=()
+step() { local name=$1; shift; echo; echo "== $name"; "$@" || failed_steps+=("$name"); }
+
+step lint npx eslint . --max-warnings=0
+step typecheck npx tsc --noEmit
+step "unit+integration" npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json
+step build npx next build
+step e2e env PLAYWRIGHT_JSON_OUTPUT_NAME=.tmp/playwright.json npx playwright test --reporter=list,json
+
+echo
+node scripts/test-summary.mjs .tmp/vitest.json .tmp/playwright.json "${failed_steps[@]/#/step:}"
+if ((${#failed_steps[@]})); then
+  echo "Failed steps: ${failed_steps[*]}" >&2
+  exit 1
+fi
