@@ -27,8 +27,12 @@ if (!existsSync(new URL("../.next/BUILD_ID", import.meta.url))) {
   process.exit(2);
 }
 console.log(`Incident Triage Console${config.demo ? " (demo environment)" : ""} on http://${config.host}:${config.port}`);
-const child = spawn(process.execPath, [new URL("../node_modules/next/dist/bin/next", import.meta.url).pathname, "start", "-H", config.host, "-p", String(config.port)], {
+const peer = new URL("./peer-address.mjs", import.meta.url).href;
+const nextBin = new URL("../node_modules/next/dist/bin/next", import.meta.url).pathname;
+const child = spawn(process.execPath, [nextBin, "start", "-H", config.host, "-p", String(config.port)], {
   stdio: "inherit",
+  // Any worker Next forks gets the peer-address hook too.
+  env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${peer}`.trim() },
 });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code) => process.exit(code ?? 0));
