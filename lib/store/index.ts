@@ -1,0 +1,3 @@
+export { openStore, Store, type IssueRegistry, type StoreOptions } from "@/lib/store/store";
+export type { LockOptions } from "@/lib/store/locks";
+export * from "@/lib/store/models";

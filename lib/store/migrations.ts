@@ -1,0 +1,122 @@
+import type { Kysely, Migration, MigrationProvider } from "kysely";
+import type { Database } from "@/lib/store/schema";
+
+/**
+ * Schema migrations, in code so they ship inside the Next.js bundle and the CLI alike. Append new
+ * entries; never edit an applied one. `ifNotExists` everywhere because SQLite has no migration lock
+ * of its own (openStore serialises through the locks table, this is the second line of defence).
+ */
+
+/** The locks table exists before migrations run, so the migration itself can take a lock. */
+export async function createLocksTable(db: Kysely<Database>): Promise<void> {
+  await db.schema
+    .createTable("locks")
+    .ifNotExists()
+    .addColumn("key", "text", (c) => c.primaryKey())
+    .addColumn("owner", "text", (c) => c.notNull())
+    .addColumn("expires_at", "text", (c) => c.notNull())
+    .execute();
+}
+
+const initial: Migration = {
+  async up(db) {
+    await db.schema
+      .createTable("analyses")
+      .ifNotExists()
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("fingerprint", "text", (c) => c.notNull())
+      .addColumn("alertname", "text")
+      .addColumn("severity", "text")
+      .addColumn("cluster", "text")
+      .addColumn("namespace", "text")
+      .addColumn("pod", "text")
+      .addColumn("container", "text")
+      .addColumn("episode", "text")
+      .addColumn("alert_json", "text")
+      .addColumn("target_json", "text")
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("resolved_at", "text")
+      .addColumn("trigger", "text", (c) => c.notNull())
+      .addColumn("started_by", "text")
+      .addColumn("bundle_json", "text")
+      .addColumn("report_json", "text")
+      .addColumn("markdown", "text")
+      .addColumn("source", "text")
+      .addColumn("model", "text")
+      .addColumn("input_tokens", "integer")
+      .addColumn("output_tokens", "integer")
+      .addColumn("duration_ms", "integer")
+      .addColumn("timings_json", "text")
+      .addColumn("progress_json", "text")
+      .addColumn("top_hypothesis", "text")
+      .addColumn("top_likelihood", "text")
+      .addColumn("error", "text")
+      .addColumn("issue_number", "integer")
+      .addColumn("issue_url", "text")
+      .addColumn("issue_action", "text")
+      .addColumn("filed_by", "text")
+      .addColumn("filed_at", "text")
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("started_at", "text")
+      .addColumn("finished_at", "text")
+      .execute();
+    await db.schema.createIndex("analyses_fingerprint_created").ifNotExists().on("analyses").columns(["fingerprint", "created_at"]).execute();
+    await db.schema.createIndex("analyses_created").ifNotExists().on("analyses").column("created_at").execute();
+    await db.schema.createIndex("analyses_namespace").ifNotExists().on("analyses").column("namespace").execute();
+
+    await db.schema
+      .createTable("jobs")
+      .ifNotExists()
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("dedup_key", "text", (c) => c.notNull().unique())
+      .addColumn("payload_json", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("max_attempts", "integer", (c) => c.notNull())
+      .addColumn("last_error", "text")
+      .addColumn("run_after", "text", (c) => c.notNull())
+      .addColumn("locked_by", "text")
+      .addColumn("locked_at", "text")
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .addColumn("analysis_id", "text")
+      .execute();
+    await db.schema.createIndex("jobs_status_run_after").ifNotExists().on("jobs").columns(["status", "run_after", "created_at"]).execute();
+
+    await db.schema
+      .createTable("issues")
+      .ifNotExists()
+      .addColumn("fingerprint", "text", (c) => c.primaryKey())
+      .addColumn("number", "integer", (c) => c.notNull())
+      .addColumn("url", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .execute();
+
+    await createLocksTable(db);
+
+    await db.schema
+      .createTable("audit")
+      .ifNotExists()
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("at", "text", (c) => c.notNull())
+      .addColumn("actor", "text", (c) => c.notNull())
+      .addColumn("action", "text", (c) => c.notNull())
+      .addColumn("target", "text", (c) => c.notNull())
+      .addColumn("details_json", "text", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("audit_target_at").ifNotExists().on("audit").columns(["target", "at"]).execute();
+  },
+};
+
+const migrations: Record<string, Migration> = {
+  "2026_01_001_initial": initial,
+};
+
+/** Kysely's Migrator reads the migrations from here instead of a folder. */
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};

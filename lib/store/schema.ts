@@ -1,0 +1,91 @@
+/**
+ * The database as Kysely sees it: snake_case columns, ISO-8601 text timestamps, JSON as text.
+ * Only types that SQLite and PostgreSQL share, so a PostgreSQL dialect needs no query changes.
+ */
+
+export interface AnalysesTable {
+  id: string;
+  fingerprint: string;
+  alertname: string | null;
+  severity: string | null;
+  cluster: string | null;
+  namespace: string | null;
+  pod: string | null;
+  container: string | null;
+  episode: string | null;
+  alert_json: string | null;
+  target_json: string | null;
+  status: string;
+  resolved_at: string | null;
+  trigger: string;
+  started_by: string | null;
+  bundle_json: string | null;
+  report_json: string | null;
+  markdown: string | null;
+  source: string | null;
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  duration_ms: number | null;
+  timings_json: string | null;
+  progress_json: string | null;
+  top_hypothesis: string | null;
+  top_likelihood: string | null;
+  error: string | null;
+  issue_number: number | null;
+  issue_url: string | null;
+  issue_action: string | null;
+  filed_by: string | null;
+  filed_at: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  dedup_key: string;
+  payload_json: string;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+  run_after: string;
+  locked_by: string | null;
+  locked_at: string | null;
+  created_at: string;
+  updated_at: string;
+  analysis_id: string | null;
+}
+
+export interface IssuesTable {
+  fingerprint: string;
+  number: number;
+  url: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LocksTable {
+  key: string;
+  owner: string;
+  expires_at: string;
+}
+
+export interface AuditTable {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  details_json: string;
+}
+
+export interface Database {
+  analyses: AnalysesTable;
+  jobs: JobsTable;
+  issues: IssuesTable;
+  locks: LocksTable;
+  audit: AuditTable;
+}

@@ -1,0 +1,716 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, Migrator, SqliteDialect, sql, type Selectable, type Updateable } from "kysely";
+import { z } from "zod";
+import { targetSchema } from "@/lib/alerts/types";
+import { evidenceBundleSchema } from "@/lib/cluster/bundle";
+import { likelihoodSchema, reportSchema } from "@/lib/analysis/types";
+import { AppError, describeError } from "@/lib/errors";
+import { KeyedMutex, LeaseLocks, type LockOptions } from "@/lib/store/locks";
+import { createLocksTable, migrationProvider } from "@/lib/store/migrations";
+import {
+  analysisAlertSchema,
+  analysisPatchSchema,
+  analysisStatusSchema,
+  analysisTriggerSchema,
+  issueActionSchema,
+  jobKindSchema,
+  jobStatusSchema,
+  listAnalysesSchema,
+  newAnalysisSchema,
+  newJobSchema,
+  progressSchema,
+  timingsSchema,
+  type Analysis,
+  type AnalysisPage,
+  type AnalysisPatch,
+  type AnalysisSummary,
+  type AuditEntry,
+  type IssueRef,
+  type Job,
+  type JobCounts,
+  type JobKind,
+  type JobStatus,
+  type ListAnalysesFilter,
+  type NewAnalysis,
+  type NewJob,
+} from "@/lib/store/models";
+import type { AnalysesTable, Database, JobsTable } from "@/lib/store/schema";
+
+export interface StoreOptions {
+  /** The clock, for tests that need to move time (lock expiry, backoff). */
+  now?: () => Date;
+  /** SQLite busy_timeout: how long a write waits for another process's write. */
+  busyTimeoutMs?: number;
+}
+
+/** The issue registry lib/github's filer uses: one issue per fingerprint, filing serialised per fingerprint. */
+export interface IssueRegistry {
+  runExclusive<T>(fingerprint: string, fn: () => Promise<T>): Promise<T>;
+  getIssue(fingerprint: string): Promise<IssueRef | undefined>;
+  saveIssue(fingerprint: string, issue: IssueRef): Promise<void>;
+}
+
+const SUMMARY_COLUMNS = [
+  "id",
+  "fingerprint",
+  "alertname",
+  "severity",
+  "episode",
+  "target_json",
+  "status",
+  "trigger",
+  "started_by",
+  "source",
+  "model",
+  "input_tokens",
+  "output_tokens",
+  "duration_ms",
+  "top_hypothesis",
+  "top_likelihood",
+  "progress_json",
+  "error",
+  "issue_number",
+  "issue_url",
+  "issue_action",
+  "filed_by",
+  "filed_at",
+  "resolved_at",
+  "created_at",
+  "started_at",
+  "finished_at",
+] as const satisfies readonly (keyof AnalysesTable)[];
+
+type SummaryRow = Pick<Selectable<AnalysesTable>, (typeof SUMMARY_COLUMNS)[number]>;
+type JobRow = Selectable<JobsTable>;
+
+const FINGERPRINT_CHUNK = 500;
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+
+/** Rows written by an older schema read as absent rather than breaking the page that lists them. */
+function parseJson<S extends z.ZodType>(schema: S, text: string | null): z.infer<S> | undefined {
+  if (text === null) return undefined;
+  try {
+    const r = schema.safeParse(JSON.parse(text));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function validate<S extends z.ZodType>(schema: S, data: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(data);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    const field = first?.path.length ? first.path.join(".") : what;
+    throw new AppError("unprocessable", `Invalid ${what} ${field}: ${first?.message ?? "wrong shape"}.`);
+  }
+  return r.data;
+}
+
+function toSummary(row: SummaryRow): AnalysisSummary {
+  const top = row.top_hypothesis === null ? undefined : likelihoodSchema.safeParse(row.top_likelihood);
+  return {
+    id: row.id,
+    fingerprint: row.fingerprint,
+    alertname: opt(row.alertname),
+    severity: opt(row.severity),
+    target: parseJson(targetSchema, row.target_json),
+    episode: opt(row.episode),
+    status: analysisStatusSchema.catch("failed").parse(row.status),
+    trigger: analysisTriggerSchema.catch("manual").parse(row.trigger),
+    startedBy: opt(row.started_by),
+    source: row.source === "gemini" || row.source === "offline" ? row.source : undefined,
+    model: opt(row.model),
+    inputTokens: opt(row.input_tokens),
+    outputTokens: opt(row.output_tokens),
+    durationMs: opt(row.duration_ms),
+    topHypothesis: top?.success && row.top_hypothesis !== null ? { title: row.top_hypothesis, likelihood: top.data } : undefined,
+    progress: parseJson(progressSchema, row.progress_json),
+    error: opt(row.error),
+    issueNumber: opt(row.issue_number),
+    issueUrl: opt(row.issue_url),
+    issueAction: issueActionSchema.optional().catch(undefined).parse(opt(row.issue_action)),
+    filedBy: opt(row.filed_by),
+    filedAt: opt(row.filed_at),
+    resolvedAt: opt(row.resolved_at),
+    createdAt: row.created_at,
+    startedAt: opt(row.started_at),
+    finishedAt: opt(row.finished_at),
+  };
+}
+
+function toAnalysis(row: Selectable<AnalysesTable>): Analysis {
+  return {
+    ...toSummary(row),
+    alert: parseJson(analysisAlertSchema, row.alert_json),
+    bundle: parseJson(evidenceBundleSchema, row.bundle_json),
+    report: parseJson(reportSchema, row.report_json),
+    markdown: opt(row.markdown),
+    timings: parseJson(timingsSchema, row.timings_json),
+  };
+}
+
+function toJob(row: JobRow): Job {
+  let payload: unknown = null;
+  try {
+    payload = JSON.parse(row.payload_json);
+  } catch {
+    payload = null;
+  }
+  return {
+    id: row.id,
+    kind: jobKindSchema.parse(row.kind),
+    dedupKey: row.dedup_key,
+    payload,
+    status: jobStatusSchema.parse(row.status),
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    lastError: opt(row.last_error),
+    runAfter: row.run_after,
+    lockedBy: opt(row.locked_by),
+    lockedAt: opt(row.locked_at),
+    analysisId: opt(row.analysis_id),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString("base64url");
+}
+
+const cursorSchema = z.tuple([z.string().max(64), z.string().max(64)]);
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+  } catch {
+    throw new AppError("unprocessable", "Invalid cursor.", { hint: "Use the nextCursor of the previous page, or leave it out for the first page." });
+  }
+}
+
+function notFound(what: string, id: string): AppError {
+  return new AppError("not_found", `No ${what} with id ${id}.`, { hint: "It may have been deleted; reload the list." });
+}
+
+/** Persistence for analyses, jobs, filed issues, locks and the audit log. Obtain one with openStore. */
+export class Store {
+  private readonly mutex = new KeyedMutex();
+  readonly locks: LeaseLocks;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    private readonly now: () => Date,
+  ) {
+    this.locks = new LeaseLocks(db, now);
+  }
+
+  private iso(offsetMs = 0): string {
+    return new Date(this.now().getTime() + offsetMs).toISOString();
+  }
+
+  /**
+   * Record a new analysis (status queued unless given).
+   * @throws AppError unprocessable when the input is out of bounds.
+   */
+  async createAnalysis(input: NewAnalysis): Promise<Analysis> {
+    const a = validate(newAnalysisSchema, input, "analysis");
+    const row = await this.db
+      .insertInto("analyses")
+      .values({
+        id: a.id ?? randomUUID(),
+        fingerprint: a.fingerprint,
+        alertname: a.alertname ?? a.alert?.labels.alertname ?? null,
+        severity: a.severity ?? a.alert?.labels.severity ?? null,
+        cluster: a.target?.cluster ?? null,
+        namespace: a.target?.namespace ?? null,
+        pod: a.target?.pod ?? null,
+        container: a.target?.container ?? null,
+        episode: a.episode ?? null,
+        alert_json: json(a.alert),
+        target_json: json(a.target),
+        status: a.status,
+        trigger: a.trigger,
+        started_by: a.startedBy ?? null,
+        created_at: this.iso(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAnalysis(row);
+  }
+
+  /**
+   * Apply a partial update; a report also fills source, model, tokens, duration and the top hypothesis.
+   * @throws AppError not_found, or unprocessable when the patch is invalid.
+   */
+  async updateAnalysis(id: string, patch: AnalysisPatch): Promise<Analysis> {
+    const p = validate(analysisPatchSchema, patch, "analysis patch");
+    const set: Updateable<AnalysesTable> = {};
+    if (p.status !== undefined) set.status = p.status;
+    if (p.bundle !== undefined) set.bundle_json = json(p.bundle);
+    if (p.report !== undefined) {
+      const top = p.report.hypotheses[0];
+      set.report_json = json(p.report);
+      set.top_hypothesis = top?.title ?? null;
+      set.top_likelihood = top?.likelihood ?? null;
+      set.source = p.report.source;
+      set.model = p.report.model;
+      if (p.report.usage) {
+        set.input_tokens = p.report.usage.inputTokens;
+        set.output_tokens = p.report.usage.outputTokens;
+      }
+      if (p.report.durationMs !== undefined) set.duration_ms = Math.round(p.report.durationMs);
+    }
+    if (p.markdown !== undefined) set.markdown = p.markdown;
+    if (p.source !== undefined) set.source = p.source;
+    if (p.model !== undefined) set.model = p.model;
+    if (p.inputTokens !== undefined) set.input_tokens = p.inputTokens;
+    if (p.outputTokens !== undefined) set.output_tokens = p.outputTokens;
+    if (p.durationMs !== undefined) set.duration_ms = Math.round(p.durationMs);
+    if (p.timings !== undefined) set.timings_json = json(p.timings);
+    if (p.progress !== undefined) set.progress_json = json(p.progress);
+    if (p.error !== undefined) set.error = p.error;
+    if (p.issueNumber !== undefined) set.issue_number = p.issueNumber;
+    if (p.issueUrl !== undefined) set.issue_url = p.issueUrl;
+    if (p.issueAction !== undefined) set.issue_action = p.issueAction;
+    if (p.filedBy !== undefined) set.filed_by = p.filedBy;
+    if (p.filedAt !== undefined) set.filed_at = p.filedAt;
+    if (p.startedAt !== undefined) set.started_at = p.startedAt;
+    if (p.finishedAt !== undefined) set.finished_at = p.finishedAt;
+    if (p.resolvedAt !== undefined) set.resolved_at = p.resolvedAt;
+    if (Object.keys(set).length === 0) {
+      const current = await this.getAnalysis(id);
+      if (!current) throw notFound("analysis", id);
+      return current;
+    }
+    const row = await this.db.updateTable("analyses").set(set).where("id", "=", id).returningAll().executeTakeFirst();
+    if (!row) throw notFound("analysis", id);
+    return toAnalysis(row);
+  }
+
+  /** One analysis with its bundle, report and markdown, or undefined. */
+  async getAnalysis(id: string): Promise<Analysis | undefined> {
+    const row = await this.db.selectFrom("analyses").selectAll().where("id", "=", id.slice(0, 64)).executeTakeFirst();
+    return row ? toAnalysis(row) : undefined;
+  }
+
+  /**
+   * History, newest first, in pages.
+   * @throws AppError unprocessable for an invalid filter or cursor.
+   */
+  async listAnalyses(filter: ListAnalysesFilter = {}): Promise<AnalysisPage> {
+    const f = validate(listAnalysesSchema, filter, "filter");
+    let q = this.db.selectFrom("analyses").select(SUMMARY_COLUMNS);
+    if (f.fingerprint) q = q.where("fingerprint", "=", f.fingerprint);
+    if (f.alertname) q = q.where("alertname", "=", f.alertname);
+    if (f.namespace) q = q.where("namespace", "=", f.namespace);
+    if (f.status) q = q.where("status", "=", f.status);
+    if (f.since) q = q.where("created_at", ">=", f.since);
+    if (f.until) q = q.where("created_at", "<", f.until);
+    if (f.cursor) {
+      const [c, i] = decodeCursor(f.cursor);
+      q = q.where((eb) => eb.or([eb("created_at", "<", c), eb.and([eb("created_at", "=", c), eb("id", "<", i)])]));
+    }
+    const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(f.limit + 1).execute();
+    const page = rows.slice(0, f.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toSummary),
+      nextCursor: rows.length > f.limit && last ? encodeCursor(last.created_at, last.id) : undefined,
+    };
+  }
+
+  /** The newest analysis of one alert, in full, or undefined. */
+  async latestAnalysisByFingerprint(fingerprint: string): Promise<Analysis | undefined> {
+    const row = await this.db
+      .selectFrom("analyses")
+      .selectAll()
+      .where("fingerprint", "=", fingerprint)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toAnalysis(row) : undefined;
+  }
+
+  /** The newest analysis of each fingerprint, one query per 500 fingerprints (the alert list's join). */
+  async latestAnalysesFor(fingerprints: readonly string[]): Promise<Map<string, AnalysisSummary>> {
+    const unique = [...new Set(fingerprints.filter((f) => f.length > 0 && f.length <= 256))].slice(0, 10_000);
+    const out = new Map<string, AnalysisSummary>();
+    for (let i = 0; i < unique.length; i += FINGERPRINT_CHUNK) {
+      const chunk = unique.slice(i, i + FINGERPRINT_CHUNK);
+      const rows = await this.db
+        .selectFrom("analyses as a")
+        .select(SUMMARY_COLUMNS)
+        .where("a.fingerprint", "in", chunk)
+        .where((eb) =>
+          eb(
+            "a.created_at",
+            "=",
+            eb.selectFrom("analyses as b").select((b) => b.fn.max("b.created_at").as("m")).whereRef("b.fingerprint", "=", "a.fingerprint"),
+          ),
+        )
+        .orderBy("a.id", "desc")
+        .execute();
+      // Two analyses created in the same millisecond tie on created_at; keep the one with the larger id, as the list does.
+      for (const row of rows) if (!out.has(row.fingerprint)) out.set(row.fingerprint, toSummary(row));
+    }
+    return out;
+  }
+
+  /** A queued or running analysis of this alert, so a second Analyze joins it instead of starting another. */
+  async findActiveAnalysis(fingerprint: string): Promise<Analysis | undefined> {
+    const row = await this.db
+      .selectFrom("analyses")
+      .selectAll()
+      .where("fingerprint", "=", fingerprint)
+      .where("status", "in", ["queued", "running"])
+      .orderBy("created_at", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toAnalysis(row) : undefined;
+  }
+
+  /** Mark the alert's unresolved analyses of episodes up to `at` resolved; returns those it marked. */
+  async markResolved(fingerprint: string, at: Date | string): Promise<AnalysisSummary[]> {
+    const when = validate(newAnalysisSchema.shape.episode, at, "resolved time");
+    if (!when) return [];
+    const rows = await this.db
+      .updateTable("analyses")
+      .set({ resolved_at: when })
+      .where("fingerprint", "=", fingerprint)
+      .where("resolved_at", "is", null)
+      .where((eb) => eb.or([eb("episode", "is", null), eb("episode", "<=", when)]))
+      .returning(SUMMARY_COLUMNS)
+      .execute();
+    return rows.map(toSummary);
+  }
+
+  /**
+   * Add a job unless one with the same dedupKey exists, in which case that one is returned.
+   * @throws AppError unprocessable when the input is out of bounds.
+   */
+  async enqueueJob(input: NewJob): Promise<{ job: Job; created: boolean }> {
+    const j = validate(newJobSchema, input, "job");
+    const now = this.iso();
+    const row = await this.db
+      .insertInto("jobs")
+      .values({
+        id: randomUUID(),
+        kind: j.kind,
+        dedup_key: j.dedupKey,
+        payload_json: JSON.stringify(j.payload ?? null),
+        status: "queued",
+        attempts: 0,
+        max_attempts: j.maxAttempts,
+        run_after: j.runAfter ?? now,
+        analysis_id: j.analysisId ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column("dedup_key").doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return { job: toJob(row), created: true };
+    const existing = await this.db.selectFrom("jobs").selectAll().where("dedup_key", "=", j.dedupKey).executeTakeFirstOrThrow();
+    return { job: toJob(existing), created: false };
+  }
+
+  /**
+   * Atomically take the oldest runnable queued job and mark it running for workerId. One UPDATE with
+   * a subquery: SQLite takes the write lock for the whole statement, and the status guard keeps it
+   * exclusive on PostgreSQL too (add FOR UPDATE SKIP LOCKED there).
+   */
+  async claimNextJob(workerId: string, kinds?: readonly JobKind[]): Promise<Job | undefined> {
+    if (kinds && kinds.length === 0) return undefined;
+    const now = this.iso();
+    let next = this.db
+      .selectFrom("jobs")
+      .select("id")
+      .where("status", "=", "queued")
+      .where("run_after", "<=", now)
+      .orderBy("run_after")
+      .orderBy("created_at")
+      .orderBy("id")
+      .limit(1);
+    if (kinds) next = next.where("kind", "in", [...kinds]);
+    const row = await this.db
+      .updateTable("jobs")
+      .set((eb) => ({
+        status: "running",
+        locked_by: workerId.slice(0, 128),
+        locked_at: now,
+        updated_at: now,
+        attempts: eb("attempts", "+", 1),
+      }))
+      .where("id", "=", next)
+      .where("status", "=", "queued")
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
+  /** Mark a running job done; false when it is no longer running (for workerId, when given). */
+  async completeJob(id: string, workerId?: string): Promise<boolean> {
+    let q = this.db
+      .updateTable("jobs")
+      .set({ status: "done", locked_by: null, locked_at: null, updated_at: this.iso() })
+      .where("id", "=", id)
+      .where("status", "=", "running");
+    if (workerId) q = q.where("locked_by", "=", workerId);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Record a failed attempt: back to queued after a backoff while attempts remain, else failed.
+   * `permanent` fails it at once (no handler, invalid payload...).
+   * @throws AppError not_found.
+   */
+  async failJob(id: string, error: string, options: { retryInMs?: number; permanent?: boolean; workerId?: string } = {}): Promise<Job> {
+    const current = await this.db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!current) throw notFound("job", id);
+    const retry = !options.permanent && current.attempts < current.max_attempts;
+    const jitter = 0.8 + Math.random() * 0.4;
+    const backoff = options.retryInMs ?? Math.min(MAX_BACKOFF_MS, 2000 * 2 ** Math.max(0, current.attempts - 1) * jitter);
+    let q = this.db
+      .updateTable("jobs")
+      .set({
+        status: retry ? "queued" : "failed",
+        last_error: error.slice(0, 4000),
+        run_after: retry ? this.iso(Math.max(0, backoff)) : current.run_after,
+        locked_by: null,
+        locked_at: null,
+        updated_at: this.iso(),
+      })
+      .where("id", "=", id)
+      .where("status", "=", "running");
+    if (options.workerId) q = q.where("locked_by", "=", options.workerId);
+    const row = await q.returningAll().executeTakeFirst();
+    return toJob(row ?? current);
+  }
+
+  /** Put a running job back without counting the attempt (the worker is shutting down). */
+  async releaseJob(id: string, workerId?: string): Promise<boolean> {
+    let q = this.db
+      .updateTable("jobs")
+      .set((eb) => ({ status: "queued", locked_by: null, locked_at: null, updated_at: this.iso(), attempts: eb("attempts", "-", 1) }))
+      .where("id", "=", id)
+      .where("status", "=", "running");
+    if (workerId) q = q.where("locked_by", "=", workerId);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
+   * At start: jobs left running by a dead process go back to the queue; one that has used all its
+   * attempts (it may be what kills the process) fails instead. With several replicas, pass
+   * lockedBy or staleBefore so live workers' jobs are left alone. Returns how many were requeued.
+   */
+  async requeueInterrupted(options: { lockedBy?: string; staleBefore?: Date } = {}): Promise<number> {
+    const now = this.iso();
+    let failed = this.db
+      .updateTable("jobs")
+      .set({ status: "failed", last_error: "Interrupted on its last attempt (the process stopped while it ran).", locked_by: null, locked_at: null, updated_at: now })
+      .where("status", "=", "running")
+      .whereRef("attempts", ">=", "max_attempts");
+    let requeued = this.db
+      .updateTable("jobs")
+      .set({ status: "queued", run_after: now, locked_by: null, locked_at: null, updated_at: now })
+      .where("status", "=", "running")
+      .whereRef("attempts", "<", "max_attempts");
+    if (options.lockedBy) {
+      failed = failed.where("locked_by", "=", options.lockedBy);
+      requeued = requeued.where("locked_by", "=", options.lockedBy);
+    }
+    if (options.staleBefore) {
+      const t = options.staleBefore.toISOString();
+      failed = failed.where("locked_at", "<", t);
+      requeued = requeued.where("locked_at", "<", t);
+    }
+    await failed.execute();
+    const r = await requeued.executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  /** How many jobs are in each state (the queue panel). */
+  async jobCounts(): Promise<JobCounts> {
+    const rows = await this.db
+      .selectFrom("jobs")
+      .select((eb) => ["status", eb.fn.countAll().as("n")])
+      .groupBy("status")
+      .execute();
+    const counts: JobCounts = { queued: 0, running: 0, done: 0, failed: 0 };
+    for (const r of rows) {
+      const s = jobStatusSchema.safeParse(r.status);
+      if (s.success) counts[s.data] = Number(r.n);
+    }
+    return counts;
+  }
+
+  /** Jobs, most recently updated first. */
+  async listJobs(filter: { status?: JobStatus; kind?: JobKind; limit?: number } = {}): Promise<Job[]> {
+    const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 50), 1), 1000);
+    let q = this.db.selectFrom("jobs").selectAll();
+    if (filter.status) q = q.where("status", "=", jobStatusSchema.parse(filter.status));
+    if (filter.kind) q = q.where("kind", "=", jobKindSchema.parse(filter.kind));
+    const rows = await q.orderBy("updated_at", "desc").orderBy("id").limit(limit).execute();
+    return rows.map(toJob);
+  }
+
+  /** One job, or undefined. */
+  async getJob(id: string): Promise<Job | undefined> {
+    const row = await this.db.selectFrom("jobs").selectAll().where("id", "=", id.slice(0, 64)).executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
+  /**
+   * Send a failed job back to the queue with fresh attempts.
+   * @throws AppError not_found, or conflict when the job has not failed.
+   */
+  async retryJob(id: string): Promise<Job> {
+    const now = this.iso();
+    const row = await this.db
+      .updateTable("jobs")
+      .set({ status: "queued", attempts: 0, run_after: now, updated_at: now })
+      .where("id", "=", id)
+      .where("status", "=", "failed")
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return toJob(row);
+    const job = await this.getJob(id);
+    if (!job) throw notFound("job", id);
+    throw new AppError("conflict", `Job ${id} is ${job.status}, not failed.`, { hint: "Only failed jobs can be retried; a queued or running one will run on its own." });
+  }
+
+  /** The per-fingerprint issue registry for lib/github's filer (lock across processes and in-process). */
+  issueRegistry(options: LockOptions = {}): IssueRegistry {
+    return {
+      runExclusive: <T>(fingerprint: string, fn: () => Promise<T>) => this.runExclusive(`issue:${fingerprint}`, fn, options),
+      getIssue: async (fingerprint) => {
+        const row = await this.db.selectFrom("issues").select(["number", "url"]).where("fingerprint", "=", fingerprint).executeTakeFirst();
+        return row ? { number: row.number, url: row.url } : undefined;
+      },
+      saveIssue: async (fingerprint, issue) => {
+        const now = this.iso();
+        await this.db
+          .insertInto("issues")
+          .values({ fingerprint, number: issue.number, url: issue.url, created_at: now, updated_at: now })
+          .onConflict((oc) => oc.column("fingerprint").doUpdateSet({ number: issue.number, url: issue.url, updated_at: now }))
+          .execute();
+      },
+    };
+  }
+
+  /**
+   * Run fn alone for this key: queued in memory within the process, and under a lease in the locks
+   * table across processes.
+   * @throws AppError timeout when another process holds the lock too long; whatever fn throws.
+   */
+  runExclusive<T>(key: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+    if (key.length === 0 || key.length > 512) {
+      return Promise.reject(new AppError("unprocessable", "Lock key must be 1 to 512 characters."));
+    }
+    return this.mutex.run(key, () => this.locks.withLock(key, fn, options));
+  }
+
+  /** Append to the audit log. */
+  async addAudit(actor: string, action: string, target: string, details: Record<string, unknown> = {}): Promise<AuditEntry> {
+    const entry: AuditEntry = { id: randomUUID(), at: this.iso(), actor: actor.slice(0, 256), action: action.slice(0, 128), target: target.slice(0, 512), details };
+    let detailsJson = JSON.stringify(details);
+    if (detailsJson.length > 64 * 1024) detailsJson = JSON.stringify({ truncated: true });
+    await this.db
+      .insertInto("audit")
+      .values({ id: entry.id, at: entry.at, actor: entry.actor, action: entry.action, target: entry.target, details_json: detailsJson })
+      .execute();
+    return entry;
+  }
+
+  /** Audit entries, newest first. */
+  async listAudit(filter: { target?: string; action?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 100), 1), 1000);
+    let q = this.db.selectFrom("audit").selectAll();
+    if (filter.target) q = q.where("target", "=", filter.target);
+    if (filter.action) q = q.where("action", "=", filter.action);
+    const rows = await q.orderBy("at", "desc").orderBy("id", "desc").limit(limit).execute();
+    return rows.map((r) => ({
+      id: r.id,
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      target: r.target,
+      details: parseJson(z.record(z.string(), z.unknown()), r.details_json) ?? {},
+    }));
+  }
+
+  /**
+   * Readiness: one round trip to the database.
+   * @throws AppError unavailable when the database does not answer.
+   */
+  async ping(): Promise<void> {
+    try {
+      await sql`select 1`.execute(this.db);
+    } catch (e) {
+      throw new AppError("unavailable", `Database not reachable: ${describeError(e)}`, { hint: "Check DATABASE_URL and that its folder is writable." });
+    }
+  }
+
+  /** Close the connection. */
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+function sqlitePath(databaseUrl: string): string {
+  if (databaseUrl === ":memory:") return databaseUrl;
+  if (databaseUrl.startsWith("file://")) return fileURLToPath(databaseUrl);
+  if (databaseUrl.startsWith("file:")) return databaseUrl.slice("file:".length);
+  throw new AppError("not_configured", `Unsupported DATABASE_URL "${databaseUrl}".`, {
+    hint: "Use file:<path> for SQLite, e.g. file:./data/triage.sqlite, or :memory: for a throw-away store.",
+  });
+}
+
+/**
+ * Open the store: create the folder, open SQLite in WAL mode with a busy timeout, apply migrations.
+ * @throws AppError not_configured when the URL or file is unusable, internal when a migration fails.
+ */
+export async function openStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
+  const path = sqlitePath(databaseUrl);
+  let sqlite: SqliteDatabase.Database;
+  try {
+    if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+    sqlite = new SqliteDatabase(path);
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    // NORMAL under WAL survives a killed process; only a power loss can drop the last commits.
+    sqlite.pragma("synchronous = NORMAL");
+  } catch (e) {
+    throw new AppError("not_configured", `Cannot open the database at ${path}: ${describeError(e)}`, {
+      hint: "Point DATABASE_URL at a writable location, e.g. file:./data/triage.sqlite.",
+    });
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const store = new Store(db, options.now ?? (() => new Date()));
+  try {
+    await createLocksTable(db);
+    // SQLite's migrator takes no lock of its own: two processes starting together serialise here.
+    const result = await store.locks.withLock("store:migrations", () => new Migrator({ db, provider: migrationProvider }).migrateToLatest(), {
+      ttlMs: 60_000,
+    });
+    if (result.error) throw result.error;
+  } catch (e) {
+    await db.destroy();
+    throw new AppError("internal", `Database migration failed: ${describeError(e)}`, {
+      hint: "Check that DATABASE_URL points at this console's database and that no older build is writing to it.",
+      cause: e,
+    });
+  }
+  return store;
+}
