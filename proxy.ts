@@ -7,7 +7,7 @@ import { authenticate, sameOrigin, USER_HEADER } from "@/lib/auth/authenticate";
  * authentication by AUTH_MODE, and CSRF checks on mutating requests. Route handlers read the
  * authenticated user from x-triage-user, which only this proxy sets.
  */
-const PUBLIC_PATHS = ["/api/health", "/signin", "/api/auth/signin", "/api/auth/signout"];
+const PUBLIC_PATHS = ["/api/health", "/api/ready", "/signin", "/api/auth/signin", "/api/auth/signout"];
 /** Routes that check their own credentials (webhook secret, metrics bearer token). */
 const SELF_AUTH_PATHS = ["/api/webhooks/", "/api/metrics"];
 

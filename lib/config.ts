@@ -307,3 +307,20 @@ export function resetConfigForTests(): void {
 export function isLoopbackHost(host: string): boolean {
   return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
+
+/** True inside Next's Node.js server runtime (not the edge runtime, not the CLI). */
+export function isNodeServerRuntime(): boolean {
+  return process.env.NEXT_RUNTIME === "nodejs";
+}
+
+/**
+ * Refuse to serve production logs without authentication on an address other machines can reach.
+ * @throws ConfigError naming the settings to choose.
+ */
+export function assertSafeToServe(config: Config): void {
+  if (config.auth.mode === "none" && !isLoopbackHost(config.host)) {
+    throw new ConfigError([
+      `HOST=${config.host} is reachable from other machines but AUTH_MODE is none: set AUTH_MODE=token with AUTH_TOKEN, or AUTH_MODE=proxy with AUTH_TRUSTED_PROXIES, or listen on HOST=127.0.0.1`,
+    ]);
+  }
+}

@@ -4,23 +4,17 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { tsImport } from "tsx/esm/api";
 
-const { loadConfig, ConfigError, isLoopbackHost } = await tsImport("../lib/config.ts", import.meta.url);
+const { loadConfig, ConfigError, assertSafeToServe } = await tsImport("../lib/config.ts", import.meta.url);
 let config;
 try {
   config = loadConfig();
+  assertSafeToServe(config);
 } catch (e) {
   if (e instanceof ConfigError) {
-    console.error(e.message);
+    console.error(`Refusing to start. ${e.message}`);
     process.exit(2);
   }
   throw e;
-}
-if (config.auth.mode === "none" && !isLoopbackHost(config.host)) {
-  console.error(
-    `Refusing to start: HOST=${config.host} is reachable from other machines but AUTH_MODE is none.\n` +
-      `Set AUTH_MODE=token with AUTH_TOKEN, or AUTH_MODE=proxy with AUTH_TRUSTED_PROXIES, or listen on HOST=127.0.0.1.`,
-  );
-  process.exit(2);
 }
 if (!existsSync(new URL("../.next/BUILD_ID", import.meta.url))) {
   console.error("No production build found: run `npx next build` first (npm run demo does both).");
