@@ -1,0 +1,185 @@
+import * as k8s from "@kubernetes/client-node";
+import { ObjectSerializer } from "@kubernetes/client-node/dist/serializer.js";
+import { z } from "zod";
+import type { Config } from "@/lib/config";
+import { AppError } from "@/lib/errors";
+import type { ClusterReader, ClusterReaders } from "@/lib/cluster/reader";
+import { ClusterApiError, createPodReader, type LogRequest, type PodApi, type WireObject } from "@/lib/cluster/pod-reader";
+
+const statusSchema = z.object({ message: z.string().optional(), reason: z.string().optional() });
+const wireObjectSchema = z.record(z.string(), z.unknown());
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "EHOSTUNREACH", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
+
+function causeCode(e: unknown): string | undefined {
+  for (let c: unknown = e, depth = 0; c && depth < 4; depth++) {
+    const r = z.object({ code: z.string() }).safeParse(c);
+    if (r.success) return r.data.code;
+    c = c instanceof Error ? c.cause : undefined;
+  }
+  return undefined;
+}
+
+/** Turn whatever the client threw into a ClusterApiError carrying the Status reason and message. */
+function toClusterError(e: unknown, signal: AbortSignal): ClusterApiError {
+  if (signal.aborted) return new ClusterApiError("timeout", "request aborted after its timeout");
+  if (e instanceof k8s.ApiException) {
+    const code = z.number().safeParse(e.code);
+    let parsed: unknown;
+    try {
+      parsed = typeof e.body === "string" ? JSON.parse(e.body) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    const status = statusSchema.safeParse(parsed);
+    const message = status.success && status.data.message ? status.data.message : `HTTP ${String(e.code)}`;
+    return new ClusterApiError(code.success ? code.data : "unreachable", message, status.success ? status.data.reason : undefined);
+  }
+  const code = causeCode(e);
+  const text = e instanceof Error ? e.message : String(e);
+  if (code && NETWORK_CODES.has(code)) return new ClusterApiError("unreachable", code);
+  return new ClusterApiError("unreachable", code ? `${text} (${code})` : text);
+}
+
+// metav1.Time is RFC 3339 with whole seconds; the client's Date round-trip adds ".000".
+const wholeSecond = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.000Z$/;
+function normalizeTimes(v: unknown): unknown {
+  if (typeof v === "string") return v.replace(wholeSecond, "$1Z");
+  if (Array.isArray(v)) return v.map(normalizeTimes);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalizeTimes(x)]));
+  return v;
+}
+
+/** A typed client object back to the JSON the API server sent (string times, wire field names). */
+function toWire(obj: unknown, type: string): WireObject {
+  const r = wireObjectSchema.safeParse(normalizeTimes(ObjectSerializer.serialize(obj, type)));
+  return r.success ? r.data : {};
+}
+
+/** Per-call options that make the request abortable: the generated client takes an ObservableMiddleware. */
+function abortable(signal: AbortSignal): k8s.ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (ctx: k8s.RequestContext) => {
+          ctx.setSignal(signal);
+          return new k8s.Observable(Promise.resolve(ctx));
+        },
+        post: (res: k8s.ResponseContext) => new k8s.Observable(Promise.resolve(res)),
+      },
+    ],
+    middlewareMergeStrategy: "append",
+  };
+}
+
+function createKubePodApi(kc: k8s.KubeConfig): PodApi {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const call = async <T>(signal: AbortSignal, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (e) {
+      throw toClusterError(e, signal);
+    }
+  };
+  return {
+    readPod: (namespace, name, signal) =>
+      call(signal, async () => toWire(await core.readNamespacedPod({ name, namespace }, abortable(signal)), "V1Pod")),
+    readLog: (namespace, name, req: LogRequest, signal) =>
+      call(signal, () =>
+        core.readNamespacedPodLog(
+          {
+            name,
+            namespace,
+            container: req.container,
+            previous: req.previous,
+            tailLines: req.tailLines,
+            limitBytes: req.limitBytes,
+            timestamps: false,
+          },
+          abortable(signal),
+        ),
+      ),
+    listEvents: (namespace, fieldSelector, signal) =>
+      call(signal, async () => {
+        const list = await core.listNamespacedEvent({ namespace, fieldSelector }, abortable(signal));
+        return list.items.map((e) => toWire(e, "CoreV1Event"));
+      }),
+  };
+}
+
+function loadBaseConfig(kubeconfig: string | undefined): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  try {
+    if (kubeconfig) kc.loadFromFile(kubeconfig);
+    else kc.loadFromDefault();
+  } catch (e) {
+    throw new AppError("not_configured", `cannot read the kubeconfig${kubeconfig ? ` ${kubeconfig}` : ""}`, {
+      hint: "Set KUBECONFIG to a readable kubeconfig file, or run in a pod with a service account.",
+      cause: e,
+    });
+  }
+  const cluster = kc.getCurrentCluster();
+  // loadFromDefault's last resort when it finds nothing: an unauthenticated localhost:8080.
+  if (!kubeconfig && cluster?.name === "cluster" && cluster.server === "http://localhost:8080") {
+    throw new AppError("not_configured", "no kubeconfig and no in-cluster service account found", {
+      hint: "Set KUBECONFIG (and CLUSTER_CONTEXTS for several clusters), run in a pod with a service account, or start with DEMO=true.",
+    });
+  }
+  return kc;
+}
+
+/**
+ * The kubeconfig context that serves a cluster: CLUSTER_CONTEXTS' mapping, else a context of the same
+ * name, else (no cluster asked, or a single-context setup with no mapping) the current context.
+ * @throws AppError("not_configured") naming CLUSTER_CONTEXTS when no context serves the cluster.
+ */
+export function resolveContext(kc: k8s.KubeConfig, clusterContexts: Record<string, string>, cluster?: string): string {
+  const names = kc.getContexts().map((c) => c.name);
+  const current = kc.getCurrentContext();
+  if (!cluster) return current;
+  const mapped = clusterContexts[cluster];
+  if (mapped) {
+    if (names.includes(mapped)) return mapped;
+    throw new AppError("not_configured", `CLUSTER_CONTEXTS maps cluster "${cluster}" to context "${mapped}", which the kubeconfig does not have`, {
+      hint: `Use one of the kubeconfig's contexts (${names.join(", ")}) in CLUSTER_CONTEXTS.`,
+    });
+  }
+  if (names.includes(cluster)) return cluster;
+  if (names.length === 1 && Object.keys(clusterContexts).length === 0) return current;
+  throw new AppError("not_configured", `no kubeconfig context serves cluster "${cluster}"`, {
+    hint: `Map it in CLUSTER_CONTEXTS (e.g. ${cluster}=${names[0] ?? "my-context"}) or add a context named "${cluster}".`,
+  });
+}
+
+/**
+ * ClusterReaders over @kubernetes/client-node: one KubeConfig and client per kubeconfig context,
+ * built on first use (so a console without a cluster starts).
+ */
+export function createKubeClusterReaders(config: Config["kube"]): ClusterReaders {
+  let base: k8s.KubeConfig | undefined;
+  const readers = new Map<string, ClusterReader>();
+  return {
+    forCluster(cluster?: string): ClusterReader {
+      base ??= loadBaseConfig(config.kubeconfig);
+      const contextName = resolveContext(base, config.clusterContexts, cluster);
+      const existing = readers.get(contextName);
+      if (existing) return existing;
+      const kc = new k8s.KubeConfig();
+      kc.loadFromOptions({
+        clusters: base.getClusters(),
+        users: base.getUsers(),
+        contexts: base.getContexts(),
+        currentContext: contextName,
+      });
+      const reader = createPodReader(createKubePodApi(kc), {
+        timeoutMs: config.timeoutMs,
+        tailLines: config.tailLines,
+        limitBytes: config.limitBytes,
+        server: kc.getCurrentCluster()?.server,
+        context: contextName,
+      });
+      readers.set(contextName, reader);
+      return reader;
+    },
+  };
+}
