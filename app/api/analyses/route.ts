@@ -1,0 +1,46 @@
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { targetSchema } from "@/lib/alerts/types";
+import { getServices } from "@/lib/server/services";
+import { requestAnalysis } from "@/lib/server/triage";
+import { parseWith, readJson, withRoute } from "@/lib/server/route";
+
+export const dynamic = "force-dynamic";
+
+const startSchema = z
+  .object({
+    fingerprint: z.string().min(1).max(128).optional(),
+    target: targetSchema.extend({ alertname: z.string().max(256).optional() }).optional(),
+    force: z.boolean().optional(),
+    trigger: z.enum(["manual", "deeplink"]).optional(),
+  })
+  .refine((b) => b.fingerprint || b.target, { message: "give a fingerprint or a target {namespace, pod}" });
+
+/** Start an analysis (or join the running one): 202 with its id. */
+export const POST = withRoute(
+  async ({ req, user }) => {
+    const body = await readJson(req, startSchema, 64 * 1024);
+    const s = await getServices();
+    const r = await requestAnalysis(s, { fingerprint: body.fingerprint, target: body.target, force: body.force, user, trigger: body.trigger ?? "manual" });
+    return NextResponse.json(r, { status: 202, headers: { location: `/api/analyses/${r.id}` } });
+  },
+  { rateLimit: "analyze" },
+);
+
+const listSchema = z.object({
+  fingerprint: z.string().max(256).optional(),
+  alertname: z.string().max(256).optional(),
+  namespace: z.string().max(256).optional(),
+  since: z.string().max(64).optional(),
+  until: z.string().max(64).optional(),
+  cursor: z.string().max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+/** History of analyses, newest first, filterable by alert, namespace and time. */
+export const GET = withRoute(async ({ req }) => {
+  const q = parseWith(listSchema, Object.fromEntries(req.nextUrl.searchParams));
+  const s = await getServices();
+  const page = await s.store.listAnalyses({ ...q, limit: q.limit ?? 50 });
+  return NextResponse.json({ analyses: page.items, nextCursor: page.nextCursor });
+});

@@ -1,0 +1,13 @@
+import { NextResponse } from "next/server";
+import { getServices } from "@/lib/server/services";
+import { withRoute } from "@/lib/server/route";
+
+export const dynamic = "force-dynamic";
+
+/** The job queue: counts by state and the latest failures with their reasons. */
+export const GET = withRoute(async () => {
+  const s = await getServices();
+  const [counts, failed, running] = await Promise.all([s.store.jobCounts(), s.store.listJobs({ status: "failed", limit: 20 }), s.store.listJobs({ status: "running", limit: 20 })]);
+  const view = (j: (typeof failed)[number]) => ({ id: j.id, kind: j.kind, status: j.status, attempts: j.attempts, lastError: j.lastError, analysisId: j.analysisId, updatedAt: j.updatedAt });
+  return NextResponse.json({ counts, running: running.map(view), failed: failed.map(view), concurrency: s.config.gemini.concurrency });
+});

@@ -1,0 +1,110 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import type { Analysis } from "@/lib/analysis/view";
+import { analysisKeys, ApiError, startAnalysis } from "./api";
+import { isActive, useAnalysis } from "./use-analysis";
+import { ProgressSteps } from "./progress-steps";
+import { ReportView } from "./report-view";
+import { EvidenceTabs, type EvidenceTab } from "./evidence-tabs";
+import { IssueDialog } from "./issue-dialog";
+import { CopyButton } from "./copy-button";
+
+export interface AnalysisTargetInput {
+  fingerprint?: string;
+  target?: { cluster?: string; namespace: string; pod: string; container?: string; alertname?: string };
+}
+
+/**
+ * Analyze → live progress → the report beside the raw evidence. A second click (or a second engineer)
+ * joins the running analysis; the latest analysis shows at once when the page opens.
+ */
+export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisTargetInput; latestId?: string; autoStart?: boolean }) {
+  const [id, setId] = useState(latestId);
+  const [tab, setTab] = useState<EvidenceTab>("logs");
+  const [focusLine, setFocusLine] = useState<number>();
+  const [issueOpen, setIssueOpen] = useState(false);
+  const qc = useQueryClient();
+  const analysis = useAnalysis(id);
+  const start = useMutation({
+    mutationFn: (force: boolean) => startAnalysis({ ...input, force }),
+    onSuccess: (r) => {
+      setId(r.id);
+      void qc.invalidateQueries({ queryKey: analysisKeys.all });
+    },
+  });
+  const started = useRef(false);
+  useEffect(() => {
+    if (autoStart && !started.current) {
+      started.current = true;
+      start.mutate(false);
+    }
+  }, [autoStart, start]);
+
+  const a: Analysis | undefined = analysis.data;
+  const running = a ? isActive(a) : false;
+
+  return (
+    <section aria-label="Analysis" className="space-y-3">
+      <div className="flex flex-wrap items-center gap-2">
+        <button
+          type="button"
+          onClick={() => start.mutate(!!a && !running)}
+          disabled={start.isPending || running}
+          className="rounded bg-sky-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-50"
+        >
+          {running ? "Analyzing…" : a ? "Re-analyze" : "Analyze"}
+        </button>
+        {a?.status === "done" && a.markdown && <CopyButton text={a.markdown} label="Copy markdown" />}
+        {a?.status === "done" && (
+          <button type="button" onClick={() => setIssueOpen(true)} className="rounded border border-slate-300 px-3 py-1.5 text-sm dark:border-slate-700">
+            File GitHub issue
+          </button>
+        )}
+        {a?.issueUrl && (
+          <a href={a.issueUrl} target="_blank" rel="noopener noreferrer" className="text-sm text-sky-700 underline dark:text-sky-300">
+            Issue #{a.issueNumber}
+          </a>
+        )}
+        {a && (
+          <span className="text-xs text-slate-500">
+            {a.status} · started by {a.startedBy ?? "unknown"} ({a.trigger}) · {new Date(a.createdAt).toLocaleString()}
+            {a.resolvedAt ? ` · resolved ${new Date(a.resolvedAt).toLocaleString()}` : ""}
+          </span>
+        )}
+      </div>
+      {start.error && (
+        <p role="alert" className="text-sm text-red-700">
+          {start.error.message}
+          {start.error instanceof ApiError && start.error.hint ? ` — ${start.error.hint}` : ""}
+        </p>
+      )}
+      {!a && !start.isPending && !analysis.isPending && <p className="text-sm text-slate-500">No analysis yet. Analyze gathers the pod, its logs and events, and diagnoses the cause.</p>}
+      {a && running && (
+        <div className="max-w-md rounded border border-slate-200 p-3 dark:border-slate-800">
+          <ProgressSteps progress={a.progress} />
+        </div>
+      )}
+      {a?.status === "failed" && (
+        <p role="alert" className="rounded bg-red-50 p-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+          The analysis failed: {a.error ?? "unknown error"}. Re-analyze to try again.
+        </p>
+      )}
+      {a?.status === "done" && a.report && a.bundle && (
+        <div className="grid gap-4 lg:grid-cols-2">
+          <ReportView
+            report={a.report}
+            markdown={a.markdown ?? ""}
+            onJump={(source, line) => {
+              setTab(source);
+              setFocusLine(line);
+            }}
+          />
+          <EvidenceTabs bundle={a.bundle} report={a.report} tab={tab} onTab={setTab} focusLine={focusLine} />
+        </div>
+      )}
+      {issueOpen && a && <IssueDialog analysisId={a.id} onClose={() => setIssueOpen(false)} />}
+    </section>
+  );
+}

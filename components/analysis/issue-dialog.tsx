@@ -1,0 +1,90 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Markdown from "react-markdown";
+import { analysisKeys, fetchIssuePreview, fileIssue, ApiError } from "./api";
+import { CopyButton } from "./copy-button";
+
+/** Preview of the GitHub issue (title, labels, rendered body); files on confirm, or explains what is missing. */
+export function IssueDialog({ analysisId, onClose }: { analysisId: string; onClose: () => void }) {
+  const qc = useQueryClient();
+  const preview = useQuery({ queryKey: analysisKeys.preview(analysisId), queryFn: () => fetchIssuePreview(analysisId) });
+  const file = useMutation({
+    mutationFn: () => fileIssue(analysisId),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: analysisKeys.all }),
+  });
+  const p = preview.data;
+
+  return (
+    <div role="dialog" aria-modal="true" aria-label="File GitHub issue" className="fixed inset-0 z-50 flex items-start justify-center overflow-auto bg-black/40 p-6">
+      <div className="w-full max-w-3xl rounded-lg bg-white p-4 shadow-xl dark:bg-slate-900">
+        <div className="mb-3 flex items-center justify-between">
+          <h2 className="text-base font-semibold">File GitHub issue</h2>
+          <button type="button" onClick={onClose} className="text-sm text-slate-500 hover:underline">
+            Close
+          </button>
+        </div>
+        {preview.isPending && <p className="text-sm text-slate-500">Building the issue…</p>}
+        {preview.error && <p className="text-sm text-red-700">{preview.error.message}</p>}
+        {p && (
+          <div className="space-y-3">
+            {!p.configured && (
+              <p role="alert" className="rounded bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+                GitHub filing is not configured: set {p.missing.join(" and ")}. You can still copy the markdown below and file it by hand.
+              </p>
+            )}
+            {p.existing && (
+              <p className="text-sm">
+                An open issue already tracks this alert:{" "}
+                <a className="text-sky-700 underline" href={p.existing.url} target="_blank" rel="noopener noreferrer">
+                  #{p.existing.number}
+                </a>
+                . Filing adds this analysis as a comment.
+              </p>
+            )}
+            <div>
+              <div className="text-xs uppercase text-slate-500">Title</div>
+              <div data-testid="issue-title" className="font-mono text-sm">
+                {p.title}
+              </div>
+            </div>
+            <div className="flex flex-wrap gap-1" data-testid="issue-labels">
+              {p.labels.map((l) => (
+                <span key={l} className="rounded-full bg-slate-200 px-2 py-0.5 text-xs dark:bg-slate-700">
+                  {l}
+                </span>
+              ))}
+            </div>
+            <div className="max-h-[50vh] overflow-auto rounded border border-slate-200 p-3 text-sm dark:border-slate-800">
+              <Markdown skipHtml disallowedElements={["img"]} unwrapDisallowed>
+                {p.body}
+              </Markdown>
+            </div>
+            <div className="flex items-center gap-2">
+              <CopyButton text={`# ${p.title}\n\n${p.body}`} label="Copy issue markdown" />
+              <button
+                type="button"
+                disabled={!p.configured || file.isPending || file.isSuccess}
+                onClick={() => file.mutate()}
+                className="rounded bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-40 dark:bg-slate-100 dark:text-slate-900"
+              >
+                {file.isPending ? "Filing…" : p.existing ? "Add comment to issue" : "File issue"}
+              </button>
+              {file.data && (
+                <a href={file.data.url} target="_blank" rel="noopener noreferrer" className="text-sm text-sky-700 underline">
+                  {file.data.action === "created" ? "Filed" : "Commented on"} #{file.data.number}
+                </a>
+              )}
+              {file.error && (
+                <span role="alert" className="text-sm text-red-700">
+                  {file.error.message}
+                  {file.error instanceof ApiError && file.error.hint ? ` — ${file.error.hint}` : ""}
+                </span>
+              )}
+            </div>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+"use client";
+
+import { STEP_LABELS, type ProgressMap, type StepName } from "@/lib/analysis/view";
+import { cn } from "@/lib/utils";
+
+const ORDER: StepName[] = ["pod", "logs", "previousLogs", "events", "redact", "signals", "reduce", "gemini", "report"];
+
+const ICON: Record<string, string> = { started: "…", progress: "…", done: "✓", failed: "✕", skipped: "–" };
+
+/** Live pipeline progress: one row per step with its status and detail. */
+export function ProgressSteps({ progress }: { progress: ProgressMap | undefined }) {
+  return (
+    <ol aria-label="Analysis progress" className="space-y-1 text-sm">
+      {ORDER.map((step) => {
+        const p = progress?.[step];
+        return (
+          <li key={step} data-step={step} data-status={p?.status ?? "pending"} className="flex items-baseline gap-2">
+            <span
+              className={cn(
+                "inline-block w-4 text-center font-mono",
+                p?.status === "done" && "text-emerald-600",
+                p?.status === "failed" && "text-red-600",
+                (p?.status === "started" || p?.status === "progress") && "animate-pulse text-sky-600",
+                !p && "text-slate-400",
+              )}
+            >
+              {p ? ICON[p.status] : "○"}
+            </span>
+            <span className={cn(!p && "text-slate-400")}>{STEP_LABELS[step]}</span>
+            {p?.detail && <span className="truncate text-xs text-slate-500">{p.detail}</span>}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

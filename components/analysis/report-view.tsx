@@ -1,0 +1,76 @@
+"use client";
+
+import Markdown from "react-markdown";
+import type { Report } from "@/lib/analysis/view";
+import { cn } from "@/lib/utils";
+
+export type EvidenceJump = (source: "logs" | "previousLogs" | "events" | "status", line?: number) => void;
+
+/**
+ * The report: markdown from the one renderer, shown with react-markdown without raw HTML or images
+ * (untrusted model output stays inert), then the evidence quotes, each linked to its log line.
+ */
+export function ReportView({ report, markdown, onJump }: { report: Report; markdown: string; onJump: EvidenceJump }) {
+  return (
+    <div className="space-y-4">
+      {report.source === "offline" && (
+        <p className="rounded border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+          {report.offlineReason ? `Offline analysis (Gemini unavailable: ${report.offlineReason})` : "Offline analysis"}
+        </p>
+      )}
+      <section aria-label="Evidence" className="rounded border border-slate-200 p-3 dark:border-slate-800">
+        <h3 className="mb-2 text-sm font-semibold">Evidence by hypothesis</h3>
+        <ol className="space-y-2 text-sm">
+          {report.hypotheses.map((h, i) => (
+            <li key={i}>
+              <div className="font-medium">
+                {i + 1}. {h.title} <span className="text-xs font-normal text-slate-500">({h.likelihood})</span>
+              </div>
+              <ul className="ml-4 mt-1 space-y-1">
+                {h.evidence.map((e, j) => (
+                  <li key={j} className="flex items-start gap-2">
+                    <button
+                      type="button"
+                      disabled={!e.source}
+                      onClick={() => e.source && onJump(e.source, e.line)}
+                      className="shrink-0 rounded bg-slate-100 px-1.5 font-mono text-xs text-sky-700 hover:underline disabled:text-slate-400 dark:bg-slate-800 dark:text-sky-300"
+                    >
+                      {e.source ?? "?"}
+                      {e.line ? `:${e.line}` : ""}
+                    </button>
+                    <code className={cn("break-all text-xs", !e.verified && "text-amber-700 dark:text-amber-300")}>{e.text}</code>
+                    {!e.verified && <span className="shrink-0 text-xs text-amber-700 dark:text-amber-300">⚠ unverified</span>}
+                  </li>
+                ))}
+              </ul>
+            </li>
+          ))}
+        </ol>
+      </section>
+      <article className="prose-report text-sm leading-relaxed">
+        <Markdown
+          skipHtml
+          disallowedElements={["img"]}
+          unwrapDisallowed
+          components={{
+            a: ({ href, children }) => (
+              <a href={href} target="_blank" rel="noopener noreferrer nofollow" className="text-sky-700 underline dark:text-sky-300">
+                {children}
+              </a>
+            ),
+            h1: ({ children }) => <h2 className="mb-2 mt-4 text-lg font-semibold">{children}</h2>,
+            h2: ({ children }) => <h3 className="mb-2 mt-4 text-base font-semibold">{children}</h3>,
+            h3: ({ children }) => <h4 className="mb-1 mt-3 font-semibold">{children}</h4>,
+            ul: ({ children }) => <ul className="ml-5 list-disc space-y-1">{children}</ul>,
+            ol: ({ children }) => <ol className="ml-5 list-decimal space-y-1">{children}</ol>,
+            pre: ({ children }) => <pre className="my-2 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{children}</pre>,
+            code: ({ children, className }) => <code className={cn("rounded bg-slate-100 px-1 text-xs dark:bg-slate-800", className)}>{children}</code>,
+            p: ({ children }) => <p className="my-2">{children}</p>,
+          }}
+        >
+          {markdown}
+        </Markdown>
+      </article>
+    </div>
+  );
+}

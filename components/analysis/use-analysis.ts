@@ -1,0 +1,52 @@
+"use client";
+
+import { useEffect } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import type { Analysis, ProgressMap } from "@/lib/analysis/view";
+import { analysisKeys, fetchAnalysis } from "./api";
+
+/**
+ * One analysis, kept live: while it is queued or running the page listens to the server-sent progress
+ * stream and refetches when it ends (polling stays as a fallback if the stream drops).
+ */
+export function useAnalysis(id: string | undefined) {
+  const qc = useQueryClient();
+  const query = useQuery({
+    queryKey: analysisKeys.detail(id ?? ""),
+    queryFn: () => fetchAnalysis(id ?? ""),
+    enabled: !!id,
+    refetchInterval: (q) => (q.state.data && isActive(q.state.data) ? 5_000 : false),
+  });
+  const active = query.data ? isActive(query.data) : false;
+
+  useEffect(() => {
+    if (!id || !active) return;
+    const es = new EventSource(`/api/analyses/${encodeURIComponent(id)}/events`);
+    es.addEventListener("progress", (ev) => {
+      const progress = parseProgress((ev as MessageEvent<string>).data);
+      if (!progress) return;
+      qc.setQueryData<Analysis>(analysisKeys.detail(id), (old) => (old ? { ...old, status: "running", progress } : old));
+    });
+    es.addEventListener("done", () => {
+      es.close();
+      void qc.invalidateQueries({ queryKey: analysisKeys.all });
+    });
+    es.onerror = () => es.close();
+    return () => es.close();
+  }, [id, active, qc]);
+
+  return query;
+}
+
+export function isActive(a: Pick<Analysis, "status">): boolean {
+  return a.status === "queued" || a.status === "running";
+}
+
+function parseProgress(data: string): ProgressMap | undefined {
+  try {
+    const v: unknown = JSON.parse(data);
+    return v && typeof v === "object" ? (v as ProgressMap) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,72 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+interface JobView {
+  id: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  lastError?: string;
+  analysisId?: string;
+  updatedAt: string;
+}
+interface QueueView {
+  counts: { queued: number; running: number; done: number; failed: number };
+  running: JobView[];
+  failed: JobView[];
+  concurrency: number;
+}
+
+export const jobKeys = { queue: ["jobs", "queue"] as const };
+
+async function getQueue(): Promise<QueueView> {
+  const res = await fetch("/api/jobs");
+  if (!res.ok) throw new Error(`Queue status unavailable (HTTP ${res.status})`);
+  return (await res.json()) as QueueView;
+}
+
+/** The automatic-analysis queue: queued, running, failed (with reason and a retry button). */
+export function QueuePanel() {
+  const qc = useQueryClient();
+  const q = useQuery({ queryKey: jobKeys.queue, queryFn: getQueue, refetchInterval: 5_000 });
+  const retry = useMutation({
+    mutationFn: async (id: string) => {
+      const res = await fetch(`/api/jobs/${encodeURIComponent(id)}/retry`, { method: "POST" });
+      if (!res.ok) throw new Error(`Retry failed (HTTP ${res.status})`);
+    },
+    onSuccess: () => void qc.invalidateQueries({ queryKey: jobKeys.queue }),
+  });
+  if (q.error) return <p className="text-xs text-red-700">{q.error.message}</p>;
+  if (!q.data) return null;
+  const { counts, failed } = q.data;
+  return (
+    <section aria-label="Analysis queue" className="rounded border border-slate-200 p-2 text-xs dark:border-slate-800">
+      <div className="flex flex-wrap gap-3">
+        <span className="font-semibold">Queue</span>
+        <span data-testid="queue-queued">{counts.queued} queued</span>
+        <span data-testid="queue-running">
+          {counts.running} running (max {q.data.concurrency})
+        </span>
+        <span>{counts.done} done</span>
+        <span data-testid="queue-failed" className={counts.failed ? "text-red-700" : ""}>
+          {counts.failed} failed
+        </span>
+      </div>
+      {failed.length > 0 && (
+        <ul className="mt-1 space-y-0.5">
+          {failed.slice(0, 5).map((j) => (
+            <li key={j.id} className="flex gap-2">
+              <span className="text-red-700">
+                {j.kind} failed after {j.attempts} attempt{j.attempts === 1 ? "" : "s"}: {j.lastError ?? "unknown error"}
+              </span>
+              <button type="button" className="underline" onClick={() => retry.mutate(j.id)}>
+                retry
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,191 @@
+import type { Target } from "@/lib/alerts/types";
+import type { EvidenceBundle, EvidencePart } from "@/lib/cluster/bundle";
+import type { ClusterReaders } from "@/lib/cluster/reader";
+import { gatherEvidence } from "@/lib/cluster/gather";
+import { diagnose } from "@/lib/analysis/diagnose";
+import { redactBundle } from "@/lib/analysis/redact";
+import { reduceLogs, type ReducedLog } from "@/lib/analysis/reduce";
+import { buildPrompt } from "@/lib/analysis/prompt";
+import { groundReport } from "@/lib/analysis/grounding";
+import { summarizePodStatus } from "@/lib/analysis/status";
+import { offlineReport, renderReportMarkdown } from "@/lib/analysis/report";
+import type { Report, Signal } from "@/lib/analysis/types";
+import { geminiFailureReason, type createGeminiDiagnoser } from "@/lib/analysis/gemini";
+
+export type GeminiDiagnoser = ReturnType<typeof createGeminiDiagnoser>;
+
+/** One step of the pipeline, as shown to the user while an analysis runs. */
+export type PipelineStep = EvidencePart | "redact" | "signals" | "reduce" | "gemini" | "report";
+
+export interface ProgressEvent {
+  step: PipelineStep;
+  status: "started" | "done" | "failed" | "skipped" | "progress";
+  detail?: string;
+}
+
+export interface PipelineDeps {
+  /** Where evidence comes from; not needed when the input carries a bundle. */
+  readers?: ClusterReaders;
+  /** Undefined when Gemini is not configured; `offlineReason` then says why. */
+  gemini?: GeminiDiagnoser;
+  offlineReason?: string;
+  budgetTokens: number;
+  tailLines?: number;
+  limitBytes?: number;
+  timeoutMs?: number;
+}
+
+export interface PipelineInput {
+  target?: Target;
+  alert: EvidenceBundle["alert"];
+  /** A bundle gathered earlier (CLI --input); otherwise the cluster is read. */
+  bundle?: EvidenceBundle;
+}
+
+export interface PipelineOptions {
+  onProgress?: (e: ProgressEvent) => void;
+  signal?: AbortSignal;
+  /** Skip Gemini on purpose (CLI --offline). */
+  offline?: boolean;
+}
+
+export interface AnalysisResult {
+  /** The redacted evidence: the only form that is stored, shown or sent anywhere. */
+  bundle: EvidenceBundle;
+  report: Report;
+  markdown: string;
+  signals: Signal[];
+  condensed: { logs?: ReducedLog; previousLogs?: ReducedLog };
+  redactions: number;
+  timings: Record<string, number>;
+}
+
+const PARTS: EvidencePart[] = ["pod", "logs", "previousLogs", "events"];
+
+/**
+ * The analysis pipeline every entry point uses: gather → redact → signals → reduce → Gemini (or
+ * offline) → grounding → markdown. It degrades instead of failing: missing evidence and Gemini errors
+ * end up in the report.
+ * @throws AppError only when there is neither a bundle nor a way to gather one.
+ */
+export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, options: PipelineOptions = {}): Promise<AnalysisResult> {
+  const emit = options.onProgress ?? (() => {});
+  const timings: Record<string, number> = {};
+  const time = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Math.round((performance.now() - t0) * 10) / 10;
+    }
+  };
+
+  let raw: EvidenceBundle;
+  if (input.bundle) {
+    raw = input.bundle;
+  } else {
+    if (!deps.readers || !input.target) throw new Error("runAnalysis needs a bundle or a target with cluster readers");
+    for (const p of PARTS) emit({ step: p, status: "started" });
+    const readers = deps.readers;
+    const target = input.target;
+    raw = await time("gather", () =>
+      gatherEvidence(readers, target, input.alert, {
+        tailLines: deps.tailLines,
+        limitBytes: deps.limitBytes,
+        timeoutMs: deps.timeoutMs,
+        container: target.container,
+      }),
+    );
+  }
+  for (const p of PARTS) {
+    const err = raw.errors.find((e) => e.part === p);
+    if (err) emit({ step: p, status: "failed", detail: err.message });
+    else if (p === "previousLogs" && raw.previousLogs === undefined) emit({ step: p, status: "skipped", detail: "no previous container" });
+    else emit({ step: p, status: "done", detail: partDetail(raw, p) });
+  }
+
+  const { bundle, count: redactions } = await time("redact", () => redactBundle(raw));
+  emit({ step: "redact", status: "done", detail: `${redactions} secret${redactions === 1 ? "" : "s"} redacted` });
+
+  const diagnosis = await time("signals", () => diagnose(bundle));
+  emit({ step: "signals", status: "done", detail: `${diagnosis.signals.length} signal(s)` });
+
+  const condensed = await time("reduce", () => condense(bundle, diagnosis.signals, deps.budgetTokens));
+  emit({ step: "reduce", status: "done", detail: condensedDetail(condensed) });
+
+  const statusSummary = summarizePodStatus(bundle.pod);
+  let report: Report;
+  if (options.offline || !deps.gemini) {
+    const reason = options.offline ? undefined : (deps.offlineReason ?? "GEMINI_API_KEY is not set");
+    emit({ step: "gemini", status: "skipped", detail: reason ?? "offline analysis requested" });
+    report = offlineReport(diagnosis, reason, bundle);
+  } else {
+    emit({ step: "gemini", status: "started", detail: deps.gemini.model });
+    const prompt = buildPrompt({
+      bundle,
+      condensedLogs: condensed.logs?.text,
+      condensedPreviousLogs: condensed.previousLogs?.text,
+      signals: diagnosis.signals,
+    });
+    try {
+      const gemini = deps.gemini;
+      const r = await time("gemini", () =>
+        gemini.diagnose(prompt, {
+          signal: options.signal,
+          onProgress: (p) =>
+            emit({
+              step: "gemini",
+              status: "progress",
+              detail: p.phase === "retry" ? `retrying (attempt ${p.attempt ?? "?"})${p.message ? `: ${p.message}` : ""}` : p.phase === "streaming" ? `${p.chars ?? 0} characters received` : "request sent",
+            }),
+        }),
+      );
+      report = r.report;
+      emit({ step: "gemini", status: "done", detail: `${r.usage.inputTokens} tokens in, ${r.usage.outputTokens} out` });
+    } catch (e) {
+      const reason = geminiFailureReason(e);
+      emit({ step: "gemini", status: "failed", detail: reason });
+      report = offlineReport(diagnosis, reason, bundle);
+    }
+  }
+
+  report = groundReport(report, bundle, { statusSummary });
+  const markdown = renderReportMarkdown(report);
+  emit({ step: "report", status: "done" });
+  return { bundle, report, markdown, signals: diagnosis.signals, condensed, redactions, timings };
+}
+
+function condense(bundle: EvidenceBundle, signals: Signal[], budgetTokens: number): AnalysisResult["condensed"] {
+  const cited = (source: "logs" | "previousLogs") =>
+    signals.flatMap((s) => s.evidence.filter((e) => e.source === source && e.line !== undefined).map((e) => e.line ?? 0));
+  const both = bundle.logs !== undefined && bundle.previousLogs !== undefined;
+  // The previous container usually holds the crash, so it gets a fair share when both exist.
+  const logsBudget = both ? Math.round(budgetTokens * 0.55) : budgetTokens;
+  const prevBudget = both ? budgetTokens - logsBudget : budgetTokens;
+  return {
+    logs: bundle.logs !== undefined ? reduceLogs(bundle.logs, { budgetTokens: logsBudget, keepLines: cited("logs") }) : undefined,
+    previousLogs:
+      bundle.previousLogs !== undefined ? reduceLogs(bundle.previousLogs, { budgetTokens: prevBudget, keepLines: cited("previousLogs") }) : undefined,
+  };
+}
+
+function partDetail(b: EvidenceBundle, p: EvidencePart): string | undefined {
+  if (p === "logs" && b.logs !== undefined) return `${countLines(b.logs)} lines`;
+  if (p === "previousLogs" && b.previousLogs !== undefined) return `${countLines(b.previousLogs)} lines`;
+  if (p === "events") return `${b.events.length} events`;
+  if (p === "pod") return b.pod ? "found" : "not found";
+  return undefined;
+}
+
+function condensedDetail(c: AnalysisResult["condensed"]): string {
+  const parts = [c.logs, c.previousLogs].filter((x): x is ReducedLog => !!x);
+  if (!parts.length) return "no logs";
+  return parts.map((r) => `${r.keptLines}/${r.totalLines} lines, ~${r.tokens} tokens`).join("; ");
+}
+
+function countLines(s: string): number {
+  if (!s) return 0;
+  let n = 1;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 10) n++;
+  return s.endsWith("\n") ? n - 1 : n;
+}

@@ -1,0 +1,78 @@
+import "server-only";
+import { loadConfig, type Config } from "@/lib/config";
+import { getLogger } from "@/lib/log";
+import { getAlertSource } from "@/lib/alerts";
+import type { AlertSource } from "@/lib/alerts/types";
+import type { ClusterReaders } from "@/lib/cluster/reader";
+import { createKubeClusterReaders } from "@/lib/cluster/kube";
+import { createDemoClusterReaders } from "@/lib/demo/cluster";
+import { createGeminiDiagnoser } from "@/lib/analysis/gemini";
+import type { GeminiDiagnoser } from "@/lib/analysis/pipeline";
+import { createIssueFiler, type IssueFiler } from "@/lib/github/filer";
+import { openStore, type Store } from "@/lib/store";
+import { createWorker } from "@/lib/jobs/worker";
+import { ProgressBus } from "@/lib/server/progress-bus";
+import { jobHandlers } from "@/lib/server/triage";
+
+/** Everything a request needs, built once per process from the configuration. */
+export interface Services {
+  config: Config;
+  store: Store;
+  alerts: AlertSource;
+  readers: ClusterReaders;
+  gemini?: GeminiDiagnoser;
+  /** Why Gemini is not used, when it is not. */
+  geminiMissing?: string;
+  filer: IssueFiler;
+  bus: ProgressBus;
+  worker: ReturnType<typeof createWorker>;
+  log: ReturnType<typeof getLogger>;
+}
+
+// Kept on globalThis: Next may load this module in several bundles of one server process.
+const g = globalThis as typeof globalThis & { __triageServices?: Promise<Services> };
+
+/** The process's services; the first call opens the store and starts the job worker (resuming jobs). */
+export function getServices(): Promise<Services> {
+  g.__triageServices ??= build().catch((e: unknown) => {
+    g.__triageServices = undefined;
+    throw e;
+  });
+  return g.__triageServices;
+}
+
+async function build(): Promise<Services> {
+  const config = loadConfig();
+  const log = getLogger();
+  const store = await openStore(config.databaseUrl);
+  const gemini = config.gemini.apiKey ? createGeminiDiagnoser(config.gemini) : undefined;
+  const partial = {
+    config,
+    store,
+    log,
+    alerts: getAlertSource(config),
+    readers: config.demo ? createDemoClusterReaders() : createKubeClusterReaders(config.kube),
+    gemini,
+    geminiMissing: gemini ? undefined : "GEMINI_API_KEY is not set",
+    filer: createIssueFiler(config.github, {
+      registry: store.issueRegistry(),
+      log: { warn: (...a: unknown[]) => log.warn({ args: a }, "github"), info: (...a: unknown[]) => log.info({ args: a }, "github") },
+    }),
+    bus: new ProgressBus(),
+  };
+  const ref: { current?: Services } = {};
+  const worker = createWorker({
+    store,
+    concurrency: config.gemini.concurrency,
+    handlers: jobHandlers(() => {
+      if (!ref.current) throw new Error("services not ready");
+      return ref.current;
+    }),
+    log,
+  });
+  const services: Services = { ...partial, worker };
+  ref.current = services;
+  await worker.start();
+  log.info({ demo: config.demo, gemini: !!gemini, github: services.filer.configured, alertmanagers: config.alertmanagers.length }, "console services started");
+  return services;
+}

@@ -1,0 +1,377 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import type { Alert, Target } from "@/lib/alerts/types";
+import { targetFromLabels } from "@/lib/alerts/types";
+import type { EvidenceBundle } from "@/lib/cluster/bundle";
+import { AppError, describeError } from "@/lib/errors";
+import { runAnalysis, type ProgressEvent } from "@/lib/analysis/pipeline";
+import type { ProgressMap } from "@/lib/analysis/view";
+import type { IssuePreview } from "@/lib/analysis/view";
+import { buildIssue } from "@/lib/github/issue";
+import type { Analysis, Job, JobKind } from "@/lib/store";
+import { getMetrics } from "@/lib/metrics";
+import { decide } from "@/lib/webhooks/policy";
+import { isZeroTime, type WebhookPayload } from "@/lib/webhooks/schema";
+import type { Services } from "@/lib/server/services";
+
+/** A deterministic UUID (version 8) from a key: the same webhook delivery always names the same analysis. */
+export function uuidFromKey(key: string): string {
+  const h = createHash("sha256").update(key).digest("hex").slice(0, 32).split("");
+  h[12] = "8";
+  h[16] = ((parseInt(h[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
+  const s = h.join("");
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
+}
+
+/** A stable fingerprint for a target that has no live alert (deep links, CLI). */
+export function targetFingerprint(t: Target): string {
+  return `t${createHash("sha256").update([t.cluster ?? "", t.namespace, t.pod].join("/")).digest("hex").slice(0, 15)}`;
+}
+
+export interface AnalysisRequest {
+  fingerprint?: string;
+  target?: Target & { alertname?: string };
+  user: string;
+  trigger: "manual" | "deeplink";
+  /** Start a new analysis even when one is running (Re-analyze). */
+  force?: boolean;
+}
+
+/**
+ * Start an analysis of a live alert (by fingerprint) or of a target; joins a queued or running one for
+ * the same alert unless forced.
+ * @throws AppError not_found (alert gone, no target), unprocessable (no namespace/pod labels).
+ */
+export async function requestAnalysis(s: Services, req: AnalysisRequest): Promise<{ id: string; joined: boolean }> {
+  let alert: EvidenceBundle["alert"];
+  let target: Target | undefined;
+  let fingerprint: string;
+  if (req.fingerprint) {
+    const live = await findLiveAlert(s, req.fingerprint);
+    if (live) {
+      alert = { labels: live.labels, annotations: live.annotations, fingerprint: live.fingerprint, startsAt: live.startsAt, generatorURL: live.generatorURL };
+      target = targetFromLabels(live.labels);
+      if (!target) {
+        throw new AppError("unprocessable", `Alert ${live.labels.alertname ?? req.fingerprint} has no namespace and pod labels to analyze.`, {
+          hint: "Analysis needs the pod: add namespace and pod labels to the alert rule.",
+        });
+      }
+    } else {
+      const last = await s.store.latestAnalysisByFingerprint(req.fingerprint);
+      if (!last?.target || !last.alert) {
+        throw new AppError("not_found", `No firing alert with fingerprint ${req.fingerprint}.`, {
+          hint: "It may have resolved. Open /triage?namespace=…&pod=… to analyze the pod directly.",
+        });
+      }
+      alert = last.alert;
+      target = last.target;
+    }
+    fingerprint = req.fingerprint;
+  } else if (req.target) {
+    const { alertname, ...t } = req.target;
+    target = t;
+    fingerprint = targetFingerprint(t);
+    alert = {
+      labels: { ...(alertname ? { alertname } : {}), namespace: t.namespace, pod: t.pod, ...(t.container ? { container: t.container } : {}), ...(t.cluster ? { cluster: t.cluster } : {}) },
+      annotations: {},
+      fingerprint,
+    };
+  } else {
+    throw new AppError("unprocessable", "Give a fingerprint or a target (namespace and pod).");
+  }
+
+  if (!req.force) {
+    const active = await s.store.findActiveAnalysis(fingerprint);
+    if (active) return { id: active.id, joined: true };
+  }
+  const analysis = await s.store.createAnalysis({
+    fingerprint,
+    alertname: alert.labels.alertname,
+    severity: alert.labels.severity,
+    target,
+    episode: alert.startsAt,
+    alert,
+    trigger: req.trigger,
+    startedBy: req.user,
+  });
+  await s.store.enqueueJob({ kind: "analyze", dedupKey: `analyze:${analysis.id}`, analysisId: analysis.id, payload: { analysisId: analysis.id, file: false } });
+  await s.store.addAudit(req.user, "analysis.started", fingerprint, { analysisId: analysis.id, trigger: req.trigger });
+  s.log.info({ event: "analysis.started", analysisId: analysis.id, fingerprint, user: req.user, trigger: req.trigger }, "analysis requested");
+  s.worker.kick();
+  return { id: analysis.id, joined: false };
+}
+
+async function findLiveAlert(s: Services, fingerprint: string): Promise<Alert | undefined> {
+  const { alerts } = await s.alerts.listAlerts();
+  return alerts.find((a) => a.fingerprint === fingerprint);
+}
+
+const analyzePayload = z.object({ analysisId: z.string(), file: z.boolean().default(false) });
+const resolvePayload = z.object({ fingerprint: z.string(), endsAt: z.string() });
+const filePayload = z.object({ analysisId: z.string(), user: z.string().default("webhook") });
+
+/** The job handlers the worker runs; `get` returns the services once they exist. */
+export function jobHandlers(get: () => Services): Partial<Record<JobKind, (job: Job) => Promise<void>>> {
+  return {
+    analyze: async (job) => runAnalyzeJob(get(), analyzePayload.parse(job.payload), job),
+    file_issue: async (job) => {
+      const p = filePayload.parse(job.payload);
+      await fileIssueForAnalysis(get(), p.analysisId, p.user);
+    },
+    resolve: async (job) => resolveAlert(get(), resolvePayload.parse(job.payload)),
+  };
+}
+
+async function runAnalyzeJob(s: Services, p: z.infer<typeof analyzePayload>, job: Job): Promise<void> {
+  const m = getMetrics();
+  let analysis = await s.store.getAnalysis(p.analysisId);
+  if (!analysis) {
+    const created = await recreateFromJob(s, job, p.analysisId);
+    if (!created) return;
+    analysis = created;
+  }
+  if (analysis.status === "done") return;
+  if (!analysis.target) {
+    await s.store.updateAnalysis(analysis.id, { status: "failed", error: "The analysis has no target pod.", finishedAt: new Date() });
+    return;
+  }
+  const startedAt = new Date();
+  const progress: ProgressMap = {};
+  await s.store.updateAnalysis(analysis.id, { status: "running", startedAt, progress: {}, error: null });
+  m.jobs.inc({ kind: "analyze", state: "running" });
+  let lastWrite = 0;
+  const onProgress = (e: ProgressEvent) => {
+    progress[e.step] = { status: e.status, detail: e.detail };
+    s.bus.publish(analysis.id, { type: "progress", progress: { ...progress } });
+    const now = Date.now();
+    if (now - lastWrite > 250 || e.status !== "progress") {
+      lastWrite = now;
+      void s.store.updateAnalysis(analysis.id, { progress: { ...progress } }).catch((err: unknown) => s.log.warn({ err: describeError(err) }, "progress write failed"));
+    }
+  };
+  const log = s.log.child({ analysisId: analysis.id, fingerprint: analysis.fingerprint });
+  try {
+    const result = await runAnalysis(
+      { target: analysis.target, alert: analysis.alert ?? { labels: {}, annotations: {} } },
+      {
+        readers: s.readers,
+        gemini: s.gemini,
+        offlineReason: s.geminiMissing,
+        budgetTokens: s.config.gemini.logBudgetTokens,
+        tailLines: s.config.kube.tailLines,
+        limitBytes: s.config.kube.limitBytes,
+        timeoutMs: s.config.kube.timeoutMs,
+      },
+      { onProgress },
+    );
+    const r = result.report;
+    await s.store.updateAnalysis(analysis.id, {
+      status: "done",
+      bundle: result.bundle,
+      report: r,
+      markdown: result.markdown,
+      source: r.source,
+      model: r.model,
+      inputTokens: r.usage?.inputTokens ?? 0,
+      outputTokens: r.usage?.outputTokens ?? 0,
+      durationMs: Date.now() - startedAt.getTime(),
+      timings: result.timings,
+      progress: { ...progress },
+      finishedAt: new Date(),
+    });
+    m.analysisDuration.observe({ source: r.source }, (Date.now() - startedAt.getTime()) / 1000);
+    if (s.gemini) m.geminiCalls.inc({ outcome: r.source === "gemini" ? "ok" : "fallback" });
+    if (r.usage) {
+      m.geminiTokens.inc({ direction: "in" }, r.usage.inputTokens);
+      m.geminiTokens.inc({ direction: "out" }, r.usage.outputTokens);
+    }
+    m.jobs.inc({ kind: "analyze", state: "done" });
+    log.info({ event: "analysis.done", source: r.source, redactions: result.redactions, timings: result.timings }, "analysis finished");
+    if (p.file) {
+      await s.store.enqueueJob({ kind: "file_issue", dedupKey: `file:${analysis.id}`, analysisId: analysis.id, payload: { analysisId: analysis.id, user: "webhook" } });
+      s.worker.kick();
+    }
+  } catch (e) {
+    m.jobs.inc({ kind: "analyze", state: "failed" });
+    log.error({ err: describeError(e) }, "analysis failed");
+    await s.store.updateAnalysis(analysis.id, { status: "failed", error: describeError(e).slice(0, 4000), progress: { ...progress }, finishedAt: new Date() });
+  } finally {
+    const final = await s.store.getAnalysis(analysis.id);
+    s.bus.publish(analysis.id, { type: "done", status: final?.status ?? "failed" });
+  }
+}
+
+/** A webhook job whose analysis row was never written (the process died in between): write it now. */
+async function recreateFromJob(s: Services, job: Job, analysisId: string): Promise<Analysis | undefined> {
+  const parsed = z
+    .object({
+      alert: z.object({ labels: z.record(z.string(), z.string()), annotations: z.record(z.string(), z.string()).default({}), fingerprint: z.string(), startsAt: z.string() }),
+    })
+    .safeParse(job.payload);
+  if (!parsed.success) return undefined;
+  const alert = { data: parsed.data.alert };
+  const target = targetFromLabels(alert.data.labels);
+  return s.store.createAnalysis({
+    id: analysisId,
+    fingerprint: alert.data.fingerprint,
+    alertname: alert.data.labels.alertname,
+    severity: alert.data.labels.severity,
+    target,
+    episode: alert.data.startsAt,
+    alert: alert.data,
+    trigger: "webhook",
+    startedBy: "alertmanager",
+  });
+}
+
+/** The issue that filing this analysis would create, whether or not GitHub is configured. */
+export async function issuePreview(s: Services, id: string): Promise<IssuePreview> {
+  const a = await getDoneAnalysis(s, id);
+  const built = buildFor(s, a);
+  const existing = await s.store.issueRegistry().getIssue(a.fingerprint);
+  return { ...built, configured: s.filer.configured, missing: s.filer.missing, repository: s.config.github.repository, existing };
+}
+
+function buildFor(s: Services, a: Analysis & { report: NonNullable<Analysis["report"]>; bundle: EvidenceBundle }) {
+  return buildIssue({
+    report: a.report,
+    reportMarkdown: a.markdown ?? "",
+    bundle: a.bundle,
+    fingerprint: a.fingerprint,
+    analysisUrl: `${s.config.consoleUrl}/analyses/${a.id}`,
+  });
+}
+
+async function getDoneAnalysis(s: Services, id: string) {
+  const a = await s.store.getAnalysis(id);
+  if (!a) throw new AppError("not_found", `No analysis ${id}.`);
+  if (a.status !== "done" || !a.report || !a.bundle) {
+    throw new AppError("conflict", `Analysis ${id} is ${a.status}; only a finished analysis can be filed.`, { hint: "Wait for it to finish, or re-analyze." });
+  }
+  return { ...a, report: a.report, bundle: a.bundle };
+}
+
+/**
+ * File the analysis as a GitHub issue, or comment on the open issue for the same alert. Serialised per
+ * fingerprint through the store, so concurrent clicks and webhooks file one issue.
+ * @throws AppError not_configured, or the filer's errors (token, repository, content, rate limit).
+ */
+export async function fileIssueForAnalysis(s: Services, id: string, user: string) {
+  const a = await getDoneAnalysis(s, id);
+  if (a.issueUrl && a.issueNumber) return { action: a.issueAction ?? "created", number: a.issueNumber, url: a.issueUrl };
+  try {
+    const filed = await s.filer.fileIncident(buildFor(s, a), a.fingerprint);
+    await s.store.updateAnalysis(a.id, { issueNumber: filed.number, issueUrl: filed.url, issueAction: filed.action, filedBy: user, filedAt: new Date() });
+    await s.store.addAudit(user, filed.action === "created" ? "issue.filed" : "issue.commented", a.fingerprint, { analysisId: a.id, issue: filed.url });
+    getMetrics().issues.inc({ action: filed.action });
+    s.log.info({ event: `issue.${filed.action}`, analysisId: a.id, issue: filed.url, user }, "GitHub issue filed");
+    return filed;
+  } catch (e) {
+    getMetrics().issues.inc({ action: "failed" });
+    throw e;
+  }
+}
+
+async function resolveAlert(s: Services, p: z.infer<typeof resolvePayload>): Promise<void> {
+  const at = isZeroTime(p.endsAt) ? new Date() : new Date(p.endsAt);
+  await s.store.markResolved(p.fingerprint, at);
+  const issue = await s.store.issueRegistry().getIssue(p.fingerprint);
+  if (issue && s.filer.configured) {
+    await s.filer.commentOnIssue(issue, `✅ The alert resolved at ${at.toISOString()}.\n\n<!-- triage:fingerprint=${p.fingerprint} -->`);
+    if (s.config.policy.closeIssueOnResolve) await s.filer.closeIssue(issue);
+    await s.store.addAudit("alertmanager", "issue.resolved", p.fingerprint, { issue: issue.url });
+  }
+}
+
+export interface WebhookOutcome {
+  queued: number;
+  duplicates: number;
+  resolved: number;
+  skipped: { fingerprint: string; reason: string }[];
+}
+
+/**
+ * Turn a webhook payload into durable jobs, per alert (not by the group's status): one analysis per
+ * firing episode (fingerprint + startsAt), one resolve per resolution. Never analyzes inline.
+ */
+export async function acceptWebhook(s: Services, payload: WebhookPayload): Promise<WebhookOutcome> {
+  const out: WebhookOutcome = { queued: 0, duplicates: 0, resolved: 0, skipped: [] };
+  for (const alert of payload.alerts) {
+    if (alert.status === "resolved") {
+      const r = await s.store.enqueueJob({
+        kind: "resolve",
+        dedupKey: `resolve:${alert.fingerprint}:${alert.startsAt}`,
+        payload: { fingerprint: alert.fingerprint, endsAt: alert.endsAt ?? new Date().toISOString() },
+      });
+      if (r.created) out.resolved++;
+      else out.duplicates++;
+      continue;
+    }
+    const d = decide(alert, s.config.policy);
+    if (!d.analyze) {
+      out.skipped.push({ fingerprint: alert.fingerprint, reason: d.reason ?? "policy" });
+      continue;
+    }
+    const episodeKey = `webhook:${alert.fingerprint}:${alert.startsAt}`;
+    const analysisId = uuidFromKey(episodeKey);
+    if (s.config.policy.cooldownSeconds > 0) {
+      const last = await s.store.latestAnalysisByFingerprint(alert.fingerprint);
+      const age = last ? (Date.now() - Date.parse(last.createdAt)) / 1000 : Infinity;
+      if (last && last.id !== analysisId && age < s.config.policy.cooldownSeconds) {
+        out.skipped.push({ fingerprint: alert.fingerprint, reason: `cooldown: analyzed ${Math.round(age)} s ago (ANALYSIS_COOLDOWN_SECONDS)` });
+        continue;
+      }
+    }
+    const alertData = { labels: alert.labels, annotations: alert.annotations, fingerprint: alert.fingerprint, startsAt: alert.startsAt, generatorURL: alert.generatorURL };
+    const r = await s.store.enqueueJob({ kind: "analyze", dedupKey: episodeKey, analysisId, payload: { analysisId, file: d.file, alert: alertData } });
+    if (!r.created) {
+      out.duplicates++;
+      continue;
+    }
+    if (!(await s.store.getAnalysis(analysisId))) {
+      await s.store.createAnalysis({
+        id: analysisId,
+        fingerprint: alert.fingerprint,
+        alertname: alert.labels.alertname,
+        severity: alert.labels.severity,
+        target: targetFromLabels(alert.labels),
+        episode: alert.startsAt,
+        alert: alertData,
+        trigger: "webhook",
+        startedBy: "alertmanager",
+      });
+    }
+    out.queued++;
+  }
+  if (out.queued || out.resolved) s.worker.kick();
+  return out;
+}
+
+/**
+ * What a deep link (/triage?alertname=&namespace=&pod=&cluster=&container=) opens: the matching live
+ * alert or the bare target, its latest analysis, and whether to start one (analyze=1 with no recent one).
+ */
+export async function resolveDeepLink(s: Services, p: Target & { alertname?: string; analyze: boolean }) {
+  const { alertname, analyze, ...target } = p;
+  const { alerts } = await s.alerts.listAlerts();
+  const live = alerts.find(
+    (a) =>
+      a.labels.namespace === target.namespace &&
+      a.labels.pod === target.pod &&
+      (!alertname || a.labels.alertname === alertname) &&
+      (!target.cluster || !a.labels.cluster || a.labels.cluster === target.cluster),
+  );
+  const fingerprint = live?.fingerprint ?? targetFingerprint(target);
+  const latest = await s.store.latestAnalysisByFingerprint(fingerprint);
+  const recentMs = Math.max(s.config.policy.cooldownSeconds, 300) * 1000;
+  const recent = !!latest && Date.now() - Date.parse(latest.createdAt) < recentMs;
+  const labels: Record<string, string> = live?.labels ?? {
+    ...(alertname ? { alertname } : {}),
+    namespace: target.namespace,
+    pod: target.pod,
+    ...(target.cluster ? { cluster: target.cluster } : {}),
+    ...(target.container ? { container: target.container } : {}),
+  };
+  return { live: !!live, fingerprint, latestId: latest?.id, autoStart: analyze && !recent, labels };
+}
