@@ -1,6 +1,13 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import "./globals.css";
+import { loadConfig } from "@/lib/config";
 import { QueryProvider } from "@/components/providers/query-provider";
+import { Badge } from "@/components/ui/badge";
+import { NavLink } from "@/components/ui/nav-link";
+
+// The Demo badge and the proxy's CSP nonce are per process and per request, never baked in at build time.
+export const dynamic = "force-dynamic";
 
 export const metadata: Metadata = {
   title: "Incident Triage Console",
@@ -8,9 +15,26 @@ export const metadata: Metadata = {
 };
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {
+  const { demo } = loadConfig();
   return (
     <html lang="en">
       <body className="min-h-screen">
+        <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+          <div className="mx-auto flex max-w-6xl items-center gap-4 px-4 py-2 sm:px-6">
+            <Link href="/" className="font-semibold">
+              Incident Triage
+            </Link>
+            <nav aria-label="Main" className="flex items-center gap-1">
+              <NavLink href="/">Alerts</NavLink>
+              <NavLink href="/analyses">Analyses</NavLink>
+            </nav>
+            {demo && (
+              <Badge variant="demo" data-testid="demo-badge" title="Built-in demo environment: no real cluster, Alertmanager, Gemini or GitHub">
+                Demo
+              </Badge>
+            )}
+          </div>
+        </header>
         <QueryProvider>{children}</QueryProvider>
       </body>
     </html>

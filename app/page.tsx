@@ -1,3 +1,13 @@
-export default function Home() {
-  return <main className="p-6">Incident Triage Console</main>;
+import { Suspense } from "react";
+import { AlertList } from "@/components/alerts/alert-list";
+
+export default function AlertsPage() {
+  return (
+    <main className="mx-auto max-w-6xl space-y-4 p-4 sm:p-6">
+      <h1 className="text-xl font-semibold">Alerts</h1>
+      <Suspense fallback={<p className="text-sm text-slate-500">Loading alerts…</p>}>
+        <AlertList />
+      </Suspense>
+    </main>
+  );
 }

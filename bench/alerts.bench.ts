@@ -1,0 +1,128 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { chromium, type Browser } from "@playwright/test";
+import { startAlertmanager, type PostableAlert, type RunningAlertmanager } from "../test/helpers/alertmanager";
+import { startConsole, type RunningConsole } from "../e2e/harness";
+import { ALERT_CACHE_TTL_MS } from "../lib/alerts";
+
+export const name = "alerts";
+
+const ALERTS = 10_000;
+const API_RUNS = 30;
+const PAGE_RUNS = 3;
+const RULES = ["ModelPodNotRunning", "ModelPodFrequentRestarts", "ModelPodOOMKilled", "ModelHighCPUUsage", "ModelHighMemoryUsage"];
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+
+function benchAlerts(): PostableAlert[] {
+  const startedAt = Date.now() - 30 * 60_000;
+  return Array.from({ length: ALERTS }, (_, i) => ({
+    labels: {
+      alertname: RULES[i % RULES.length] ?? "ModelPodNotRunning",
+      severity: i % 3 === 0 ? "critical" : "warning",
+      cluster: i % 2 ? "prod" : "dev",
+      namespace: `ml-team-${i % 40}`,
+      pod: `model-${i}-7d9f`,
+      container: "server",
+    },
+    annotations: { summary: `model-${i}-7d9f needs attention`, runbook_url: "https://runbooks.example.com/model" },
+    startsAt: new Date(startedAt + i * 100).toISOString(),
+  }));
+}
+
+function percentile(sorted: number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] ?? Number.NaN;
+}
+
+async function timeRequests(url: string, runs: number, pauseMs = 0): Promise<{ p50: number; p95: number; bytes: number }> {
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < runs + 2; i++) {
+    if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
+    const t0 = performance.now();
+    const res = await fetch(url);
+    const body = await res.text();
+    const ms = performance.now() - t0;
+    if (!res.ok) throw new Error(`${url} -> HTTP ${res.status}: ${body.slice(0, 200)}`);
+    bytes = body.length;
+    if (i >= 2) times.push(ms); // the first two warm caches and JIT
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95), bytes };
+}
+
+async function timePage(browser: Browser, url: string, ready: (page: import("@playwright/test").Page) => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < PAGE_RUNS; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const t0 = performance.now();
+    await page.goto(url, { waitUntil: "commit" });
+    await ready(page);
+    times.push(performance.now() - t0);
+    await context.close();
+  }
+  times.sort((a, b) => a - b);
+  return percentile(times, 50);
+}
+
+/** Alertmanager's own web UI, when the binary ships one (Debian's does not: it serves a "no UI" page). */
+async function alertmanagerUi(am: RunningAlertmanager): Promise<"elm" | "none"> {
+  const html = await (await fetch(`${am.url}/`)).text();
+  return /script\.js/.test(html) ? "elm" : "none";
+}
+
+const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+
+export async function run(): Promise<void> {
+  let am: RunningAlertmanager | undefined;
+  let app: RunningConsole | undefined;
+  let browser: Browser | undefined;
+  try {
+    am = await startAlertmanager();
+    const t0 = performance.now();
+    await am.postAlerts(benchAlerts());
+    await am.waitForAlerts(ALERTS, 120_000);
+    console.log(`${ALERTS} alerts posted to a real Alertmanager in ${fmt(performance.now() - t0)}`);
+    app = await startConsole({ ALERTMANAGER_URL: `bench=${am.url}` });
+
+    const ours = await timeRequests(`${app.url}/api/alerts`, API_RUNS);
+    // Every request a cache miss: what a lone user sees on each 10 s refresh.
+    const cold = await timeRequests(`${app.url}/api/alerts`, 5, ALERT_CACHE_TTL_MS + 100);
+    const direct = await timeRequests(`${am.url}/api/v2/alerts`, API_RUNS);
+    const filtered = await timeRequests(`${app.url}/api/alerts?filter=${encodeURIComponent('severity="critical",namespace=~"ml-team-1.*"')}`, API_RUNS);
+
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    const pageMs = await timePage(browser, `${app.url}/`, (page) =>
+      page.getByTestId("alert-total").filter({ hasText: `${ALERTS} alerts` }).waitFor({ timeout: 60_000 }).then(() => page.getByTestId("alert-group").first().waitFor()),
+    );
+    const ui = await alertmanagerUi(am);
+    const amUiMs =
+      ui === "elm"
+        ? await timePage(browser, `${am.url}/#/alerts`, (page) => page.getByText(`model-${ALERTS - 1}-7d9f`).first().waitFor({ timeout: 120_000 }))
+        : undefined;
+    let amtoolMs: number | undefined;
+    try {
+      const t = performance.now();
+      await promisify(execFile)("amtool", ["alert", "query", `--alertmanager.url=${am.url}`, "-o", "simple"], { maxBuffer: 64 * 1024 * 1024 });
+      amtoolMs = performance.now() - t;
+    } catch {
+      amtoolMs = undefined;
+    }
+
+    console.log(`\nGET /api/alerts, ${ALERTS} alerts (${(ours.bytes / 1e6).toFixed(1)} MB), ${API_RUNS} runs:`);
+    console.log(`  console /api/alerts          p50 ${fmt(ours.p50)}  p95 ${fmt(ours.p95)}   (back to back, as many browsers polling; target p50 < 300 ms)`);
+    console.log(`  console /api/alerts, uncached  p50 ${fmt(cold.p50)}  p95 ${fmt(cold.p95)}   (5 runs, ${ALERT_CACHE_TTL_MS / 1000} s apart: past the answer cache)`);
+    console.log(`  console /api/alerts?filter=  p50 ${fmt(filtered.p50)}  p95 ${fmt(filtered.p95)}`);
+    console.log(`  Alertmanager /api/v2/alerts  p50 ${fmt(direct.p50)}  p95 ${fmt(direct.p95)}   (the floor: what the console wraps)`);
+    console.log(`\nTime until the alerts show in Chromium (median of ${PAGE_RUNS} cold loads):`);
+    console.log(`  console list page, groups visible      ${fmt(pageMs)}   (target < 2000 ms)`);
+    if (amUiMs !== undefined) console.log(`  Alertmanager UI (/#/alerts)            ${fmt(amUiMs)}`);
+    else console.log("  Alertmanager UI (/#/alerts)            n/a: this Alertmanager binary ships no web UI (Debian builds it without one)");
+    if (amtoolMs !== undefined) console.log(`  amtool alert query (same alerts, CLI)  ${fmt(amtoolMs)}`);
+  } finally {
+    await browser?.close();
+    await app?.stop();
+    await am?.stop();
+  }
+}

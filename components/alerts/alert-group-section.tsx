@@ -1,0 +1,74 @@
+"use client";
+
+import { useState } from "react";
+import type { AlertGroup } from "@/lib/alerts/group";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { cn } from "@/lib/utils";
+import { AlertRow, type AlertAnalysisSummary } from "@/components/alerts/alert-row";
+import { severityBorder, severityVariant } from "@/components/alerts/severity";
+
+const FIRST_ROWS = 20;
+const MORE_ROWS = 100;
+
+/** One collapsible group; rows are revealed in pages so a 5,000-alert group costs 20 rows until asked. */
+export function AlertGroupSection({
+  group,
+  now,
+  defaultExpanded,
+  analyses,
+}: {
+  group: AlertGroup;
+  now: number;
+  defaultExpanded: boolean;
+  analyses?: Record<string, AlertAnalysisSummary>;
+}) {
+  const [expanded, setExpanded] = useState(defaultExpanded);
+  const [limit, setLimit] = useState(FIRST_ROWS);
+  const { counts } = group;
+  const hidden = group.alerts.length - limit;
+  const bodyId = `group-${group.by}-${group.key}`;
+  return (
+    <section data-testid="alert-group" data-group={group.key} className={cn("rounded-lg border border-l-4 border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900", severityBorder(group.topSeverity))}>
+      <h2>
+        <button
+          type="button"
+          aria-expanded={expanded}
+          aria-controls={bodyId}
+          onClick={() => setExpanded((e) => !e)}
+          className="flex w-full flex-wrap items-center gap-2 px-3 py-2 text-left hover:bg-slate-50 dark:hover:bg-slate-800/50"
+        >
+          <span aria-hidden className={cn("inline-block w-3 text-slate-500 transition-transform", expanded && "rotate-90")}>
+            ▶
+          </span>
+          <span className="font-semibold">{group.title}</span>
+          <Badge variant="default" data-testid="group-count" title="alerts in this group">
+            {counts.total}
+          </Badge>
+          {Object.entries(counts.bySeverity).map(([sev, n]) => (
+            <Badge key={sev} variant={severityVariant(sev)}>
+              {n} {sev || "no severity"}
+            </Badge>
+          ))}
+          {counts.suppressed > 0 && <Badge variant="muted">{counts.suppressed} suppressed</Badge>}
+        </button>
+      </h2>
+      {expanded && (
+        <div id={bodyId}>
+          <ul className="divide-y divide-slate-100 border-t border-slate-100 dark:divide-slate-800 dark:border-slate-800">
+            {group.alerts.slice(0, limit).map((a) => (
+              <AlertRow key={a.fingerprint} alert={a} now={now} hideLabels={[group.by]} showAlertname={group.by !== "alertname"} analysis={analyses?.[a.fingerprint]} />
+            ))}
+          </ul>
+          {hidden > 0 && (
+            <div className="border-t border-slate-100 px-3 py-2 dark:border-slate-800">
+              <Button variant="outline" size="sm" onClick={() => setLimit((l) => l + MORE_ROWS)}>
+                Show {Math.min(MORE_ROWS, hidden)} more ({hidden} hidden)
+              </Button>
+            </div>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,137 @@
+"use client";
+
+import { useMemo, useRef, useState } from "react";
+import { preload } from "react-dom";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { alertListUrl, type AlertListResponse } from "@/lib/alerts/api";
+import { countAlerts, countChanges, groupAlerts, parseGroupBy, type GroupBy } from "@/lib/alerts/group";
+import { Button } from "@/components/ui/button";
+import { AlertFilterBar } from "@/components/alerts/alert-filter-bar";
+import { AlertGroupSection } from "@/components/alerts/alert-group-section";
+import type { AlertAnalysisSummary } from "@/components/alerts/alert-row";
+import { SourceErrors } from "@/components/alerts/source-errors";
+import { AlertsApiError, useAlertList } from "@/components/alerts/use-alert-list";
+import { useNow } from "@/components/alerts/use-now";
+
+const FIRST_GROUPS = 50;
+const EXPANDED_GROUPS = 5;
+
+/**
+ * The live alert list. While the pointer or focus is inside the list, refreshes are held back (with an
+ * "N updates — apply" button) so rows never move under the user's cursor.
+ */
+export function AlertList({ analyses }: { analyses?: Record<string, AlertAnalysisSummary> }) {
+  const searchParams = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const filter = searchParams.get("filter") ?? "";
+  const group = parseGroupBy(searchParams.get("group"));
+  // Server-rendered as <link rel=preload>: the browser fetches the list while the page's JavaScript loads.
+  preload(alertListUrl(filter), { as: "fetch", crossOrigin: "anonymous" });
+  const query = useAlertList(filter);
+  // A fresh answer carries alerts younger than the last tick; never show them as firing for 0s.
+  const now = Math.max(useNow(), query.dataUpdatedAt);
+
+  const [frozen, setFrozen] = useState<{ filter: string; data: AlertListResponse } | null>(null);
+  const [groupLimit, setGroupLimit] = useState(FIRST_GROUPS);
+  const listRef = useRef<HTMLDivElement>(null);
+  const pointerInside = useRef(false);
+
+  const live = query.data;
+  const shown = frozen?.filter === filter ? frozen.data : live;
+  const pending = useMemo(() => (frozen?.filter === filter && live && frozen.data !== live ? countChanges(frozen.data.alerts, live.alerts) : 0), [frozen, live, filter]);
+  const groups = useMemo(() => (shown ? groupAlerts(shown.alerts, group) : []), [shown, group]);
+  const totals = useMemo(() => countAlerts(shown?.alerts ?? []), [shown]);
+
+  const hold = () => {
+    if (live && frozen?.filter !== filter) setFrozen({ filter, data: live });
+  };
+  const releaseUnlessInside = (next: EventTarget | null) => {
+    const el = listRef.current;
+    const focusInside = el && next instanceof Node ? el.contains(next) : false;
+    if (!pointerInside.current && !focusInside) setFrozen(null);
+  };
+
+  const setParams = (changes: Record<string, string>) => {
+    const p = new URLSearchParams(searchParams.toString());
+    for (const [k, v] of Object.entries(changes)) {
+      if (v && !(k === "group" && v === "alertname")) p.set(k, v);
+      else p.delete(k);
+    }
+    const qs = p.toString();
+    setFrozen(null);
+    setGroupLimit(FIRST_GROUPS);
+    router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
+  };
+
+  const badFilter = query.error instanceof AlertsApiError && query.error.status === 422 ? query.error : undefined;
+
+  return (
+    <div className="space-y-4">
+      <AlertFilterBar filter={filter} group={group} error={badFilter} onFilter={(f) => setParams({ filter: f })} onGroup={(g: GroupBy) => setParams({ group: g })} />
+
+      {query.error && !badFilter && (
+        <div role="alert" className="rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/40 dark:text-red-300">
+          Could not load alerts: {query.error.message}. {query.error instanceof AlertsApiError ? query.error.hint : "Check that the console is running."}
+        </div>
+      )}
+      {shown && <SourceErrors errors={shown.errors} />}
+
+      {query.isPending && !badFilter && <p className="text-sm text-slate-500">Loading alerts…</p>}
+
+      <div
+        ref={listRef}
+        data-testid="alert-groups"
+        className="space-y-3"
+        onPointerEnter={() => {
+          pointerInside.current = true;
+          hold();
+        }}
+        onPointerLeave={() => {
+          pointerInside.current = false;
+          releaseUnlessInside(typeof document === "undefined" ? null : document.activeElement);
+        }}
+        onFocus={hold}
+        onBlur={(e) => releaseUnlessInside(e.relatedTarget)}
+      >
+        {shown && (
+          <div className="sticky top-0 z-10 flex flex-wrap items-center gap-3 bg-slate-50/95 py-1 text-sm text-slate-600 dark:bg-slate-950/95 dark:text-slate-400" aria-live="polite">
+            <span data-testid="alert-total">
+              {totals.total} alert{totals.total === 1 ? "" : "s"} in {groups.length} group{groups.length === 1 ? "" : "s"}
+              {totals.suppressed > 0 && ` (${totals.active} active, ${totals.suppressed} suppressed)`}
+            </span>
+            {query.isFetching && <span className="text-xs">refreshing…</span>}
+            {pending > 0 && (
+              <Button size="sm" variant="outline" className="border-sky-500 text-sky-800 dark:text-sky-300" data-testid="apply-updates" onClick={() => live && setFrozen({ filter, data: live })}>
+                {pending} update{pending === 1 ? "" : "s"} — apply
+              </Button>
+            )}
+          </div>
+        )}
+
+        {shown && shown.alerts.length === 0 && (
+          <div data-testid="empty-state" className="rounded-lg border border-dashed border-slate-300 px-4 py-10 text-center text-slate-600 dark:border-slate-700 dark:text-slate-400">
+            {filter ? (
+              <>
+                No alerts match <code className="font-mono">{filter}</code>.
+              </>
+            ) : shown.errors.length ? (
+              "No alerts from the Alertmanagers that answered."
+            ) : (
+              "No alerts are firing. All quiet."
+            )}
+          </div>
+        )}
+
+        {groups.slice(0, groupLimit).map((g, i) => (
+          <AlertGroupSection key={`${group}:${g.key}`} group={g} now={now} defaultExpanded={i < EXPANDED_GROUPS} analyses={analyses} />
+        ))}
+        {groups.length > groupLimit && (
+          <Button variant="outline" onClick={() => setGroupLimit((l) => l + FIRST_GROUPS)}>
+            Show {Math.min(FIRST_GROUPS, groups.length - groupLimit)} more groups ({groups.length - groupLimit} hidden)
+          </Button>
+        )}
+      </div>
+    </div>
+  );
+}

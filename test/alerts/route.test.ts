@@ -1,0 +1,103 @@
+import { NextRequest } from "next/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resetConfigForTests } from "@/lib/config";
+import { alertListResponseSchema } from "@/lib/alerts/api";
+import { GET } from "@/app/api/alerts/route";
+import { USER_HEADER } from "@/lib/auth/authenticate";
+import { deadPort, startAlertmanager, type RunningAlertmanager } from "@/test/helpers/alertmanager";
+
+let am: RunningAlertmanager;
+let dead = "";
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  am = await startAlertmanager();
+  await am.postAlerts([
+    { labels: { alertname: "ModelPodOOMKilled", namespace: "ml-serving", pod: "bert-0", severity: "critical" } },
+    { labels: { alertname: "ModelHighCPUUsage", namespace: "ml-batch", pod: "etl-1", severity: "warning" } },
+  ]);
+  await am.waitForAlerts(2);
+  dead = `http://127.0.0.1:${await deadPort()}`;
+});
+
+afterAll(async () => {
+  process.env = saved;
+  resetConfigForTests();
+  await am?.stop();
+});
+
+function useEnv(env: Record<string, string>) {
+  process.env = { ...saved, LOG_LEVEL: "silent", DEMO: "", ALERTMANAGER_URL: "", ...env };
+  resetConfigForTests();
+}
+
+async function call(query = "") {
+  // proxy.ts sets the user header after authenticating; route handlers refuse requests without it.
+  const req = new NextRequest(`http://127.0.0.1/api/alerts${query}`, { headers: { [USER_HEADER]: "tester" } });
+  const res = await GET(req, { params: Promise.resolve({}) });
+  return { status: res.status, body: await res.json() };
+}
+
+describe("GET /api/alerts", () => {
+  it("refuses a request that did not pass authentication", async () => {
+    useEnv({ ALERTMANAGER_URL: am.url });
+    const res = await GET(new NextRequest("http://127.0.0.1/api/alerts"), { params: Promise.resolve({}) });
+    expect(res.status).toBe(401);
+  });
+
+  it("returns the alerts of every Alertmanager and the error of the one that is down", async () => {
+    useEnv({ ALERTMANAGER_URL: `prod=${am.url},backup=${dead}` });
+    const { status, body } = await call();
+    expect(status).toBe(200);
+    const parsed = alertListResponseSchema.parse(body);
+    expect(parsed.demo).toBe(false);
+    expect(parsed.alerts.map((a) => a.labels.pod).sort()).toEqual(["bert-0", "etl-1"]);
+    expect(parsed.alerts[0]?.source).toBe("prod");
+    expect(parsed.errors).toEqual([{ source: "backup", message: `Alertmanager backup at ${dead} refused the connection`, hint: "Check ALERTMANAGER_URL and that it is running" }]);
+  });
+
+  it("filters with matcher syntax", async () => {
+    useEnv({ ALERTMANAGER_URL: am.url });
+    const { body } = await call(`?filter=${encodeURIComponent('severity="critical"')}`);
+    expect(alertListResponseSchema.parse(body).alerts.map((a) => a.labels.pod)).toEqual(["bert-0"]);
+    const regex = await call(`?filter=${encodeURIComponent('{namespace=~"ml-.*", pod!~"bert.*"}')}`);
+    expect(alertListResponseSchema.parse(regex.body).alerts.map((a) => a.labels.pod)).toEqual(["etl-1"]);
+  });
+
+  it("answers 422 naming the bad matcher", async () => {
+    useEnv({ ALERTMANAGER_URL: am.url });
+    const { status, body } = await call(`?filter=${encodeURIComponent('severity="critical", namespace=~"ml-("')}`);
+    expect(status).toBe(422);
+    expect(body.error.code).toBe("unprocessable");
+    expect(body.error.message).toContain('namespace=~"ml-("');
+    expect(body.error.hint).toMatch(/matcher syntax/);
+  });
+
+  it("says when no Alertmanager is configured", async () => {
+    useEnv({});
+    const { status, body } = await call();
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      alerts: [],
+      errors: [
+        {
+          source: "configuration",
+          message: "No Alertmanager configured",
+          hint: "Set ALERTMANAGER_URL=http://alertmanager:9093 (comma-separate several, name=url to name them), or run npm run demo",
+        },
+      ],
+      demo: false,
+    });
+  });
+
+  it("serves the demo incidents, filtered locally", async () => {
+    useEnv({ DEMO: "1" });
+    const all = alertListResponseSchema.parse((await call()).body);
+    expect(all.demo).toBe(true);
+    expect(all.alerts.length).toBeGreaterThan(0);
+    const critical = alertListResponseSchema.parse((await call(`?filter=${encodeURIComponent('severity=~"crit.*"')}`)).body);
+    expect(critical.alerts.length).toBeGreaterThan(0);
+    expect(critical.alerts.length).toBeLessThanOrEqual(all.alerts.length);
+    expect(critical.alerts.every((a) => a.labels.severity === "critical")).toBe(true);
+  });
+});
