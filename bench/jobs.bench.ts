@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { createWorker } from "@/lib/jobs/worker";
 import { openStore } from "@/lib/store";
 
@@ -67,8 +66,11 @@ export async function benchJobs(jobs = 2000, concurrency = 2): Promise<JobsBench
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const r = await benchJobs(Number(process.argv[2] ?? 2000), Number(process.argv[3] ?? 2));
+export const name = "jobs";
+
+/** A storm of 2,000 distinct jobs through the store and worker: enqueue rate, redelivery dedup, drain, concurrency. */
+export async function run(): Promise<void> {
+  const r = await benchJobs(2000, 2);
   console.log(
     `jobs: ${r.jobs} enqueued at ${r.enqueuePerSecond}/s; redelivery created ${r.duplicatesCreated}; drained in ${r.drainMs} ms ` +
       `with at most ${r.maxConcurrent} at once (limit ${r.concurrency}); lost ${r.lost}`,

@@ -20,7 +20,7 @@ const EXPANDED_GROUPS = 5;
  * The live alert list. While the pointer or focus is inside the list, refreshes are held back (with an
  * "N updates — apply" button) so rows never move under the user's cursor.
  */
-export function AlertList({ analyses }: { analyses?: Record<string, AlertAnalysisSummary> }) {
+export function AlertList({ analyses: given }: { analyses?: Record<string, AlertAnalysisSummary> }) {
   const searchParams = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
@@ -41,6 +41,8 @@ export function AlertList({ analyses }: { analyses?: Record<string, AlertAnalysi
   const shown = frozen?.filter === filter ? frozen.data : live;
   const pending = useMemo(() => (frozen?.filter === filter && live && frozen.data !== live ? countChanges(frozen.data.alerts, live.alerts) : 0), [frozen, live, filter]);
   const groups = useMemo(() => (shown ? groupAlerts(shown.alerts, group) : []), [shown, group]);
+  // Analysis states change while alerts stay put, so they always come from the newest answer.
+  const analyses = given ?? live?.analyses;
   const totals = useMemo(() => countAlerts(shown?.alerts ?? []), [shown]);
 
   const hold = () => {

@@ -8,9 +8,11 @@ import { severityBorder, severityVariant } from "@/components/alerts/severity";
 
 /** What the row shows of the alert's latest analysis; fed by the analysis feature when there is one. */
 export interface AlertAnalysisSummary {
+  id?: string;
   status: string;
   topHypothesis?: string;
   issueUrl?: string;
+  issueNumber?: number;
 }
 
 /** The alert's link target: its detail page. */
@@ -75,11 +77,17 @@ export function AlertRow({
       </div>
       {analysis && (
         <div data-testid="alert-analysis" className="flex shrink-0 flex-col items-start gap-1 text-xs sm:max-w-72 sm:items-end">
-          <Badge variant="outline">analysis: {analysis.status}</Badge>
+          {analysis.id ? (
+            <Link href={`/analyses/${encodeURIComponent(analysis.id)}`} className="hover:underline">
+              <Badge variant="outline">analysis: {analysis.status}</Badge>
+            </Link>
+          ) : (
+            <Badge variant="outline">analysis: {analysis.status}</Badge>
+          )}
           {analysis.topHypothesis && <p className="line-clamp-2 text-slate-600 dark:text-slate-400">{analysis.topHypothesis}</p>}
           {issueUrl && (
             <a href={issueUrl} className="text-sky-700 hover:underline dark:text-sky-400" rel="noreferrer" target="_blank">
-              issue
+              {analysis.issueNumber ? `issue #${analysis.issueNumber}` : "issue"}
             </a>
           )}
         </div>

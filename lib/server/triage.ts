@@ -87,8 +87,7 @@ export async function requestAnalysis(s: Services, req: AnalysisRequest): Promis
   }
   const analysis = await s.store.createAnalysis({
     fingerprint,
-    alertname: alert.labels.alertname,
-    severity: alert.labels.severity,
+    ...storedNames(alert.labels),
     target,
     episode: alert.startsAt,
     alert,
@@ -202,6 +201,11 @@ async function runAnalyzeJob(s: Services, p: z.infer<typeof analyzePayload>, job
   }
 }
 
+/** Alert name and severity within the store's column limits: label values may be far longer (16 KiB). */
+function storedNames(labels: Record<string, string>): { alertname?: string; severity?: string } {
+  return { alertname: labels.alertname?.slice(0, 256), severity: labels.severity?.slice(0, 64) };
+}
+
 /** A webhook job whose analysis row was never written (the process died in between): write it now. */
 async function recreateFromJob(s: Services, job: Job, analysisId: string): Promise<Analysis | undefined> {
   const parsed = z
@@ -215,8 +219,7 @@ async function recreateFromJob(s: Services, job: Job, analysisId: string): Promi
   return s.store.createAnalysis({
     id: analysisId,
     fingerprint: alert.data.fingerprint,
-    alertname: alert.data.labels.alertname,
-    severity: alert.data.labels.severity,
+    ...storedNames(alert.data.labels),
     target,
     episode: alert.data.startsAt,
     alert: alert.data,
@@ -333,8 +336,7 @@ export async function acceptWebhook(s: Services, payload: WebhookPayload): Promi
       await s.store.createAnalysis({
         id: analysisId,
         fingerprint: alert.fingerprint,
-        alertname: alert.labels.alertname,
-        severity: alert.labels.severity,
+        ...storedNames(alert.labels),
         target: targetFromLabels(alert.labels),
         episode: alert.startsAt,
         alert: alertData,
@@ -374,4 +376,13 @@ export async function resolveDeepLink(s: Services, p: Target & { alertname?: str
     ...(target.container ? { container: target.container } : {}),
   };
   return { live: !!live, fingerprint, latestId: latest?.id, autoStart: analyze && !recent, labels };
+}
+
+/** What an alert's page shows: the live alert (if still firing), source errors, and its latest analysis. */
+export async function alertPageState(s: Services, fingerprint: string, analyze: boolean) {
+  const [list, latest] = await Promise.all([s.alerts.listAlerts(), s.store.latestAnalysisByFingerprint(fingerprint)]);
+  const alert = list.alerts.find((a) => a.fingerprint === fingerprint);
+  const readAt = Date.now();
+  const recent = !!latest && readAt - Date.parse(latest.createdAt) < Math.max(s.config.policy.cooldownSeconds, 300) * 1000;
+  return { fingerprint, alert, errors: list.errors, readAt, latestId: latest?.id, autoStart: analyze && !!alert && !recent };
 }

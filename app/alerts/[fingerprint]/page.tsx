@@ -1,20 +1,29 @@
-import { loadConfig } from "@/lib/config";
-import { getAlertSource } from "@/lib/alerts";
+import { getServices } from "@/lib/server/services";
+import { alertPageState } from "@/lib/server/triage";
 import { AlertDetail } from "@/components/alerts/alert-detail";
+import { AnalysisPanel } from "@/components/analysis/analysis-panel";
 
 export const dynamic = "force-dynamic";
 
-async function loadAlert(fingerprint: string) {
-  const result = await getAlertSource(loadConfig()).listAlerts();
-  return { alert: result.alerts.find((a) => a.fingerprint === fingerprint), errors: result.errors, readAt: Date.now() };
-}
-
-export default async function AlertPage({ params }: { params: Promise<{ fingerprint: string }> }) {
+export default async function AlertPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ fingerprint: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { fingerprint } = await params;
-  const { alert, errors, readAt } = await loadAlert(fingerprint);
+  const { analyze } = await searchParams;
+  const state = await alertPageState(await getServices(), fingerprint.slice(0, 128), analyze === "1");
+  const panel = (state.alert || state.latestId) && (
+    <AnalysisPanel input={{ fingerprint: state.fingerprint }} latestId={state.latestId} autoStart={state.autoStart} />
+  );
   return (
-    <main className="mx-auto max-w-6xl space-y-4 p-4 sm:p-6">
-      <AlertDetail fingerprint={fingerprint} alert={alert} errors={errors} now={readAt} />
+    <main className="mx-auto max-w-7xl space-y-4 p-4 sm:p-6">
+      <AlertDetail fingerprint={state.fingerprint} alert={state.alert} errors={state.errors} now={state.readAt}>
+        {panel}
+      </AlertDetail>
+      {!state.alert && panel}
     </main>
   );
 }
