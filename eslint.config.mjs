@@ -30,7 +30,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["lib/config.ts", "scripts/**", "e2e/**", "test/**", "bench/**", "playwright.config.ts", "vitest.config.mts"],
+    files: ["lib/config.ts", "instrumentation.ts", "scripts/**", "e2e/**", "test/**", "bench/**", "playwright.config.ts", "vitest.config.mts"],
     rules: { "no-restricted-syntax": "off" },
   },
   {

@@ -1,13 +1,10 @@
-import { assertSafeToServe, isNodeServerRuntime, loadConfig } from "@/lib/config";
-
 /**
- * Runs once when the server starts: validates the configuration, opens the store and starts the job
- * worker, which resumes queued and interrupted analyses before the first request arrives.
+ * Runs once when the server starts. The literal NEXT_RUNTIME check lets Next drop the Node-only code
+ * from the edge bundle.
  */
 export async function register() {
-  if (!isNodeServerRuntime()) return;
-  // `node server.js` (the container image) skips scripts/start.mjs, so the same refusal happens here.
-  assertSafeToServe(loadConfig());
-  const { getServices } = await import("@/lib/server/services");
-  await getServices();
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { startServer } = await import("./instrumentation-node");
+    await startServer();
+  }
 }

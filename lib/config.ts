@@ -308,11 +308,6 @@ export function isLoopbackHost(host: string): boolean {
   return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** True inside Next's Node.js server runtime (not the edge runtime, not the CLI). */
-export function isNodeServerRuntime(): boolean {
-  return process.env.NEXT_RUNTIME === "nodejs";
-}
-
 /**
  * Refuse to serve production logs without authentication on an address other machines can reach.
  * @throws ConfigError naming the settings to choose.

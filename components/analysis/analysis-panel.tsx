@@ -22,7 +22,7 @@ export interface AnalysisTargetInput {
  */
 export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisTargetInput; latestId?: string; autoStart?: boolean }) {
   const [id, setId] = useState(latestId);
-  const [tab, setTab] = useState<EvidenceTab>("logs");
+  const [chosenTab, setTab] = useState<EvidenceTab>();
   const [focusLine, setFocusLine] = useState<number>();
   const [issueOpen, setIssueOpen] = useState(false);
   const qc = useQueryClient();
@@ -43,6 +43,7 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
   }, [autoStart, start]);
 
   const a: Analysis | undefined = analysis.data;
+  const tab = chosenTab ?? defaultTab(a);
   const running = a ? isActive(a) : false;
 
   return (
@@ -107,4 +108,13 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
       {issueOpen && a && <IssueDialog analysisId={a.id} onClose={() => setIssueOpen(false)} />}
     </section>
   );
+}
+
+/** Open the first tab that has something to read: a pending pod has events but no logs. */
+function defaultTab(a: Analysis | undefined): EvidenceTab {
+  const b = a?.bundle;
+  if (!b) return "logs";
+  if (b.logs?.trim()) return "logs";
+  if (b.previousLogs?.trim()) return "previousLogs";
+  return b.events.length ? "events" : "status";
 }

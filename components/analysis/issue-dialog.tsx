@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import Markdown from "react-markdown";
+import { SafeMarkdown } from "./safe-markdown";
 import { analysisKeys, fetchIssuePreview, fileIssue, ApiError } from "./api";
 import { CopyButton } from "./copy-button";
 
@@ -56,9 +56,7 @@ export function IssueDialog({ analysisId, onClose }: { analysisId: string; onClo
               ))}
             </div>
             <div className="max-h-[50vh] overflow-auto rounded border border-slate-200 p-3 text-sm dark:border-slate-800">
-              <Markdown skipHtml disallowedElements={["img"]} unwrapDisallowed>
-                {p.body}
-              </Markdown>
+              <SafeMarkdown>{p.body}</SafeMarkdown>
             </div>
             <div className="flex items-center gap-2">
               <CopyButton text={`# ${p.title}\n\n${p.body}`} label="Copy issue markdown" />

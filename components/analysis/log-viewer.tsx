@@ -23,6 +23,7 @@ export function LogViewer({ text, highlights, focusLine, label }: { text: string
   }, [focusLine, shown]);
 
   if (text === undefined) return <p className="p-3 text-sm text-slate-500">No {label.toLowerCase()} were gathered.</p>;
+  if (!text.trim()) return <p className="p-3 text-sm text-slate-500">The container wrote nothing here (it may not have started yet).</p>;
   return (
     <div className="flex h-full flex-col">
       <div className="flex items-center gap-2 border-b border-slate-200 p-2 text-xs dark:border-slate-800">

@@ -1,15 +1,12 @@
 "use client";
 
-import Markdown from "react-markdown";
 import type { Report } from "@/lib/analysis/view";
 import { cn } from "@/lib/utils";
+import { SafeMarkdown } from "./safe-markdown";
 
 export type EvidenceJump = (source: "logs" | "previousLogs" | "events" | "status", line?: number) => void;
 
-/**
- * The report: markdown from the one renderer, shown with react-markdown without raw HTML or images
- * (untrusted model output stays inert), then the evidence quotes, each linked to its log line.
- */
+/** The report: the evidence quotes, each linked to its log line, then the markdown from the one renderer. */
 export function ReportView({ report, markdown, onJump }: { report: Report; markdown: string; onJump: EvidenceJump }) {
   return (
     <div className="space-y-4">
@@ -48,28 +45,7 @@ export function ReportView({ report, markdown, onJump }: { report: Report; markd
         </ol>
       </section>
       <article className="prose-report text-sm leading-relaxed">
-        <Markdown
-          skipHtml
-          disallowedElements={["img"]}
-          unwrapDisallowed
-          components={{
-            a: ({ href, children }) => (
-              <a href={href} target="_blank" rel="noopener noreferrer nofollow" className="text-sky-700 underline dark:text-sky-300">
-                {children}
-              </a>
-            ),
-            h1: ({ children }) => <h2 className="mb-2 mt-4 text-lg font-semibold">{children}</h2>,
-            h2: ({ children }) => <h3 className="mb-2 mt-4 text-base font-semibold">{children}</h3>,
-            h3: ({ children }) => <h4 className="mb-1 mt-3 font-semibold">{children}</h4>,
-            ul: ({ children }) => <ul className="ml-5 list-disc space-y-1">{children}</ul>,
-            ol: ({ children }) => <ol className="ml-5 list-decimal space-y-1">{children}</ol>,
-            pre: ({ children }) => <pre className="my-2 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{children}</pre>,
-            code: ({ children, className }) => <code className={cn("rounded bg-slate-100 px-1 text-xs dark:bg-slate-800", className)}>{children}</code>,
-            p: ({ children }) => <p className="my-2">{children}</p>,
-          }}
-        >
-          {markdown}
-        </Markdown>
+        <SafeMarkdown>{markdown}</SafeMarkdown>
       </article>
     </div>
   );

@@ -81,10 +81,20 @@ export async function requestAnalysis(s: Services, req: AnalysisRequest): Promis
     throw new AppError("unprocessable", "Give a fingerprint or a target (namespace and pod).");
   }
 
-  if (!req.force) {
-    const active = await s.store.findActiveAnalysis(fingerprint);
-    if (active) return { id: active.id, joined: true };
-  }
+  const chosen = { target, alert };
+  // Find-or-create under the fingerprint's lock: two engineers clicking at once must join one analysis.
+  const started = await s.store.runExclusive(`analysis:${fingerprint}`, async () => {
+    if (!req.force) {
+      const active = await s.store.findActiveAnalysis(fingerprint);
+      if (active) return { id: active.id, joined: true };
+    }
+    return { id: await createManualAnalysis(s, req, fingerprint, chosen.target, chosen.alert), joined: false };
+  });
+  if (!started.joined) s.worker.kick();
+  return started;
+}
+
+async function createManualAnalysis(s: Services, req: AnalysisRequest, fingerprint: string, target: Target, alert: EvidenceBundle["alert"]): Promise<string> {
   const analysis = await s.store.createAnalysis({
     fingerprint,
     ...storedNames(alert.labels),
@@ -97,8 +107,7 @@ export async function requestAnalysis(s: Services, req: AnalysisRequest): Promis
   await s.store.enqueueJob({ kind: "analyze", dedupKey: `analyze:${analysis.id}`, analysisId: analysis.id, payload: { analysisId: analysis.id, file: false } });
   await s.store.addAudit(req.user, "analysis.started", fingerprint, { analysisId: analysis.id, trigger: req.trigger });
   s.log.info({ event: "analysis.started", analysisId: analysis.id, fingerprint, user: req.user, trigger: req.trigger }, "analysis requested");
-  s.worker.kick();
-  return { id: analysis.id, joined: false };
+  return analysis.id;
 }
 
 async function findLiveAlert(s: Services, fingerprint: string): Promise<Alert | undefined> {

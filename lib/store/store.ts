@@ -685,7 +685,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
   const path = sqlitePath(databaseUrl);
   let sqlite: SqliteDatabase.Database;
   try {
-    if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+    if (path !== ":memory:") mkdirSync(dirname(resolve(/*turbopackIgnore: true*/ path)), { recursive: true });
     sqlite = new SqliteDatabase(path);
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);

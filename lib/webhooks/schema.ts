@@ -5,7 +5,12 @@ import { labelMapSchema } from "@/lib/alerts/types";
  * Alertmanager's webhook body, version 4 (wire-facts §1.1). Unknown and newer fields are tolerated
  * (objects are not strict); Grafana's version "1" payload has the same alert shape and is accepted too.
  */
-const timeString = z.string().max(64);
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/i;
+// Checked here, not later: a time the store cannot read would fail the job after the 2xx, and Alertmanager does not resend.
+const timeString = z
+  .string()
+  .max(64)
+  .refine((t) => RFC3339.test(t) && !Number.isNaN(Date.parse(t)), "must be an RFC 3339 time such as 2026-11-20T09:58:03.157Z");
 
 export const webhookAlertSchema = z.object({
   status: z.enum(["firing", "resolved"]),
