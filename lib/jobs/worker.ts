@@ -17,6 +17,8 @@ export interface WorkerOptions {
   /** Handlers running at once: the bound on concurrent Gemini calls. */
   concurrency?: number;
   handlers: Partial<Record<JobKind, JobHandler>>;
+  /** Only claim these kinds (default: any; a kind without a handler then fails), so cheap jobs need not wait behind Gemini calls. */
+  kinds?: readonly JobKind[];
   /** How often to look for due jobs when nobody kicks (retries with backoff become due this way). */
   pollIntervalMs?: number;
   workerId?: string;
@@ -57,6 +59,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
   const id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const log = options.log ?? silent;
+  const kinds = options.kinds;
 
   const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   let state: "idle" | "running" | "stopping" | "stopped" = "idle";
@@ -142,7 +145,7 @@ export function createWorker(options: WorkerOptions): Worker {
     while (state === "running") {
       try {
         while (state === "running" && active.size < concurrency) {
-          const job = await store.claimNextJob(id);
+          const job = await store.claimNextJob(id, kinds);
           if (!job) break;
           run(job);
         }

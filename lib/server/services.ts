@@ -10,7 +10,7 @@ import { createGeminiDiagnoser } from "@/lib/analysis/gemini";
 import type { GeminiDiagnoser } from "@/lib/analysis/pipeline";
 import { createIssueFiler, type IssueFiler } from "@/lib/github/filer";
 import { openStore, type Store } from "@/lib/store";
-import { createWorker } from "@/lib/jobs/worker";
+import { createWorker, type Worker } from "@/lib/jobs/worker";
 import { ProgressBus } from "@/lib/server/progress-bus";
 import { jobHandlers } from "@/lib/server/triage";
 
@@ -25,7 +25,10 @@ export interface Services {
   geminiMissing?: string;
   filer: IssueFiler;
   bus: ProgressBus;
-  worker: ReturnType<typeof createWorker>;
+  /** Both workers as one: kick after enqueueing, drain and stop in tests and at shutdown. */
+  worker: Pick<Worker, "kick" | "stop" | "drain" | "running">;
+  /** The two workers: bookkeeping jobs, and analyses bounded by GEMINI_CONCURRENCY. */
+  workers: Worker[];
   log: ReturnType<typeof getLogger>;
 }
 
@@ -61,18 +64,31 @@ async function build(): Promise<Services> {
     bus: new ProgressBus(),
   };
   const ref: { current?: Services } = {};
-  const worker = createWorker({
-    store,
-    concurrency: config.gemini.concurrency,
-    handlers: jobHandlers(() => {
-      if (!ref.current) throw new Error("services not ready");
-      return ref.current;
-    }),
-    log,
+  const handlers = jobHandlers(() => {
+    if (!ref.current) throw new Error("services not ready");
+    return ref.current;
   });
-  const services: Services = { ...partial, worker };
+  // Analyses wait for Gemini, so they get their own worker bounded by GEMINI_CONCURRENCY; resolutions
+  // and filings never queue behind them.
+  const analyses = createWorker({ store, concurrency: config.gemini.concurrency, handlers, kinds: ["analyze"], log });
+  const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue"], log, requeueOnStart: false });
+  const workers = [analyses, bookkeeping];
+  const worker: Services["worker"] = {
+    kick: () => workers.forEach((w) => w.kick()),
+    stop: async () => {
+      await Promise.all(workers.map((w) => w.stop()));
+    },
+    drain: async (o) => {
+      await Promise.all(workers.map((w) => w.drain(o)));
+    },
+    running: () => workers.reduce((n, w) => n + w.running(), 0),
+  };
+  const services: Services = { ...partial, workers, worker };
   ref.current = services;
-  await worker.start();
+  // The first start requeues jobs a dead process left running (of every kind); the second must not,
+  // or it would requeue what the first just claimed.
+  await analyses.start();
+  await bookkeeping.start();
   log.info({ demo: config.demo, gemini: !!gemini, github: services.filer.configured, alertmanagers: config.alertmanagers.length }, "console services started");
   return services;
 }

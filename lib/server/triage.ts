@@ -289,11 +289,26 @@ async function resolveAlert(s: Services, p: z.infer<typeof resolvePayload>): Pro
   const at = isZeroTime(p.endsAt) ? new Date() : new Date(p.endsAt);
   await s.store.markResolved(p.fingerprint, at);
   const issue = await s.store.issueRegistry().getIssue(p.fingerprint);
+  if (!issue && s.filer.configured && (await filingPending(s, p.fingerprint))) {
+    // The alert resolved while its analysis or filing was still under way: retry so the issue gets its
+    // "resolved" comment once it exists.
+    throw new AppError("conflict", "The alert's analysis or issue filing is still running.", { retryAfterSeconds: 30 });
+  }
   if (issue && s.filer.configured) {
     await s.filer.commentOnIssue(issue, `✅ The alert resolved at ${at.toISOString()}.\n\n<!-- triage:fingerprint=${p.fingerprint} -->`);
     if (s.config.policy.closeIssueOnResolve) await s.filer.closeIssue(issue);
     await s.store.addAudit("alertmanager", "issue.resolved", p.fingerprint, { issue: issue.url });
   }
+}
+
+async function filingPending(s: Services, fingerprint: string): Promise<boolean> {
+  if (await s.store.findActiveAnalysis(fingerprint)) return true;
+  const jobs = [...(await s.store.listJobs({ kind: "file_issue", status: "queued", limit: 200 })), ...(await s.store.listJobs({ kind: "file_issue", status: "running", limit: 200 }))];
+  for (const j of jobs) {
+    const a = j.analysisId ? await s.store.getAnalysis(j.analysisId) : undefined;
+    if (a?.fingerprint === fingerprint) return true;
+  }
+  return false;
 }
 
 export interface WebhookOutcome {
@@ -304,16 +319,20 @@ export interface WebhookOutcome {
 }
 
 /**
- * Turn a webhook payload into durable jobs, per alert (not by the group's status): one analysis per
- * firing episode (fingerprint + startsAt), one resolve per resolution. Never analyzes inline.
+ * Turn a webhook payload into durable jobs, per alert (not by the group's status), in a few batched
+ * statements. A firing episode (fingerprint + startsAt) is analyzed once; a repeat notification of the
+ * same episode is analyzed again only after ANALYSIS_COOLDOWN_SECONDS; a new episode always is.
+ * Never analyzes inline.
  */
 export async function acceptWebhook(s: Services, payload: WebhookPayload): Promise<WebhookOutcome> {
   const out: WebhookOutcome = { queued: 0, duplicates: 0, resolved: 0, skipped: [] };
+  const firing: WebhookPayload["alerts"] = [];
   for (const alert of payload.alerts) {
     if (alert.status === "resolved") {
       const r = await s.store.enqueueJob({
         kind: "resolve",
         dedupKey: `resolve:${alert.fingerprint}:${alert.startsAt}`,
+        maxAttempts: 20,
         payload: { fingerprint: alert.fingerprint, endsAt: alert.endsAt ?? new Date().toISOString() },
       });
       if (r.created) out.resolved++;
@@ -321,40 +340,45 @@ export async function acceptWebhook(s: Services, payload: WebhookPayload): Promi
       continue;
     }
     const d = decide(alert, s.config.policy);
-    if (!d.analyze) {
-      out.skipped.push({ fingerprint: alert.fingerprint, reason: d.reason ?? "policy" });
-      continue;
-    }
-    const episodeKey = `webhook:${alert.fingerprint}:${alert.startsAt}`;
-    const analysisId = uuidFromKey(episodeKey);
-    if (s.config.policy.cooldownSeconds > 0) {
-      const last = await s.store.latestAnalysisByFingerprint(alert.fingerprint);
-      const age = last ? (Date.now() - Date.parse(last.createdAt)) / 1000 : Infinity;
-      if (last && last.id !== analysisId && age < s.config.policy.cooldownSeconds) {
-        out.skipped.push({ fingerprint: alert.fingerprint, reason: `cooldown: analyzed ${Math.round(age)} s ago (ANALYSIS_COOLDOWN_SECONDS)` });
+    if (d.analyze) firing.push(alert);
+    else out.skipped.push({ fingerprint: alert.fingerprint, reason: d.reason ?? "policy" });
+  }
+
+  const cooldownMs = s.config.policy.cooldownSeconds * 1000;
+  const now = Date.now();
+  const latest = cooldownMs > 0 && firing.length ? await s.store.latestAnalysesFor(firing.map((a) => a.fingerprint)) : new Map<string, { episode?: string; createdAt: string }>();
+  const items = [];
+  for (const alert of firing) {
+    const episode = new Date(alert.startsAt).toISOString();
+    let key = `webhook:${alert.fingerprint}:${alert.startsAt}`;
+    if (cooldownMs > 0) {
+      const last = latest.get(alert.fingerprint);
+      if (last?.episode === episode && now - Date.parse(last.createdAt) < cooldownMs) {
+        out.duplicates++;
         continue;
       }
+      // Past the cooldown a still-firing episode is analyzed afresh; within one window a redelivery maps to the same key.
+      key += `:${Math.floor(now / cooldownMs)}`;
     }
+    const analysisId = uuidFromKey(key);
     const alertData = { labels: alert.labels, annotations: alert.annotations, fingerprint: alert.fingerprint, startsAt: alert.startsAt, generatorURL: alert.generatorURL };
-    const r = await s.store.enqueueJob({ kind: "analyze", dedupKey: episodeKey, analysisId, payload: { analysisId, file: d.file, alert: alertData } });
-    if (!r.created) {
-      out.duplicates++;
-      continue;
-    }
-    if (!(await s.store.getAnalysis(analysisId))) {
-      await s.store.createAnalysis({
+    items.push({
+      job: { kind: "analyze" as const, dedupKey: key, analysisId, payload: { analysisId, file: decide(alert, s.config.policy).file, alert: alertData } },
+      analysis: {
         id: analysisId,
         fingerprint: alert.fingerprint,
         ...storedNames(alert.labels),
         target: targetFromLabels(alert.labels),
         episode: alert.startsAt,
         alert: alertData,
-        trigger: "webhook",
+        trigger: "webhook" as const,
         startedBy: "alertmanager",
-      });
-    }
-    out.queued++;
+      },
+    });
   }
+  const created = items.length ? await s.store.enqueueAnalyses(items) : new Set<string>();
+  out.queued += created.size;
+  out.duplicates += items.length - created.size;
   if (out.queued || out.resolved) s.worker.kick();
   return out;
 }

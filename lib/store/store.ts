@@ -424,6 +424,69 @@ export class Store {
   }
 
   /**
+   * Add many analyses with their jobs in a few statements (a 1,000-alert webhook): jobs whose dedupKey
+   * exists are skipped, and so are their analyses. Returns the dedup keys that were new.
+   * @throws AppError unprocessable when an input is out of bounds (nothing is written then).
+   */
+  async enqueueAnalyses(items: readonly { job: NewJob; analysis: NewAnalysis & { id: string } }[]): Promise<Set<string>> {
+    const valid = items.map((i) => ({ job: validate(newJobSchema, i.job, "job"), analysis: validate(newAnalysisSchema, i.analysis, "analysis") }));
+    const created = new Set<string>();
+    const now = this.iso();
+    for (let i = 0; i < valid.length; i += 250) {
+      const chunk = valid.slice(i, i + 250);
+      const rows = await this.db
+        .insertInto("jobs")
+        .values(
+          chunk.map(({ job: j }) => ({
+            id: randomUUID(),
+            kind: j.kind,
+            dedup_key: j.dedupKey,
+            payload_json: JSON.stringify(j.payload ?? null),
+            status: "queued",
+            attempts: 0,
+            max_attempts: j.maxAttempts,
+            run_after: j.runAfter ?? now,
+            analysis_id: j.analysisId ?? null,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .onConflict((oc) => oc.column("dedup_key").doNothing())
+        .returning("dedup_key")
+        .execute();
+      const fresh = new Set(rows.map((r) => r.dedup_key));
+      const analyses = chunk.filter((c) => fresh.has(c.job.dedupKey)).map((c) => c.analysis);
+      if (analyses.length) {
+        await this.db
+          .insertInto("analyses")
+          .values(
+            analyses.map((a) => ({
+              id: a.id ?? randomUUID(),
+              fingerprint: a.fingerprint,
+              alertname: a.alertname ?? a.alert?.labels.alertname ?? null,
+              severity: a.severity ?? a.alert?.labels.severity ?? null,
+              cluster: a.target?.cluster ?? null,
+              namespace: a.target?.namespace ?? null,
+              pod: a.target?.pod ?? null,
+              container: a.target?.container ?? null,
+              episode: a.episode ?? null,
+              alert_json: json(a.alert),
+              target_json: json(a.target),
+              status: a.status,
+              trigger: a.trigger,
+              started_by: a.startedBy ?? null,
+              created_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.column("id").doNothing())
+          .execute();
+      }
+      for (const k of fresh) created.add(k);
+    }
+    return created;
+  }
+
+  /**
    * Atomically take the oldest runnable queued job and mark it running for workerId. One UPDATE with
    * a subquery: SQLite takes the write lock for the whole statement, and the status guard keeps it
    * exclusive on PostgreSQL too (add FOR UPDATE SKIP LOCKED there).
