@@ -34,11 +34,17 @@ export function toEventRow(e: Record<string, unknown>): EventRow {
   };
 }
 
+function shortTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(5, 19).replace("T", " ");
+}
+
 /** Events, warnings first, then newest first. */
 export function EventsTable({ events }: { events: Record<string, unknown>[] }) {
   const rows = events.map(toEventRow).sort((a, b) => (a.type === b.type ? b.last.localeCompare(a.last) : a.type === "Warning" ? -1 : 1));
   if (!rows.length) return <p className="p-3 text-sm text-slate-500">No events were found for this pod or its owner.</p>;
   return (
+    <div className="max-h-[70vh] overflow-auto">
     <table className="w-full text-left text-xs">
       <thead className="text-slate-500">
         <tr>
@@ -56,12 +62,15 @@ export function EventsTable({ events }: { events: Record<string, unknown>[] }) {
             <td className="p-2">{r.type}</td>
             <td className="p-2 font-medium">{r.reason}</td>
             <td className="p-2">{r.count}</td>
-            <td className="whitespace-nowrap p-2">{r.last}</td>
-            <td className="p-2">{r.object}</td>
-            <td className="break-all p-2 font-mono">{r.message}</td>
+            <td className="whitespace-nowrap p-2" title={r.last}>
+              {shortTime(r.last)}
+            </td>
+            <td className="max-w-40 break-words p-2">{r.object}</td>
+            <td className="min-w-72 whitespace-pre-wrap break-words p-2 font-mono">{r.message}</td>
           </tr>
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
