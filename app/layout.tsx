@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { headers } from "next/headers";
 import "./globals.css";
 import { loadConfig } from "@/lib/config";
 import { QueryProvider } from "@/components/providers/query-provider";
@@ -14,8 +15,11 @@ export const metadata: Metadata = {
   description: "Live Alertmanager alerts with grounded root-cause analysis for ML model-serving pods.",
 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
-  const { demo } = loadConfig();
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const { demo, auth } = loadConfig();
+  // Set by proxy.ts after authentication (never by the client); shown so people know who the audit log will name.
+  const rawUser = (await headers()).get("x-triage-user");
+  const user = rawUser ? decodeURIComponent(rawUser) : undefined;
   return (
     <html lang="en">
       <body className="min-h-screen">
@@ -32,6 +36,18 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               <Badge variant="demo" data-testid="demo-badge" title="Built-in demo environment: no real cluster, Alertmanager, Gemini or GitHub">
                 Demo
               </Badge>
+            )}
+            {user && (
+              <div className="ml-auto flex items-center gap-2 text-xs text-slate-500">
+                <span data-testid="current-user">{user}</span>
+                {auth.mode === "token" && (
+                  <form method="post" action="/api/auth/signout">
+                    <button type="submit" className="underline">
+                      Sign out
+                    </button>
+                  </form>
+                )}
+              </div>
             )}
           </div>
         </header>

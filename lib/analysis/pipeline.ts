@@ -11,6 +11,7 @@ import { summarizePodStatus } from "@/lib/analysis/status";
 import { offlineReport, renderReportMarkdown } from "@/lib/analysis/report";
 import type { Report, Signal } from "@/lib/analysis/types";
 import { geminiFailureReason, type createGeminiDiagnoser } from "@/lib/analysis/gemini";
+import { isAppError } from "@/lib/errors";
 
 export type GeminiDiagnoser = ReturnType<typeof createGeminiDiagnoser>;
 
@@ -58,6 +59,8 @@ export interface AnalysisResult {
   condensed: { logs?: ReducedLog; previousLogs?: ReducedLog };
   redactions: number;
   timings: Record<string, number>;
+  /** How the Gemini call went: ok, skipped (not configured or --offline), or the error code. */
+  geminiOutcome: string;
 }
 
 const PARTS: EvidencePart[] = ["pod", "logs", "previousLogs", "events"];
@@ -115,6 +118,7 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
 
   const statusSummary = summarizePodStatus(bundle.pod);
   let report: Report;
+  let geminiOutcome = "skipped";
   if (options.offline || !deps.gemini) {
     const reason = options.offline ? undefined : (deps.offlineReason ?? "GEMINI_API_KEY is not set");
     emit({ step: "gemini", status: "skipped", detail: reason ?? "offline analysis requested" });
@@ -141,9 +145,11 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
         }),
       );
       report = r.report;
+      geminiOutcome = "ok";
       emit({ step: "gemini", status: "done", detail: `${r.usage.inputTokens} tokens in, ${r.usage.outputTokens} out` });
     } catch (e) {
       const reason = geminiFailureReason(e);
+      geminiOutcome = isAppError(e) ? e.code : "error";
       emit({ step: "gemini", status: "failed", detail: reason });
       report = offlineReport(diagnosis, reason, bundle);
     }
@@ -152,7 +158,7 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
   report = groundReport(report, bundle, { statusSummary });
   const markdown = renderReportMarkdown(report);
   emit({ step: "report", status: "done" });
-  return { bundle, report, markdown, signals: diagnosis.signals, condensed, redactions, timings };
+  return { bundle, report, markdown, signals: diagnosis.signals, condensed, redactions, timings, geminiOutcome };
 }
 
 function condense(bundle: EvidenceBundle, signals: Signal[], budgetTokens: number): AnalysisResult["condensed"] {

@@ -36,6 +36,8 @@ export interface AnalysisRequest {
   trigger: "manual" | "deeplink";
   /** Start a new analysis even when one is running (Re-analyze). */
   force?: boolean;
+  /** The HTTP request's id, carried into every log line of the analysis. */
+  requestId?: string;
 }
 
 /**
@@ -104,7 +106,7 @@ async function createManualAnalysis(s: Services, req: AnalysisRequest, fingerpri
     trigger: req.trigger,
     startedBy: req.user,
   });
-  await s.store.enqueueJob({ kind: "analyze", dedupKey: `analyze:${analysis.id}`, analysisId: analysis.id, payload: { analysisId: analysis.id, file: false } });
+  await s.store.enqueueJob({ kind: "analyze", dedupKey: `analyze:${analysis.id}`, analysisId: analysis.id, payload: { analysisId: analysis.id, file: false, requestId: req.requestId } });
   await s.store.addAudit(req.user, "analysis.started", fingerprint, { analysisId: analysis.id, trigger: req.trigger });
   s.log.info({ event: "analysis.started", analysisId: analysis.id, fingerprint, user: req.user, trigger: req.trigger }, "analysis requested");
   return analysis.id;
@@ -115,7 +117,7 @@ async function findLiveAlert(s: Services, fingerprint: string): Promise<Alert | 
   return alerts.find((a) => a.fingerprint === fingerprint);
 }
 
-const analyzePayload = z.object({ analysisId: z.string(), file: z.boolean().default(false) });
+const analyzePayload = z.object({ analysisId: z.string(), file: z.boolean().default(false), requestId: z.string().max(128).optional() });
 const resolvePayload = z.object({ fingerprint: z.string(), endsAt: z.string() });
 const filePayload = z.object({ analysisId: z.string(), user: z.string().default("webhook") });
 
@@ -144,6 +146,7 @@ async function runAnalyzeJob(s: Services, p: z.infer<typeof analyzePayload>, job
     await s.store.updateAnalysis(analysis.id, { status: "failed", error: "The analysis has no target pod.", finishedAt: new Date() });
     return;
   }
+  const log = s.log.child({ requestId: p.requestId ?? job.id, analysisId: analysis.id, fingerprint: analysis.fingerprint });
   const startedAt = new Date();
   const progress: ProgressMap = {};
   await s.store.updateAnalysis(analysis.id, { status: "running", startedAt, progress: {}, error: null });
@@ -155,10 +158,9 @@ async function runAnalyzeJob(s: Services, p: z.infer<typeof analyzePayload>, job
     const now = Date.now();
     if (now - lastWrite > 250 || e.status !== "progress") {
       lastWrite = now;
-      void s.store.updateAnalysis(analysis.id, { progress: { ...progress } }).catch((err: unknown) => s.log.warn({ err: describeError(err) }, "progress write failed"));
+      void s.store.updateAnalysis(analysis.id, { progress: { ...progress } }).catch((err: unknown) => log.warn({ err: describeError(err) }, "progress write failed"));
     }
   };
-  const log = s.log.child({ analysisId: analysis.id, fingerprint: analysis.fingerprint });
   try {
     const result = await runAnalysis(
       { target: analysis.target, alert: analysis.alert ?? { labels: {}, annotations: {} } },
@@ -189,7 +191,7 @@ async function runAnalyzeJob(s: Services, p: z.infer<typeof analyzePayload>, job
       finishedAt: new Date(),
     });
     m.analysisDuration.observe({ source: r.source }, (Date.now() - startedAt.getTime()) / 1000);
-    if (s.gemini) m.geminiCalls.inc({ outcome: r.source === "gemini" ? "ok" : "fallback" });
+    if (result.geminiOutcome !== "skipped") m.geminiCalls.inc({ outcome: result.geminiOutcome });
     if (r.usage) {
       m.geminiTokens.inc({ direction: "in" }, r.usage.inputTokens);
       m.geminiTokens.inc({ direction: "out" }, r.usage.outputTokens);
@@ -324,7 +326,7 @@ export interface WebhookOutcome {
  * same episode is analyzed again only after ANALYSIS_COOLDOWN_SECONDS; a new episode always is.
  * Never analyzes inline.
  */
-export async function acceptWebhook(s: Services, payload: WebhookPayload): Promise<WebhookOutcome> {
+export async function acceptWebhook(s: Services, payload: WebhookPayload, requestId?: string): Promise<WebhookOutcome> {
   const out: WebhookOutcome = { queued: 0, duplicates: 0, resolved: 0, skipped: [] };
   const firing: WebhookPayload["alerts"] = [];
   for (const alert of payload.alerts) {
@@ -363,7 +365,7 @@ export async function acceptWebhook(s: Services, payload: WebhookPayload): Promi
     const analysisId = uuidFromKey(key);
     const alertData = { labels: alert.labels, annotations: alert.annotations, fingerprint: alert.fingerprint, startsAt: alert.startsAt, generatorURL: alert.generatorURL };
     items.push({
-      job: { kind: "analyze" as const, dedupKey: key, analysisId, payload: { analysisId, file: decide(alert, s.config.policy).file, alert: alertData } },
+      job: { kind: "analyze" as const, dedupKey: key, analysisId, payload: { analysisId, file: decide(alert, s.config.policy).file, alert: alertData, requestId } },
       analysis: {
         id: analysisId,
         fingerprint: alert.fingerprint,

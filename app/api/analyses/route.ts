@@ -18,10 +18,10 @@ const startSchema = z
 
 /** Start an analysis (or join the running one): 202 with its id. */
 export const POST = withRoute(
-  async ({ req, user }) => {
+  async ({ req, user, requestId }) => {
     const body = await readJson(req, startSchema, 64 * 1024);
     const s = await getServices();
-    const r = await requestAnalysis(s, { fingerprint: body.fingerprint, target: body.target, force: body.force, user, trigger: body.trigger ?? "manual" });
+    const r = await requestAnalysis(s, { fingerprint: body.fingerprint, target: body.target, force: body.force, user, trigger: body.trigger ?? "manual", requestId });
     return NextResponse.json(r, { status: 202, headers: { location: `/api/analyses/${r.id}` } });
   },
   { rateLimit: "analyze" },

@@ -17,7 +17,7 @@ const MAX_BODY = 1024 * 1024;
  * retry cannot fix (credentials, size, shape); 5xx only when the store failed, so Alertmanager retries.
  */
 export const POST = withRoute(
-  async ({ req, log }) => {
+  async ({ req, log, requestId }) => {
     const m = getMetrics();
     const config = loadConfig();
     if (!(await webhookAuthorized(req.headers.get("authorization"), req.headers.get("x-triage-peer"), config))) {
@@ -34,7 +34,7 @@ export const POST = withRoute(
       throw e;
     }
     const s = await getServices();
-    const outcome = await acceptWebhook(s, payload);
+    const outcome = await acceptWebhook(s, payload, requestId);
     m.webhooks.inc({ outcome: "accepted" });
     log.info({ event: "webhook", receiver: payload.receiver, alerts: payload.alerts.length, ...outcome, skipped: outcome.skipped.length }, "webhook accepted");
     return NextResponse.json({ status: "accepted", ...outcome, skipped: outcome.skipped.slice(0, 100) }, { status: 202 });
