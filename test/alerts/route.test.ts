@@ -5,6 +5,12 @@ import { alertListResponseSchema } from "@/lib/alerts/api";
 import { GET } from "@/app/api/alerts/route";
 import { USER_HEADER } from "@/lib/auth/authenticate";
 import { deadPort, startAlertmanager, type RunningAlertmanager } from "@/test/helpers/alertmanager";
+import { resetServices } from "@/test/helpers/console";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const dir = mkdtempSync(join(tmpdir(), "alerts-route-"));
 
 let am: RunningAlertmanager;
 let dead = "";
@@ -21,13 +27,17 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await resetServices();
   process.env = saved;
   resetConfigForTests();
   await am?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
-function useEnv(env: Record<string, string>) {
-  process.env = { ...saved, LOG_LEVEL: "silent", DEMO: "", ALERTMANAGER_URL: "", ...env };
+/** A fresh configuration, and the services built from it (the route also reads each alert's latest analysis). */
+async function useEnv(env: Record<string, string>) {
+  await resetServices();
+  process.env = { ...saved, LOG_LEVEL: "silent", DEMO: "", ALERTMANAGER_URL: "", DATABASE_URL: `file:${join(dir, "t.sqlite")}`, ...env };
   resetConfigForTests();
 }
 
@@ -40,13 +50,13 @@ async function call(query = "") {
 
 describe("GET /api/alerts", () => {
   it("refuses a request that did not pass authentication", async () => {
-    useEnv({ ALERTMANAGER_URL: am.url });
+    await useEnv({ ALERTMANAGER_URL: am.url });
     const res = await GET(new NextRequest("http://127.0.0.1/api/alerts"), { params: Promise.resolve({}) });
     expect(res.status).toBe(401);
   });
 
   it("returns the alerts of every Alertmanager and the error of the one that is down", async () => {
-    useEnv({ ALERTMANAGER_URL: `prod=${am.url},backup=${dead}` });
+    await useEnv({ ALERTMANAGER_URL: `prod=${am.url},backup=${dead}` });
     const { status, body } = await call();
     expect(status).toBe(200);
     const parsed = alertListResponseSchema.parse(body);
@@ -57,7 +67,7 @@ describe("GET /api/alerts", () => {
   });
 
   it("filters with matcher syntax", async () => {
-    useEnv({ ALERTMANAGER_URL: am.url });
+    await useEnv({ ALERTMANAGER_URL: am.url });
     const { body } = await call(`?filter=${encodeURIComponent('severity="critical"')}`);
     expect(alertListResponseSchema.parse(body).alerts.map((a) => a.labels.pod)).toEqual(["bert-0"]);
     const regex = await call(`?filter=${encodeURIComponent('{namespace=~"ml-.*", pod!~"bert.*"}')}`);
@@ -65,7 +75,7 @@ describe("GET /api/alerts", () => {
   });
 
   it("answers 422 naming the bad matcher", async () => {
-    useEnv({ ALERTMANAGER_URL: am.url });
+    await useEnv({ ALERTMANAGER_URL: am.url });
     const { status, body } = await call(`?filter=${encodeURIComponent('severity="critical", namespace=~"ml-("')}`);
     expect(status).toBe(422);
     expect(body.error.code).toBe("unprocessable");
@@ -74,7 +84,7 @@ describe("GET /api/alerts", () => {
   });
 
   it("says when no Alertmanager is configured", async () => {
-    useEnv({});
+    await useEnv({});
     const { status, body } = await call();
     expect(status).toBe(200);
     expect(body).toEqual({
@@ -87,11 +97,12 @@ describe("GET /api/alerts", () => {
         },
       ],
       demo: false,
+      analyses: {},
     });
   });
 
   it("serves the demo incidents, filtered locally", async () => {
-    useEnv({ DEMO: "1" });
+    await useEnv({ DEMO: "1" });
     const all = alertListResponseSchema.parse((await call()).body);
     expect(all.demo).toBe(true);
     expect(all.alerts.length).toBeGreaterThan(0);
