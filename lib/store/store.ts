@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect, sql, type Selectable, type Updateable } from "kysely";
+import { Kysely, Migrator, SqliteDialect, sql, type Insertable, type Selectable, type Updateable } from "kysely";
 import { z } from "zod";
 import { targetSchema } from "@/lib/alerts/types";
 import { evidenceBundleSchema } from "@/lib/cluster/bundle";
@@ -201,6 +201,44 @@ function notFound(what: string, id: string): AppError {
 }
 
 /** Persistence for analyses, jobs, filed issues, locks and the audit log. Obtain one with openStore. */
+/** The row of a new analysis. */
+function analysisRow(a: z.output<typeof newAnalysisSchema>, now: string): Insertable<AnalysesTable> {
+  return {
+    id: a.id ?? randomUUID(),
+    fingerprint: a.fingerprint,
+    alertname: a.alertname ?? a.alert?.labels.alertname ?? null,
+    severity: a.severity ?? a.alert?.labels.severity ?? null,
+    cluster: a.target?.cluster ?? null,
+    namespace: a.target?.namespace ?? null,
+    pod: a.target?.pod ?? null,
+    container: a.target?.container ?? null,
+    episode: a.episode ?? null,
+    alert_json: json(a.alert),
+    target_json: json(a.target),
+    status: a.status,
+    trigger: a.trigger,
+    started_by: a.startedBy ?? null,
+    created_at: now,
+  };
+}
+
+/** The row of a new queued job. */
+function jobRow(j: z.output<typeof newJobSchema>, now: string): Insertable<JobsTable> {
+  return {
+    id: randomUUID(),
+    kind: j.kind,
+    dedup_key: j.dedupKey,
+    payload_json: JSON.stringify(j.payload ?? null),
+    status: "queued",
+    attempts: 0,
+    max_attempts: j.maxAttempts,
+    run_after: j.runAfter ?? now,
+    analysis_id: j.analysisId ?? null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export class Store {
   private readonly mutex = new KeyedMutex();
   readonly locks: LeaseLocks;
@@ -224,23 +262,7 @@ export class Store {
     const a = validate(newAnalysisSchema, input, "analysis");
     const row = await this.db
       .insertInto("analyses")
-      .values({
-        id: a.id ?? randomUUID(),
-        fingerprint: a.fingerprint,
-        alertname: a.alertname ?? a.alert?.labels.alertname ?? null,
-        severity: a.severity ?? a.alert?.labels.severity ?? null,
-        cluster: a.target?.cluster ?? null,
-        namespace: a.target?.namespace ?? null,
-        pod: a.target?.pod ?? null,
-        container: a.target?.container ?? null,
-        episode: a.episode ?? null,
-        alert_json: json(a.alert),
-        target_json: json(a.target),
-        status: a.status,
-        trigger: a.trigger,
-        started_by: a.startedBy ?? null,
-        created_at: this.iso(),
-      })
+      .values(analysisRow(a, this.iso()))
       .returningAll()
       .executeTakeFirstOrThrow();
     return toAnalysis(row);
@@ -402,19 +424,7 @@ export class Store {
     const now = this.iso();
     const row = await this.db
       .insertInto("jobs")
-      .values({
-        id: randomUUID(),
-        kind: j.kind,
-        dedup_key: j.dedupKey,
-        payload_json: JSON.stringify(j.payload ?? null),
-        status: "queued",
-        attempts: 0,
-        max_attempts: j.maxAttempts,
-        run_after: j.runAfter ?? now,
-        analysis_id: j.analysisId ?? null,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(jobRow(j, now))
       .onConflict((oc) => oc.column("dedup_key").doNothing())
       .returningAll()
       .executeTakeFirst();
@@ -436,21 +446,7 @@ export class Store {
       const chunk = valid.slice(i, i + 250);
       const rows = await this.db
         .insertInto("jobs")
-        .values(
-          chunk.map(({ job: j }) => ({
-            id: randomUUID(),
-            kind: j.kind,
-            dedup_key: j.dedupKey,
-            payload_json: JSON.stringify(j.payload ?? null),
-            status: "queued",
-            attempts: 0,
-            max_attempts: j.maxAttempts,
-            run_after: j.runAfter ?? now,
-            analysis_id: j.analysisId ?? null,
-            created_at: now,
-            updated_at: now,
-          })),
-        )
+        .values(chunk.map((c) => jobRow(c.job, now)))
         .onConflict((oc) => oc.column("dedup_key").doNothing())
         .returning("dedup_key")
         .execute();
@@ -459,25 +455,7 @@ export class Store {
       if (analyses.length) {
         await this.db
           .insertInto("analyses")
-          .values(
-            analyses.map((a) => ({
-              id: a.id ?? randomUUID(),
-              fingerprint: a.fingerprint,
-              alertname: a.alertname ?? a.alert?.labels.alertname ?? null,
-              severity: a.severity ?? a.alert?.labels.severity ?? null,
-              cluster: a.target?.cluster ?? null,
-              namespace: a.target?.namespace ?? null,
-              pod: a.target?.pod ?? null,
-              container: a.target?.container ?? null,
-              episode: a.episode ?? null,
-              alert_json: json(a.alert),
-              target_json: json(a.target),
-              status: a.status,
-              trigger: a.trigger,
-              started_by: a.startedBy ?? null,
-              created_at: now,
-            })),
-          )
+          .values(analyses.map((a) => analysisRow(a, now)))
           .onConflict((oc) => oc.column("id").doNothing())
           .execute();
       }
