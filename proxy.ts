@@ -53,6 +53,7 @@ export async function proxy(req: NextRequest) {
   const auth = await authenticate({ headers: req.headers, cookie: (n) => req.cookies.get(n)?.value }, config.auth);
   if (!auth.ok) {
     if (!path.startsWith("/api/") && config.auth.mode === "token") {
+      // Proxy responses need an absolute Location (route handlers answer with relative ones).
       const url = new URL("/signin", req.url);
       url.searchParams.set("next", path + req.nextUrl.search);
       return finish(NextResponse.redirect(url, 303));
@@ -71,5 +72,5 @@ export async function proxy(req: NextRequest) {
 }
 
 export const config = {
-  matcher: [{ source: "/((?!_next/static|_next/image|favicon.ico).*)" }],
+  matcher: [{ source: "/((?!_next/static|_next/image|favicon.ico|icon.svg).*)" }],
 };

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { freePort } from "../test/helpers/alertmanager";
 
 /**
@@ -13,6 +14,9 @@ import { freePort } from "../test/helpers/alertmanager";
 // CONSOLE_APP_DIR runs a build made in another checkout (e.g. a snapshot while the tree is mid-change).
 const ROOT = process.env.CONSOLE_APP_DIR ? resolve(process.env.CONSOLE_APP_DIR) : resolve(import.meta.dirname, "..");
 const NEXT_BIN = join(ROOT, "node_modules/next/dist/bin/next");
+// As scripts/start.mjs does: stamp each request with its TCP peer, so AUTH_MODE=proxy and AUTH_MODE=none
+// judge the real connection (a console without it would trust whatever a client claims).
+const PEER_HOOK = pathToFileURL(join(ROOT, "scripts/peer-address.mjs")).href;
 
 export interface RunningConsole {
   url: string;
@@ -24,13 +28,16 @@ export interface RunningConsole {
 // Settings from the developer's shell must not leak into a test console: each test says what it wants.
 const CONSOLE_VARS = /^(DEMO|ALERTMANAGER_|KUBECONFIG|CLUSTER_CONTEXTS|GEMINI_|GITHUB_|DATABASE_URL|WEBHOOK_|AUTO_|AUTH_|METRICS_|CONSOLE_URL|HOST|PORT)/;
 
-/** Start a console from the existing production build; resolves once it answers HTTP. */
-export async function startConsole(env: Record<string, string> = {}): Promise<RunningConsole> {
+/**
+ * Start a console from the existing production build; resolves once it answers HTTP. `port` fixes the
+ * port in advance (an Alertmanager whose webhook points at the console must know it before it starts).
+ */
+export async function startConsole(env: Record<string, string> = {}, options: { port?: number } = {}): Promise<RunningConsole> {
   if (!existsSync(join(ROOT, ".next/BUILD_ID"))) {
     throw new Error("No production build: run `npx next build` before the e2e tests (npm test does).");
   }
   const dataDir = await mkdtemp(join(tmpdir(), "console-e2e-"));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const base = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !CONSOLE_VARS.test(k)));
   const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
@@ -43,6 +50,7 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Ru
       DATABASE_URL: `file:${join(dataDir, "t.sqlite")}`,
       HOST: "127.0.0.1",
       PORT: String(port),
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${PEER_HOOK}`.trim(),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

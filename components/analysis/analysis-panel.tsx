@@ -23,12 +23,13 @@ export interface AnalysisTargetInput {
 export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisTargetInput; latestId?: string; autoStart?: boolean }) {
   const [id, setId] = useState(latestId);
   const [chosenTab, setTab] = useState<EvidenceTab>();
-  const [focusLine, setFocusLine] = useState<number>();
+  // The cited line belongs to one log; switching to the other log must not outline its same-numbered line.
+  const [focus, setFocus] = useState<{ source: EvidenceTab; line?: number }>();
   const [issueOpen, setIssueOpen] = useState(false);
   const qc = useQueryClient();
   const analysis = useAnalysis(id);
   const start = useMutation({
-    mutationFn: (force: boolean) => startAnalysis({ ...input, force }),
+    mutationFn: () => startAnalysis(input),
     onSuccess: (r) => {
       setId(r.id);
       void qc.invalidateQueries({ queryKey: analysisKeys.all });
@@ -38,7 +39,7 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
   useEffect(() => {
     if (autoStart && !started.current) {
       started.current = true;
-      start.mutate(false);
+      start.mutate();
     }
   }, [autoStart, start]);
 
@@ -47,11 +48,11 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
   const running = a ? isActive(a) : false;
 
   return (
-    <section aria-label="Analysis" className="space-y-3">
+    <section aria-label="Analysis" data-analysis-id={a?.id} data-analysis-status={a?.status} className="space-y-3">
       <div className="flex flex-wrap items-center gap-2">
         <button
           type="button"
-          onClick={() => start.mutate(!!a && !running)}
+          onClick={() => start.mutate()}
           disabled={start.isPending || running}
           className="rounded bg-sky-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-50"
         >
@@ -99,10 +100,10 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
             markdown={a.markdown ?? ""}
             onJump={(source, line) => {
               setTab(source);
-              setFocusLine(line);
+              setFocus({ source, line });
             }}
           />
-          <EvidenceTabs bundle={a.bundle} report={a.report} tab={tab} onTab={setTab} focusLine={focusLine} />
+          <EvidenceTabs bundle={a.bundle} report={a.report} tab={tab} onTab={setTab} focusLine={focus?.source === tab ? focus.line : undefined} />
         </div>
       )}
       {issueOpen && a && <IssueDialog analysisId={a.id} onClose={() => setIssueOpen(false)} />}

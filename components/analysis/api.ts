@@ -48,7 +48,7 @@ export function fetchAnalyses(filter: Record<string, string | undefined>) {
   return call<{ analyses: AnalysisSummary[]; nextCursor?: string }>(`/api/analyses?${q}`);
 }
 
-export function startAnalysis(body: { fingerprint?: string; target?: Record<string, string | undefined>; force?: boolean }) {
+export function startAnalysis(body: { fingerprint?: string; target?: Record<string, string | undefined> }) {
   return call<{ id: string; joined: boolean }>("/api/analyses", { method: "POST", body: JSON.stringify(body) });
 }
 

@@ -25,7 +25,10 @@ export function SafeMarkdown({ children }: { children: string }) {
         h4: ({ children }) => <h5 className="mb-1 mt-3 font-medium">{children}</h5>,
         ul: ({ children }) => <ul className="ml-5 list-disc space-y-1">{children}</ul>,
         ol: ({ children }) => <ol className="ml-5 list-decimal space-y-1">{children}</ol>,
-        pre: ({ children }) => <pre className="my-2 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{children}</pre>,
+        // A fenced block's <code> must not take the inline-code chip colours (light text on a light chip).
+        pre: ({ children }) => (
+          <pre className="my-2 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100 [&>code]:bg-transparent [&>code]:p-0 [&>code]:text-inherit">{children}</pre>
+        ),
         code: ({ children, className }) => <code className={cn("rounded bg-slate-100 px-1 text-xs dark:bg-slate-800", className)}>{children}</code>,
         p: ({ children }) => <p className="my-2">{children}</p>,
         table: ({ children }) => <table className="my-2 w-full text-left text-xs">{children}</table>,

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Analysis, ProgressMap } from "@/lib/analysis/view";
 import { analysisKeys, fetchAnalysis } from "./api";
@@ -11,11 +11,15 @@ import { analysisKeys, fetchAnalysis } from "./api";
  */
 export function useAnalysis(id: string | undefined) {
   const qc = useQueryClient();
+  // Which analysis the progress stream is open for. While it is, polling stays off: the stored progress
+  // lags the stream, and a poll landing mid-run would move finished steps back to pending.
+  const [streamingId, setStreamingId] = useState<string>();
+  const streaming = !!id && streamingId === id;
   const query = useQuery({
     queryKey: analysisKeys.detail(id ?? ""),
     queryFn: () => fetchAnalysis(id ?? ""),
     enabled: !!id,
-    refetchInterval: (q) => (q.state.data && isActive(q.state.data) ? 5_000 : false),
+    refetchInterval: (q) => (q.state.data && isActive(q.state.data) && !streaming ? 5_000 : false),
   });
   const active = query.data ? isActive(query.data) : false;
 
@@ -27,12 +31,20 @@ export function useAnalysis(id: string | undefined) {
       if (!progress) return;
       qc.setQueryData<Analysis>(analysisKeys.detail(id), (old) => (old ? { ...old, status: "running", progress } : old));
     });
+    es.onopen = () => setStreamingId(id);
     es.addEventListener("done", () => {
       es.close();
+      setStreamingId(undefined);
       void qc.invalidateQueries({ queryKey: analysisKeys.all });
     });
-    es.onerror = () => es.close();
-    return () => es.close();
+    es.onerror = () => {
+      es.close();
+      setStreamingId(undefined);
+    };
+    return () => {
+      es.close();
+      setStreamingId(undefined);
+    };
   }, [id, active, qc]);
 
   return query;

@@ -123,3 +123,11 @@ export async function readTextLimited(req: Request, maxBytes: number): Promise<s
   }
   return Buffer.concat(chunks).toString("utf8");
 }
+
+/**
+ * A 303 to a path on this console. Relative, because behind a proxy (or on 127.0.0.1) Next's idea of
+ * the request URL is not the address the browser used, and CSP form-action 'self' would block it.
+ */
+export function seeOther(path: string): NextResponse {
+  return new NextResponse(null, { status: 303, headers: { location: path } });
+}

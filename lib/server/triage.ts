@@ -34,15 +34,13 @@ export interface AnalysisRequest {
   target?: Target & { alertname?: string };
   user: string;
   trigger: "manual" | "deeplink";
-  /** Start a new analysis even when one is running (Re-analyze). */
-  force?: boolean;
   /** The HTTP request's id, carried into every log line of the analysis. */
   requestId?: string;
 }
 
 /**
  * Start an analysis of a live alert (by fingerprint) or of a target; joins a queued or running one for
- * the same alert unless forced.
+ * the same alert (a second click, a second engineer or a stale page's Re-analyze).
  * @throws AppError not_found (alert gone, no target), unprocessable (no namespace/pod labels).
  */
 export async function requestAnalysis(s: Services, req: AnalysisRequest): Promise<{ id: string; joined: boolean }> {
@@ -86,10 +84,8 @@ export async function requestAnalysis(s: Services, req: AnalysisRequest): Promis
   const chosen = { target, alert };
   // Find-or-create under the fingerprint's lock: two engineers clicking at once must join one analysis.
   const started = await s.store.runExclusive(`analysis:${fingerprint}`, async () => {
-    if (!req.force) {
-      const active = await s.store.findActiveAnalysis(fingerprint);
-      if (active) return { id: active.id, joined: true };
-    }
+    const active = await s.store.findActiveAnalysis(fingerprint);
+    if (active) return { id: active.id, joined: true };
     return { id: await createManualAnalysis(s, req, fingerprint, chosen.target, chosen.alert), joined: false };
   });
   if (!started.joined) s.worker.kick();
@@ -151,15 +147,26 @@ async function runAnalyzeJob(s: Services, p: z.infer<typeof analyzePayload>, job
   const progress: ProgressMap = {};
   await s.store.updateAnalysis(analysis.id, { status: "running", startedAt, progress: {}, error: null });
   m.jobs.inc({ kind: "analyze", state: "running" });
-  let lastWrite = 0;
+  // Progress is stored for pages that open mid-run; writes are serialised and the newest snapshot wins.
+  let pending: ProgressMap | undefined;
+  let writing: Promise<void> | undefined;
+  const persist = () => {
+    writing ??= (async () => {
+      while (pending) {
+        const snapshot = pending;
+        pending = undefined;
+        await s.store.updateAnalysis(analysis.id, { progress: snapshot }).catch((err: unknown) => log.warn({ err: describeError(err) }, "progress write failed"));
+      }
+    })().finally(() => {
+      writing = undefined;
+      if (pending) persist();
+    });
+  };
   const onProgress = (e: ProgressEvent) => {
     progress[e.step] = { status: e.status, detail: e.detail };
+    pending = { ...progress };
     s.bus.publish(analysis.id, { type: "progress", progress: { ...progress } });
-    const now = Date.now();
-    if (now - lastWrite > 250 || e.status !== "progress") {
-      lastWrite = now;
-      void s.store.updateAnalysis(analysis.id, { progress: { ...progress } }).catch((err: unknown) => log.warn({ err: describeError(err) }, "progress write failed"));
-    }
+    persist();
   };
   try {
     const result = await runAnalysis(
@@ -176,6 +183,7 @@ async function runAnalyzeJob(s: Services, p: z.infer<typeof analyzePayload>, job
       { onProgress },
     );
     const r = result.report;
+    await writing;
     await s.store.updateAnalysis(analysis.id, {
       status: "done",
       bundle: result.bundle,
@@ -205,6 +213,7 @@ async function runAnalyzeJob(s: Services, p: z.infer<typeof analyzePayload>, job
   } catch (e) {
     m.jobs.inc({ kind: "analyze", state: "failed" });
     log.error({ err: describeError(e) }, "analysis failed");
+    await writing;
     await s.store.updateAnalysis(analysis.id, { status: "failed", error: describeError(e).slice(0, 4000), progress: { ...progress }, finishedAt: new Date() });
   } finally {
     const final = await s.store.getAnalysis(analysis.id);

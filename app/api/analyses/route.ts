@@ -11,7 +11,6 @@ const startSchema = z
   .object({
     fingerprint: z.string().min(1).max(128).optional(),
     target: targetSchema.extend({ alertname: z.string().max(256).optional() }).optional(),
-    force: z.boolean().optional(),
     trigger: z.enum(["manual", "deeplink"]).optional(),
   })
   .refine((b) => b.fingerprint || b.target, { message: "give a fingerprint or a target {namespace, pod}" });
@@ -21,7 +20,7 @@ export const POST = withRoute(
   async ({ req, user, requestId }) => {
     const body = await readJson(req, startSchema, 64 * 1024);
     const s = await getServices();
-    const r = await requestAnalysis(s, { fingerprint: body.fingerprint, target: body.target, force: body.force, user, trigger: body.trigger ?? "manual", requestId });
+    const r = await requestAnalysis(s, { fingerprint: body.fingerprint, target: body.target, user, trigger: body.trigger ?? "manual", requestId });
     return NextResponse.json(r, { status: 202, headers: { location: `/api/analyses/${r.id}` } });
   },
   { rateLimit: "analyze" },

@@ -1,9 +1,8 @@
-import { NextResponse } from "next/server";
 import { loadConfig } from "@/lib/config";
 import { secretsMatch, signSession } from "@/lib/auth/crypto";
 import { sameOrigin, SESSION_COOKIE } from "@/lib/auth/authenticate";
 import { createRateLimiter } from "@/lib/auth/rate-limit";
-import { readTextLimited, withRoute } from "@/lib/server/route";
+import { readTextLimited, seeOther, withRoute } from "@/lib/server/route";
 import { AppError } from "@/lib/errors";
 
 const attempts = createRateLimiter(10);
@@ -27,12 +26,12 @@ export const POST = withRoute(
     const next = safeNext(form.get("next"));
     if (!(await secretsMatch(token, config.auth.token))) {
       log.warn({ event: "signin.failed" }, "sign-in with a wrong token");
-      return NextResponse.redirect(new URL(`/signin?error=1&next=${encodeURIComponent(next)}`, req.url), 303);
+      return seeOther(`/signin?error=1&next=${encodeURIComponent(next)}`);
     }
     const exp = Math.floor(Date.now() / 1000) + config.auth.sessionHours * 3600;
     const value = await signSession(config.auth.token, { sub: name.replace(/[^\w .@-]/g, "_"), exp });
     log.info({ event: "signin", user: name }, "signed in");
-    const res = NextResponse.redirect(new URL(next, req.url), 303);
+    const res = seeOther(next);
     res.cookies.set(SESSION_COOKIE, value, {
       httpOnly: true,
       sameSite: "strict",

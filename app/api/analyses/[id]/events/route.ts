@@ -41,7 +41,7 @@ export const GET = withRoute<{ id: string }>(async ({ req, params }) => {
         clearInterval(heartbeat);
       };
       req.signal.addEventListener("abort", close);
-      send("progress", a.progress ?? {});
+      send("progress", s.bus.latest(id) ?? a.progress ?? {});
       // It may have finished between the read and the subscription.
       void s.store.getAnalysis(id).then((now) => {
         if (now && (now.status === "done" || now.status === "failed")) onEvent({ type: "done", status: now.status });
