@@ -14,6 +14,8 @@ export function useAnalysis(id: string | undefined) {
   // Which analysis the progress stream is open for. While it is, polling stays off: the stored progress
   // lags the stream, and a poll landing mid-run would move finished steps back to pending.
   const [streamingId, setStreamingId] = useState<string>();
+  // The newest streamed progress; it can arrive before the first read of the analysis.
+  const [live, setLive] = useState<{ id: string; progress: ProgressMap }>();
   const streaming = !!id && streamingId === id;
   const query = useQuery({
     queryKey: analysisKeys.detail(id ?? ""),
@@ -21,15 +23,16 @@ export function useAnalysis(id: string | undefined) {
     enabled: !!id,
     refetchInterval: (q) => (q.state.data && isActive(q.state.data) && !streaming ? 5_000 : false),
   });
-  const active = query.data ? isActive(query.data) : false;
+  // Before the first read, assume a just-started analysis and open the stream at once: it answers
+  // `done` immediately for a finished one.
+  const active = query.data ? isActive(query.data) : !!id;
 
   useEffect(() => {
     if (!id || !active) return;
     const es = new EventSource(`/api/analyses/${encodeURIComponent(id)}/events`);
     es.addEventListener("progress", (ev) => {
       const progress = parseProgress((ev as MessageEvent<string>).data);
-      if (!progress) return;
-      qc.setQueryData<Analysis>(analysisKeys.detail(id), (old) => (old ? { ...old, status: "running", progress } : old));
+      if (progress) setLive({ id, progress });
     });
     es.onopen = () => setStreamingId(id);
     es.addEventListener("done", () => {
@@ -47,7 +50,8 @@ export function useAnalysis(id: string | undefined) {
     };
   }, [id, active, qc]);
 
-  return query;
+  const data = query.data && live?.id === query.data.id && isActive(query.data) ? { ...query.data, status: "running" as const, progress: live.progress } : query.data;
+  return { data, isPending: query.isPending, error: query.error };
 }
 
 export function isActive(a: Pick<Analysis, "status">): boolean {

@@ -110,8 +110,19 @@ const initial: Migration = {
   },
 };
 
+/** Claiming by kind (two workers) must not scan every queued job of the other kind. */
+const jobsByKind: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex("jobs_status_kind_run_after").ifNotExists().on("jobs").columns(["status", "kind", "run_after", "created_at"]).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex("jobs_status_kind_run_after").ifExists().execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "2026_01_001_initial": initial,
+  "2026_11_002_jobs_by_kind": jobsByKind,
 };
 
 /** Kysely's Migrator reads the migrations from here instead of a folder. */
