@@ -11,6 +11,7 @@ import { demoIncidents } from "@/lib/demo/incidents";
 import { startFakeKube, type FakeKube } from "../test/fakes/kube-server";
 import { startFakeGemini, type FakeGemini } from "../test/fakes/gemini-server";
 import { ms, QUICK, startBenchConsole, startGeminiGate, summarize, type BenchConsole, type GeminiGate } from "./helpers";
+import { freePort } from "../test/helpers/alertmanager";
 
 export const name = "webhook";
 
@@ -92,10 +93,21 @@ interface Delivery {
   duplicate?: boolean;
 }
 
+/** Where each console's dedicated webhook listener (WEBHOOK_LISTEN) answers. */
+const listeners = new WeakMap<BenchConsole, string>();
+
+/** A console with the dedicated webhook listener on its own loopback port, as a deployment would run it. */
+async function startWebhookConsole(env: Record<string, string>): Promise<BenchConsole> {
+  const port = await freePort();
+  const app = await startBenchConsole({ ...env, WEBHOOK_LISTEN: `127.0.0.1:${port}` });
+  listeners.set(app, `http://127.0.0.1:${port}`);
+  return app;
+}
+
 async function post(app: BenchConsole, body: string, redelivery: boolean): Promise<Delivery> {
   const t0 = performance.now();
   try {
-    const res = await fetch(`${app.url}/api/webhooks/alertmanager`, {
+    const res = await fetch(`${listeners.get(app) ?? app.url}/api/webhooks/alertmanager`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}`, "user-agent": "Alertmanager/0.25.0" },
       body,
@@ -357,7 +369,7 @@ async function acceptance(kube: FakeKube, gemini: FakeGemini): Promise<void> {
   const gate = await startGeminiGate(gemini.url, GEMINI_DELAY_MS);
   let app: BenchConsole | undefined;
   try {
-    app = await startBenchConsole(consoleEnv(kube, gate));
+    app = await startWebhookConsole(consoleEnv(kube, gate));
     const accepted = new Set<string>();
     const answeredOther = new Set<string>();
     // Warm the route (first request builds the services and opens the store), as in production after start.
@@ -395,7 +407,7 @@ async function storm(kube: FakeKube, gemini: FakeGemini): Promise<void> {
   const gate = await startGeminiGate(gemini.url, GEMINI_DELAY_MS);
   let app: BenchConsole | undefined;
   try {
-    const started = await startBenchConsole(consoleEnv(kube, gate));
+    const started = await startWebhookConsole(consoleEnv(kube, gate));
     app = started;
     const w = await post(started, webhookBody([], "warm"), false);
     if (w.status !== 202) throw new Error(`warm-up webhook answered ${w.status}:\n${app.output().slice(-2000)}`);
@@ -438,6 +450,7 @@ async function storm(kube: FakeKube, gemini: FakeGemini): Promise<void> {
 }
 
 export async function run(): Promise<void> {
+  console.log("Webhooks go to the dedicated listener (WEBHOOK_LISTEN), the same receiveWebhook() as the Next route without Next's page machinery.");
   const kube = await startFakeKube();
   const gemini = await startFakeGemini({ apiKey: API_KEY });
   try {

@@ -143,6 +143,16 @@ const envSchema = z
     WEBHOOK_BASIC_AUTH: optionalString.refine((v) => v === undefined || /^[^:]+:.+$/.test(v), {
       message: "WEBHOOK_BASIC_AUTH must be user:password",
     }),
+    WEBHOOK_LISTEN: optionalString.transform((v, ctx) => {
+      if (!v) return undefined;
+      const m = /^(?:(\[[0-9a-fA-F:]+\]|[\w.-]+)?:)?(\d{1,5})$/.exec(v);
+      const port = Number(m?.[2]);
+      if (!m || port < 1 || port > 65535) {
+        ctx.addIssue({ code: "custom", message: `WEBHOOK_LISTEN must be host:port or port (e.g. 0.0.0.0:9095; a bare port listens on 127.0.0.1), got "${v}"` });
+        return z.NEVER;
+      }
+      return { host: (m[1] ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port };
+    }),
     AUTO_ANALYZE: bool("AUTO_ANALYZE", true),
     AUTO_ANALYZE_SEVERITIES: list,
     AUTO_ANALYZE_ALERTS: list,
@@ -198,7 +208,8 @@ export interface Config {
   gemini: { apiKey?: string; model: string; baseUrl?: string; timeoutMs: number; concurrency: number; logBudgetTokens: number };
   github: { token?: string; repository?: string; apiUrl?: string };
   databaseUrl: string;
-  webhook: { bearerToken?: string; basicAuth?: string };
+  /** listen: a dedicated webhook-only HTTP listener beside the console, when set. */
+  webhook: { bearerToken?: string; basicAuth?: string; listen?: { host: string; port: number } };
   policy: {
     autoAnalyze: boolean;
     analyzeSeverities: string[];
@@ -266,7 +277,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     github: { token: e.GITHUB_TOKEN, repository: e.GITHUB_REPOSITORY, apiUrl: e.GITHUB_API_URL },
     databaseUrl: e.DATABASE_URL,
-    webhook: { bearerToken: e.WEBHOOK_BEARER_TOKEN, basicAuth: e.WEBHOOK_BASIC_AUTH },
+    webhook: { bearerToken: e.WEBHOOK_BEARER_TOKEN, basicAuth: e.WEBHOOK_BASIC_AUTH, listen: e.WEBHOOK_LISTEN },
     policy: {
       autoAnalyze: e.AUTO_ANALYZE,
       analyzeSeverities: e.AUTO_ANALYZE_SEVERITIES,

@@ -82,7 +82,14 @@ export function withRoute<P = Record<string, string>>(handler: Handler<P>, optio
 export async function readJson<T extends z.ZodType>(req: Request, schema: T, maxBytes = 1024 * 1024): Promise<z.infer<T>> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw new AppError("payload_too_large", `Body is larger than ${maxBytes} bytes.`);
-  const text = await readTextLimited(req, maxBytes);
+  return parseJsonText(await readTextLimited(req, maxBytes), schema);
+}
+
+/**
+ * Parse a JSON text and validate it.
+ * @throws AppError bad_request (not JSON) or unprocessable (names the wrong field).
+ */
+export function parseJsonText<T extends z.ZodType>(text: string, schema: T): z.infer<T> {
   let data: unknown;
   try {
     data = JSON.parse(text);
