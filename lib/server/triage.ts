@@ -410,8 +410,7 @@ export async function resolveDeepLink(s: Services, p: Target & { alertname?: str
   );
   const fingerprint = live?.fingerprint ?? targetFingerprint(target);
   const latest = await s.store.latestAnalysisByFingerprint(fingerprint);
-  const recentMs = Math.max(s.config.policy.cooldownSeconds, 300) * 1000;
-  const recent = !!latest && Date.now() - Date.parse(latest.createdAt) < recentMs;
+  const recent = isRecent(s, latest?.createdAt, Date.now());
   const labels: Record<string, string> = live?.labels ?? {
     ...(alertname ? { alertname } : {}),
     namespace: target.namespace,
@@ -427,6 +426,11 @@ export async function alertPageState(s: Services, fingerprint: string, analyze: 
   const [list, latest] = await Promise.all([s.alerts.listAlerts(), s.store.latestAnalysisByFingerprint(fingerprint)]);
   const alert = list.alerts.find((a) => a.fingerprint === fingerprint);
   const readAt = Date.now();
-  const recent = !!latest && readAt - Date.parse(latest.createdAt) < Math.max(s.config.policy.cooldownSeconds, 300) * 1000;
+  const recent = isRecent(s, latest?.createdAt, readAt);
   return { fingerprint, alert, errors: list.errors, readAt, latestId: latest?.id, autoStart: analyze && !!alert && !recent };
+}
+
+/** An analysis this young makes `analyze=1` links open it instead of starting another (at least 5 min). */
+function isRecent(s: Services, createdAt: string | undefined, now: number): boolean {
+  return !!createdAt && now - Date.parse(createdAt) < Math.max(s.config.policy.cooldownSeconds, 300) * 1000;
 }
