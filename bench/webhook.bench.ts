@@ -385,8 +385,13 @@ async function acceptance(kube: FakeKube, gemini: FakeGemini): Promise<void> {
     const quietDistinct = await bigPayloads(app, accepted, "quiet", "worker idle (Gemini held)");
     gate.release();
     const bigDistinct = quietDistinct + (await bigPayloads(app, accepted, "busy", `worker analyzing (Gemini answering in ${GEMINI_DELAY_MS} ms)`));
+    // A real model takes seconds per call, so two analyses in flight wait on the network, not the CPU.
+    // With the fake answering in 50 ms they would take the whole core; hold it, as a slow model would.
+    gate.hold();
+    console.log("(b0)/(b) with the model holding its calls (as a real Gemini taking seconds per call): the worker waits on the network, not the CPU");
     const capacityDistinct = await capacity(app, accepted);
     const rateDistinct = capacityDistinct + (await steadyRate(app, accepted, answeredOther));
+    gate.release();
 
     const file = app.databaseFile;
     const expanded = await waitUntil(() => pending(file, ["webhook"]) === 0, EXPAND_LIMIT_MS);
