@@ -440,48 +440,60 @@ export class Store {
    */
   async enqueueAnalyses(items: readonly { job: NewJob; analysis: NewAnalysis & { id: string } }[]): Promise<Set<string>> {
     const valid = items.map((i) => ({ job: validate(newJobSchema, i.job, "job"), analysis: validate(newAnalysisSchema, i.analysis, "analysis") }));
-    const created = new Set<string>();
     const now = this.iso();
-    for (let i = 0; i < valid.length; i += 250) {
-      const chunk = valid.slice(i, i + 250);
-      const rows = await this.db
-        .insertInto("jobs")
-        .values(chunk.map((c) => jobRow(c.job, now)))
-        .onConflict((oc) => oc.column("dedup_key").doNothing())
-        .returning("dedup_key")
-        .execute();
-      const fresh = new Set(rows.map((r) => r.dedup_key));
-      const analyses = chunk.filter((c) => fresh.has(c.job.dedupKey)).map((c) => c.analysis);
-      if (analyses.length) {
-        await this.db
-          .insertInto("analyses")
-          .values(analyses.map((a) => analysisRow(a, now)))
-          .onConflict((oc) => oc.column("id").doNothing())
+    // One transaction: a job never exists without its analysis, and one commit instead of two per chunk.
+    return this.db.transaction().execute(async (trx) => {
+      const created = new Set<string>();
+      for (let i = 0; i < valid.length; i += 250) {
+        const chunk = valid.slice(i, i + 250);
+        const rows = await trx
+          .insertInto("jobs")
+          .values(chunk.map((c) => jobRow(c.job, now)))
+          .onConflict((oc) => oc.column("dedup_key").doNothing())
+          .returning("dedup_key")
           .execute();
+        const fresh = new Set(rows.map((r) => r.dedup_key));
+        const analyses = chunk.filter((c) => fresh.has(c.job.dedupKey)).map((c) => c.analysis);
+        if (analyses.length) {
+          await trx
+            .insertInto("analyses")
+            .values(analyses.map((a) => analysisRow(a, now)))
+            .onConflict((oc) => oc.column("id").doNothing())
+            .execute();
+        }
+        for (const k of fresh) created.add(k);
       }
-      for (const k of fresh) created.add(k);
-    }
-    return created;
+      return created;
+    });
   }
 
   /**
    * Atomically take the oldest runnable queued job and mark it running for workerId. One UPDATE with
    * a subquery: SQLite takes the write lock for the whole statement, and the status guard keeps it
-   * exclusive on PostgreSQL too (add FOR UPDATE SKIP LOCKED there).
+   * exclusive on PostgreSQL too (add FOR UPDATE SKIP LOCKED there). With kinds, each kind's oldest job
+   * is found by a seek on jobs_status_kind_run_after and the oldest of those is taken: a single
+   * `kind IN (...)` would scan every queued job of other kinds, which a storm makes tens of thousands.
    */
   async claimNextJob(workerId: string, kinds?: readonly JobKind[]): Promise<Job | undefined> {
     if (kinds && kinds.length === 0) return undefined;
     const now = this.iso();
-    let next = this.db
-      .selectFrom("jobs")
-      .select("id")
-      .where("status", "=", "queued")
-      .where("run_after", "<=", now)
-      .orderBy("run_after")
-      .orderBy("created_at")
-      .orderBy("id")
-      .limit(1);
-    if (kinds) next = next.where("kind", "in", [...kinds]);
+    const oldest = (kind?: JobKind) => {
+      let q = this.db
+        .selectFrom("jobs")
+        .select(["id", "run_after", "created_at"])
+        .where("status", "=", "queued")
+        .where("run_after", "<=", now)
+        .orderBy("run_after")
+        .orderBy("created_at")
+        .orderBy("id")
+        .limit(1);
+      if (kind) q = q.where("kind", "=", kind);
+      return q;
+    };
+    const [first, ...rest] = kinds ? [...new Set(kinds)].map((k) => this.db.selectFrom(oldest(k).as("k")).selectAll()) : [this.db.selectFrom(oldest().as("k")).selectAll()];
+    if (!first) return undefined;
+    const candidates = rest.reduce((u, q) => u.unionAll(q), first);
+    const next = this.db.selectFrom(candidates.as("c")).select("c.id").orderBy("c.run_after").orderBy("c.created_at").orderBy("c.id").limit(1);
     const row = await this.db
       .updateTable("jobs")
       .set((eb) => ({

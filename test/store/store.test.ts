@@ -227,6 +227,50 @@ describe("jobs", () => {
     expect((await store.claimNextJob("w2"))?.dedupKey).toBe("later");
   });
 
+  it("enqueueAnalyses writes each job with its analysis, skips redeliveries, and writes nothing when a row fails", async () => {
+    const { store, db } = await fresh();
+    const item = (n: number) => {
+      const id = `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+      return {
+        job: { kind: "analyze" as const, dedupKey: `webhook:fp${n}`, analysisId: id, payload: { analysisId: id } },
+        analysis: { id, fingerprint: `fp${n}`, trigger: "webhook" as const, target },
+      };
+    };
+    const first = await store.enqueueAnalyses(Array.from({ length: 300 }, (_, n) => item(n)));
+    expect(first.size).toBe(300);
+    // A redelivery of 10 of them plus 5 new: only the new ones are written.
+    const again = await store.enqueueAnalyses(Array.from({ length: 15 }, (_, n) => item(n + 290)));
+    expect([...again].sort()).toEqual(["webhook:fp300", "webhook:fp301", "webhook:fp302", "webhook:fp303", "webhook:fp304"]);
+
+    // The database refuses one analysis of the batch (a full disk, a constraint): the jobs already
+    // inserted in the same call must not stay behind without their analyses.
+    const raw = new SqliteDatabase(db.path);
+    raw.exec("CREATE TRIGGER refuse BEFORE INSERT ON analyses WHEN NEW.fingerprint = 'fp999' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    raw.close();
+    await expect(store.enqueueAnalyses([item(500), item(501), item(999)])).rejects.toThrow();
+    expect(await store.jobCounts()).toEqual({ queued: 305, running: 0, done: 0, failed: 0 });
+    expect((await store.latestAnalysesFor(["fp500", "fp501", "fp0"])).size).toBe(1);
+  });
+
+  it("with several kinds, takes the oldest runnable job across them, behind a backlog of another kind", async () => {
+    const { store, clock } = await fresh();
+    for (let i = 0; i < 50; i++) await store.enqueueJob({ kind: "analyze", dedupKey: `backlog-${i}`, payload: i });
+    clock.advance(10);
+    const fileLater = await store.enqueueJob({ kind: "file_issue", dedupKey: "f-later", payload: 1, runAfter: new Date(clock.now().getTime() + 30_000) });
+    const resolve = await store.enqueueJob({ kind: "resolve", dedupKey: "r", payload: 2 });
+    clock.advance(10);
+    const file = await store.enqueueJob({ kind: "file_issue", dedupKey: "f", payload: 3 });
+    clock.advance(10);
+
+    const ops = ["file_issue", "resolve", "file_issue"] as const;
+    expect((await store.claimNextJob("ops", ops))?.id).toBe(resolve.job.id);
+    expect((await store.claimNextJob("ops", ops))?.id).toBe(file.job.id);
+    expect(await store.claimNextJob("ops", ops)).toBeUndefined();
+    clock.advance(30_000);
+    expect((await store.claimNextJob("ops", ops))?.id).toBe(fileLater.job.id);
+    expect(await store.jobCounts()).toEqual({ queued: 50, running: 3, done: 0, failed: 0 });
+  });
+
   it("hands out 300 jobs to 12 concurrent claimers on two connections exactly once", async () => {
     const { store, db, clock } = await fresh();
     const other = await openStore(db.url, { now: clock.now });
