@@ -104,10 +104,10 @@ async function startWebhookConsole(env: Record<string, string>): Promise<BenchCo
   return app;
 }
 
-async function post(app: BenchConsole, body: string, redelivery: boolean): Promise<Delivery> {
+async function post(app: BenchConsole, body: string, redelivery: boolean, via: "listener" | "next" = "listener"): Promise<Delivery> {
   const t0 = performance.now();
   try {
-    const res = await fetch(`${listeners.get(app) ?? app.url}/api/webhooks/alertmanager`, {
+    const res = await fetch(`${(via === "listener" && listeners.get(app)) || app.url}/api/webhooks/alertmanager`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}`, "user-agent": "Alertmanager/0.25.0" },
       body,
@@ -274,7 +274,7 @@ async function bigPayloads(app: BenchConsole, accepted: Set<string>, tag: string
 }
 
 /** Closed loop: a few senders back to back for a few seconds, the most the console answers per second. */
-async function capacity(app: BenchConsole, accepted: Set<string>): Promise<number> {
+async function capacity(app: BenchConsole, accepted: Set<string>, via: "listener" | "next"): Promise<number> {
   const senders = 16;
   const until = performance.now() + (QUICK ? 3_000 : 5_000);
   let answered = 0;
@@ -284,8 +284,8 @@ async function capacity(app: BenchConsole, accepted: Set<string>): Promise<numbe
     Array.from({ length: senders }, async () => {
       while (performance.now() < until) {
         const i = n++;
-        const alerts = Array.from({ length: SMALL_ALERTS }, (_, k) => wireAlert(`cap-${i}-${k}`, i + k));
-        const d = await post(app, webhookBody(alerts, `cap-${i}`), false);
+        const alerts = Array.from({ length: SMALL_ALERTS }, (_, k) => wireAlert(`cap-${via}-${i}-${k}`, i + k));
+        const d = await post(app, webhookBody(alerts, `cap-${via}-${i}`), false, via);
         if (d.status === 202) {
           answered++;
           for (const a of alerts) accepted.add(a.fingerprint);
@@ -293,7 +293,8 @@ async function capacity(app: BenchConsole, accepted: Set<string>): Promise<numbe
       }
     }),
   );
-  console.log(`(b0) capacity: ${senders} senders back to back, payloads of ${SMALL_ALERTS} alerts: ${(answered / ((performance.now() - t0) / 1000)).toFixed(0)} accepted/s`);
+  const where = via === "listener" ? "dedicated listener (WEBHOOK_LISTEN)" : "console port (the Next route)";
+  console.log(`(b0) capacity, ${where}: ${senders} senders back to back, payloads of ${SMALL_ALERTS} alerts: ${(answered / ((performance.now() - t0) / 1000)).toFixed(0)} accepted/s`);
   return answered;
 }
 
@@ -389,7 +390,7 @@ async function acceptance(kube: FakeKube, gemini: FakeGemini): Promise<void> {
     // With the fake answering in 50 ms they would take the whole core; hold it, as a slow model would.
     gate.hold();
     console.log("(b0)/(b) with the model holding its calls (as a real Gemini taking seconds per call): the worker waits on the network, not the CPU");
-    const capacityDistinct = await capacity(app, accepted);
+    const capacityDistinct = (await capacity(app, accepted, "next")) + (await capacity(app, accepted, "listener"));
     const rateDistinct = capacityDistinct + (await steadyRate(app, accepted, answeredOther));
     gate.release();
 
@@ -455,7 +456,7 @@ async function storm(kube: FakeKube, gemini: FakeGemini): Promise<void> {
 }
 
 export async function run(): Promise<void> {
-  console.log("Webhooks go to the dedicated listener (WEBHOOK_LISTEN), the same receiveWebhook() as the Next route without Next's page machinery.");
+  console.log("Webhooks go to the dedicated listener (WEBHOOK_LISTEN), where deploy/ points Alertmanager: the same receiveWebhook() as the Next route, without Next's page machinery.");
   const kube = await startFakeKube();
   const gemini = await startFakeGemini({ apiKey: API_KEY });
   try {

@@ -73,7 +73,7 @@ describe("Alertmanager configuration (amtool)", () => {
     const hooks = cfg.receivers.find((r) => r.name === "triage-console")?.webhook_configs ?? [];
     expect(hooks).toHaveLength(1);
     expect(hooks[0]).toMatchObject({
-      url: "http://triage-console.monitoring.svc:3000/api/webhooks/alertmanager",
+      url: "http://triage-console.monitoring.svc:9095/api/webhooks/alertmanager",
       send_resolved: true,
       http_config: { authorization: { type: "Bearer", credentials_file: SHIPPED_TOKEN } },
     });

@@ -159,7 +159,12 @@ describe("Kubernetes manifests", () => {
     expect(console_.securityContext.capabilities.drop).toEqual(["ALL"]);
     expect(console_.livenessProbe?.httpGet).toEqual({ path: "/api/health", port: "http" });
     expect(console_.readinessProbe?.httpGet).toEqual({ path: "/api/ready", port: "http" });
-    expect(console_.ports).toEqual([{ name: "http", containerPort: 3000, protocol: "TCP" }]);
+    expect(console_.ports).toEqual([
+      { name: "http", containerPort: 3000, protocol: "TCP" },
+      { name: "webhook", containerPort: 9095, protocol: "TCP" },
+    ]);
+    // The webhook port is the dedicated listener, on every interface of the pod.
+    expect(console_.env?.find((e) => e.name === "WEBHOOK_LISTEN")?.value).toBe("0.0.0.0:9095");
 
     const mounts = new Map((console_.volumeMounts ?? []).map((m) => [m.mountPath, m.name]));
     const volumes = new Map(deployment.spec.template.spec.volumes.map((v) => [v.name, v]));
@@ -173,7 +178,10 @@ describe("Kubernetes manifests", () => {
       z.object({ spec: z.object({ selector: z.record(z.string(), z.string()), ports: z.array(z.object({ name: z.string(), port: z.number(), targetPort: z.string(), protocol: z.string() })) }) }),
       "service.yaml",
     );
-    expect(service.spec.ports).toEqual([{ name: "http", port: 3000, targetPort: "http", protocol: "TCP" }]);
+    expect(service.spec.ports).toEqual([
+      { name: "http", port: 3000, targetPort: "http", protocol: "TCP" },
+      { name: "webhook", port: 9095, targetPort: "webhook", protocol: "TCP" },
+    ]);
     expect(service.spec.selector).toEqual({ "app.kubernetes.io/name": "triage-console" });
   });
 
@@ -209,6 +217,7 @@ describe("Kubernetes manifests", () => {
     expect(config.auth).toMatchObject({ mode: "proxy", trustedProxies: ["127.0.0.1", "::1"] });
     expect(config.alertmanagers).toHaveLength(1);
     expect(config.webhook.bearerToken).toBeTruthy();
+    expect(config.webhook.listen).toEqual({ host: "0.0.0.0", port: 9095 });
   });
 
   it("keeps the console's own port behind the proxy in the oauth2-proxy component", () => {
