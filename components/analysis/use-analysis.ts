@@ -35,10 +35,17 @@ export function useAnalysis(id: string | undefined) {
       if (progress) setLive({ id, progress });
     });
     es.onopen = () => setStreamingId(id);
-    es.addEventListener("done", () => {
+    es.addEventListener("done", (ev) => {
       es.close();
-      setStreamingId(undefined);
-      void qc.invalidateQueries({ queryKey: analysisKeys.all });
+      const finished = parseFinished((ev as MessageEvent<string>).data, id);
+      const detail = analysisKeys.detail(id);
+      // A read started before the end would answer "running" and, being the first, win over a
+      // refetch; cancel it, then take the analysis the stream carried (or read it afresh).
+      void qc.cancelQueries({ queryKey: detail, exact: true }).then(() => {
+        if (finished) qc.setQueryData(detail, finished);
+        setStreamingId(undefined);
+        void qc.invalidateQueries({ queryKey: analysisKeys.all, predicate: (q) => !finished || q.queryKey[1] !== "detail" || q.queryKey[2] !== id });
+      });
     });
     es.onerror = () => {
       es.close();
@@ -56,6 +63,18 @@ export function useAnalysis(id: string | undefined) {
 
 export function isActive(a: Pick<Analysis, "status">): boolean {
   return a.status === "queued" || a.status === "running";
+}
+
+/** The finished analysis a `done` event carries, when it is this one. */
+function parseFinished(data: string, id: string): Analysis | undefined {
+  try {
+    const v: unknown = JSON.parse(data);
+    if (!v || typeof v !== "object" || !("analysis" in v)) return undefined;
+    const a = v.analysis;
+    return a && typeof a === "object" && "id" in a && a.id === id && "status" in a && !isActive(a as Analysis) ? (a as Analysis) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseProgress(data: string): ProgressMap | undefined {

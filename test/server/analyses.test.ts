@@ -85,7 +85,12 @@ describe("POST /api/analyses → GET /api/analyses/{id}", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const events = await readSse(res);
     expect(events.length).toBeGreaterThanOrEqual(2);
-    expect(events.at(-1)).toEqual({ event: "done", data: { status: "done" } });
+    // done carries the finished analysis, exactly as GET /api/analyses/:id answers it.
+    const done = events.at(-1);
+    expect(done?.event).toBe("done");
+    expect(done?.data).toMatchObject({ status: "done", analysis: { id, status: "done" } });
+    const read = await tc.callJson(getAnalysis, { url: `/api/analyses/${id}`, params: { id } });
+    expect(done?.data).toEqual({ status: "done", analysis: read.body });
     expect(events.filter((e) => e.event === "done")).toHaveLength(1);
     const progress = events.filter((e) => e.event === "progress").map((e) => z.record(z.string(), z.object({ status: z.string() })).parse(e.data));
     expect(progress.length).toBeGreaterThanOrEqual(1);

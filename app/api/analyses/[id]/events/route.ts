@@ -2,10 +2,14 @@ import { getServices } from "@/lib/server/services";
 import { withRoute } from "@/lib/server/route";
 import { AppError } from "@/lib/errors";
 import type { BusEvent } from "@/lib/server/progress-bus";
+import type { Analysis } from "@/lib/store";
 
 export const dynamic = "force-dynamic";
 
-/** Server-sent progress of one analysis: `progress` events, then one `done`. */
+/**
+ * Server-sent progress of one analysis: `progress` events, then one `done` carrying the finished
+ * analysis (as GET /api/analyses/:id returns it), so the page shows the report without another request.
+ */
 export const GET = withRoute<{ id: string }>(async ({ req, params }) => {
   const s = await getServices();
   const id = params.id.slice(0, 64);
@@ -16,6 +20,7 @@ export const GET = withRoute<{ id: string }>(async ({ req, params }) => {
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       let closed = false;
+      let finishing = false;
       const send = (event: string, data: unknown) => {
         if (!closed) controller.enqueue(enc.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
       };
@@ -25,14 +30,21 @@ export const GET = withRoute<{ id: string }>(async ({ req, params }) => {
         cleanup();
         controller.close();
       };
-      const onEvent = (e: BusEvent) => {
-        if (e.type === "progress") send("progress", e.progress);
-        else {
-          send("done", { status: e.status });
-          close();
-        }
+      const finish = (status: string, finished?: Analysis) => {
+        if (finishing) return;
+        finishing = true;
+        void (finished ? Promise.resolve(finished) : s.store.getAnalysis(id))
+          .catch(() => undefined)
+          .then((now) => {
+            send("done", now ? { status: now.status, analysis: now } : { status });
+            close();
+          });
       };
-      const unsubscribe = s.bus.subscribe(id, onEvent);
+      const unsubscribe = s.bus.subscribe(id, (e: BusEvent) => {
+        if (e.type === "progress") {
+          if (!finishing) send("progress", e.progress);
+        } else finish(e.status);
+      });
       const heartbeat = setInterval(() => {
         if (!closed) controller.enqueue(enc.encode(": keep-alive\n\n"));
       }, 15_000);
@@ -44,7 +56,7 @@ export const GET = withRoute<{ id: string }>(async ({ req, params }) => {
       send("progress", s.bus.latest(id) ?? a.progress ?? {});
       // It may have finished between the read and the subscription.
       void s.store.getAnalysis(id).then((now) => {
-        if (now && (now.status === "done" || now.status === "failed")) onEvent({ type: "done", status: now.status });
+        if (now && (now.status === "done" || now.status === "failed")) finish(now.status, now);
       });
     },
     cancel() {
