@@ -20,7 +20,7 @@ export const name = "pipeline";
 
 const RUNS = QUICK ? 10 : 30;
 const WARMUP = 3;
-const CLICK_RUNS = QUICK ? 1 : 3;
+const CLICK_RUNS = QUICK ? 1 : 5;
 const MODEL_DELAY_MS = 5000;
 const API_KEY = "bench-key";
 
@@ -94,15 +94,28 @@ async function postRunAlerts(am: RunningAlertmanager, label: string, runs: numbe
 }
 
 /**
- * Open each alert's page, click Analyze, and time until the report's evidence section shows. Also
- * returns, for the first run, when each API request finished after the click: where the time goes.
+ * Open each alert's page, click Analyze, and time until the report's evidence section shows, twice:
+ * in the page (from the click event to the DOM mutation that adds the section: what the engineer
+ * waits) and from outside (Playwright's click() to its waitFor() noticing, which adds its own
+ * actionability checks and polling). Also returns, for the first run, when each API request finished
+ * after the click: where the time goes.
  */
-async function clickToReport(browser: Browser, app: BenchConsole, fingerprints: string[]): Promise<{ times: number[]; timeline: string }> {
+async function clickToReport(browser: Browser, app: BenchConsole, fingerprints: string[]): Promise<{ times: number[]; outside: number[]; timeline: string }> {
   const times: number[] = [];
+  const outside: number[] = [];
   let timeline = "";
   for (const fp of fingerprints) {
     const context = await browser.newContext();
     const page = await context.newPage();
+    await page.addInitScript(() => {
+      const w = window as unknown as { __clickAt?: number; __reportAt?: number };
+      document.addEventListener("click", (e) => {
+        if (e.target instanceof Element && e.target.closest("button")?.textContent?.trim() === "Analyze") w.__clickAt ??= performance.now();
+      }, true);
+      new MutationObserver(() => {
+        if (w.__clickAt !== undefined && w.__reportAt === undefined && document.body.innerText.includes("Evidence by hypothesis")) w.__reportAt = performance.now();
+      }).observe(document, { childList: true, subtree: true, characterData: true });
+    });
     let t0 = Number.POSITIVE_INFINITY;
     const seen: string[] = [];
     page.on("requestfinished", (req) => {
@@ -114,16 +127,24 @@ async function clickToReport(browser: Browser, app: BenchConsole, fingerprints: 
       await page.goto(`${app.url}/alerts/${fp}`);
       const button = page.getByRole("button", { name: "Analyze", exact: true });
       await button.waitFor({ timeout: 30_000 });
+      // An engineer reads the page before clicking: start once it has loaded and gone quiet (hydrated).
+      await page.waitForLoadState("networkidle");
       t0 = performance.now();
       await button.click();
       await page.getByText("Evidence by hypothesis").waitFor({ timeout: 60_000 });
-      times.push(performance.now() - t0);
+      outside.push(performance.now() - t0);
+      const inPage = await page.evaluate(() => {
+        const w = window as unknown as { __clickAt?: number; __reportAt?: number };
+        return w.__clickAt !== undefined && w.__reportAt !== undefined ? w.__reportAt - w.__clickAt : undefined;
+      });
+      if (inPage === undefined) throw new Error("the page did not record the click or the report; the in-page timer is broken");
+      times.push(inPage);
       timeline ||= seen.join(", ");
     } finally {
       await context.close();
     }
   }
-  return { times, timeline };
+  return { times, outside, timeline };
 }
 
 async function clickRuns(
@@ -132,7 +153,7 @@ async function clickRuns(
   kube: FakeKube,
   gemini: FakeGemini | undefined,
   label: string,
-): Promise<{ times: number[]; timeline: string }> {
+): Promise<{ times: number[]; outside: number[]; timeline: string }> {
   let gate: GeminiGate | undefined;
   let app: BenchConsole | undefined;
   try {
@@ -171,10 +192,11 @@ export async function run(): Promise<void> {
     const withModel = await clickRuns(browser, am, kube, gemini, "gemini");
     const offline = await clickRuns(browser, am, kube, undefined, "offline");
     const show = (t: number[]) => `${t.map((x) => ms(x)).join(", ")}; median ${ms(percentile([...t].sort((a, b) => a - b), 50))}`;
-    console.log(`(b) click Analyze -> "Evidence by hypothesis" visible, Chromium, console from the bench build, ${CLICK_RUNS} run(s) each:`);
-    console.log(`    fake Gemini answering after ${MODEL_DELAY_MS / 1000} s: ${show(withModel.times)}   (target < 5500 ms)`);
+    console.log(`(b) click Analyze -> "Evidence by hypothesis" shown, Chromium, console from the bench build, ${CLICK_RUNS} run(s) each, the first on a just-started console;`);
+    console.log("    timed in the page from the click event to the DOM change (Playwright's click() to waitFor() in brackets):");
+    console.log(`    fake Gemini answering after ${MODEL_DELAY_MS / 1000} s: ${show(withModel.times)}   (target < 5500 ms)  [${show(withModel.outside)}]`);
     console.log(`      first run, API requests finished at ms after the click: ${withModel.timeline}`);
-    console.log(`    offline analyzer (no key), the floor: ${show(offline.times)}`);
+    console.log(`    offline analyzer (no key), the floor: ${show(offline.times)}  [${show(offline.outside)}]`);
     console.log(`      first run, API requests finished at ms after the click: ${offline.timeline}`);
   } finally {
     await browser?.close();
