@@ -253,6 +253,47 @@ test.describe.serial("Analyze in the browser", () => {
     }
   });
 
+  test("the report shows when the progress stream ends, even if the page's first read answers 'running' after that", async ({ browser }) => {
+    const ctx = await engineer(browser, ALICE);
+    try {
+      const page = await ctx.newPage();
+      await page.goto(`${stack.url}/alerts/${fingerprint}`);
+      const panel = page.getByRole("region", { name: "Analysis" });
+      await expect(panel).toHaveAttribute("data-analysis-status", "done");
+      const before = (await panel.getAttribute("data-analysis-id")) ?? "";
+      // Reads of one analysis (not its /events stream) are answered now but delivered only after the
+      // stream has ended: the first read of the new analysis then says "running", late.
+      let streamEnded!: () => void;
+      const ended = new Promise<void>((r) => (streamEnded = r));
+      // The page closes the stream on its done event, so the request may end either way.
+      const onStreamEnd = (req: { url(): string }) => {
+        if (/\/api\/analyses\/[^/]+\/events$/.test(new URL(req.url()).pathname)) streamEnded();
+      };
+      page.on("requestfinished", onStreamEnd);
+      page.on("requestfailed", onStreamEnd);
+      const reads: { id: string; status: string }[] = [];
+      await page.route(/\/api\/analyses\/[0-9a-f-]{36}$/, async (route) => {
+        if (route.request().method() !== "GET") return route.continue();
+        const response = await route.fetch();
+        const body: unknown = await response.json();
+        const status = body && typeof body === "object" && "status" in body ? String(body.status) : "?";
+        reads.push({ id: route.request().url().split("/").pop() ?? "", status });
+        await ended;
+        await route.fulfill({ response }).catch(() => {}); // the page may have abandoned the stale read
+      });
+      stack.gemini.enqueue({ kind: "report", delayMs: 1_500 });
+      await page.getByRole("button", { name: "Re-analyze" }).click();
+      await expect(panel).not.toHaveAttribute("data-analysis-id", before);
+      await expect(panel.getByRole("heading", { name: "Evidence by hypothesis" })).toBeVisible({ timeout: 30_000 });
+      await expect(panel).toHaveAttribute("data-analysis-status", "done");
+      const id = (await panel.getAttribute("data-analysis-id")) ?? "";
+      // The one read of the new analysis said "running"; the report came with the stream's end, not a later poll.
+      expect(reads.filter((r) => r.id === id)).toEqual([{ id, status: expect.stringMatching(/^(queued|running)$/) }]);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test("a page opened while Gemini is working shows the steps already done and Gemini running", async ({ browser }) => {
     // The stream opens with the newest snapshot and stored progress is written newest-wins, so a second
     // engineer opening the page mid-run sees the steps already done.
