@@ -469,6 +469,10 @@ export function reduceLogs(text: string, options: ReduceOptions = {}): ReducedLo
     result = render();
   }
   if (result.tokens > budget && result.keptLines === 0) {
+    // Even the gap's summary does not fit: say how many lines there were, in one line, if that fits.
+    const text = `… ${n} line${n === 1 ? "" : "s"} omitted (lines 1-${n}) …`;
+    const tokens = estimateTokens(text);
+    if (n > 0 && tokens <= budget) return { text, tokens, keptLines: 0, totalLines: n, lines: [{ omitted: n, from: 1, to: n }], overBudget };
     return { text: "", tokens: 0, keptLines: 0, totalLines: n, lines: [], overBudget };
   }
   return { ...result, totalLines: n, overBudget: overBudget || result.tokens > budget };

@@ -234,6 +234,22 @@ describe("reduceLogs edge cases", () => {
     expect(r.lines.every((l) => "n" in l)).toBe(true);
   });
 
+  it("covers every line with one omission line when even a gap summary exceeds a tiny budget", () => {
+    // fast-check's shrunk counterexample: six uvicorn access lines, two templates.
+    const ls = [
+      'INFO:     10.244.123.177:40249 - "POST /v1/chat/completions HTTP/1.1" 200 OK',
+      'INFO:     10.244.175.75:40775 - "GET /health HTTP/1.1" 200 OK',
+      'INFO:     10.244.7.13:40031 - "GET /health HTTP/1.1" 200 OK',
+      'INFO:     10.244.207.108:42046 - "POST /v1/chat/completions HTTP/1.1" 200 OK',
+      'INFO:     10.244.138.67:51429 - "POST /v1/chat/completions HTTP/1.1" 200 OK',
+      'INFO:     10.244.106.219:42253 - "GET /health HTTP/1.1" 200 OK',
+    ];
+    const r = reduceLogs(ls.join("\n"), { budgetTokens: 40 });
+    expect(r.tokens).toBeLessThanOrEqual(40);
+    expect(r.lines).toEqual([{ omitted: 6, from: 1, to: 6 }]);
+    expect(r.text).toBe("… 6 lines omitted (lines 1-6) …");
+  });
+
   it("keeps the budget and covers every line for arbitrary logs", () => {
     const line = fc.oneof(
       fc.constantFrom(...VLLM_START, ...CUDA_OOM_TRACE, ...JAVA_NPE, ...GO_PANIC, ""),
