@@ -10,6 +10,8 @@ const sources = new Map<string, AlertSource>();
 
 /** Answers from Alertmanager are reused this long (see createCachedSource). */
 export const ALERT_CACHE_TTL_MS = 5_000;
+/** ...and returned while a background request refreshes them, up to this age. */
+export const ALERT_CACHE_STALE_MS = 60_000;
 
 function unconfiguredSource(): AlertSource {
   return {
@@ -56,6 +58,7 @@ export function getAlertSource(config: Config): AlertSource {
       const timeoutMs = config.alertmanagerTimeoutMs;
       source = createCachedSource(createMultiSource(config.alertmanagers.map((e) => createAlertmanagerSource(e, { timeoutMs }))), {
         ttlMs: ALERT_CACHE_TTL_MS,
+        staleMs: ALERT_CACHE_STALE_MS,
       });
     }
     sources.set(key, source);
