@@ -24,6 +24,8 @@ export interface StartAlertmanagerOptions {
   receiverName?: string;
   groupBy?: string[];
   repeatInterval?: string;
+  /** Serve Alertmanager's own web UI from this folder (`--web.ui-path`); see bench/alertmanager-ui.ts. */
+  uiPath?: string;
 }
 
 export interface PostableAlert {
@@ -140,6 +142,7 @@ export async function startAlertmanager(opts: StartAlertmanagerOptions = {}): Pr
         "--cluster.listen-address=",
         `--web.external-url=${url}`,
         "--log.level=warn",
+        ...(opts.uiPath ? [`--web.ui-path=${opts.uiPath.replace(/\/?$/, "/")}`] : []),
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
