@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { AppError, describeError, type ErrorCode } from "@/lib/errors";
-import type { Job, JobKind, NewJob, Store } from "@/lib/store";
+import { DEFAULT_LEASE_MS, type Job, type JobKind, type NewJob, type Store } from "@/lib/store";
 
 export type JobHandler = (job: Job, ctx: { signal: AbortSignal }) => Promise<void>;
 
@@ -21,20 +21,38 @@ export interface WorkerOptions {
   kinds?: readonly JobKind[];
   /** How often to look for due jobs when nobody kicks (retries with backoff become due this way). */
   pollIntervalMs?: number;
+  /** The lease owner's name in the jobs table; default `host:pid:random`, unique per worker. */
   workerId?: string;
   log?: WorkerLogger;
-  /** How long stop() waits for running handlers before aborting them. */
+  /** How long stop() waits for running handlers before aborting them and handing their jobs back. */
   stopTimeoutMs?: number;
-  /** Requeue jobs left running by a dead process at start (turn off when several replicas share the store). */
-  requeueOnStart?: boolean;
+  /**
+   * How long a claimed job stays this worker's without a heartbeat (default 30 s). A process that dies
+   * (kill -9, OOM, a lost node) loses its jobs to the next sweep once their leases expire.
+   */
+  leaseMs?: number;
+  /** How often the running jobs' leases are renewed (default a third of leaseMs). */
+  heartbeatMs?: number;
+  /** How often to requeue jobs whose lease expired (default half of leaseMs, at most 10 s); also done at start. */
+  sweepIntervalMs?: number;
+  /** Sweep expired leases at start and periodically (default true; any number of processes may). */
+  sweepExpired?: boolean;
 }
 
 export interface Worker {
+  /** The lease owner this worker writes into the jobs it runs (visible as the job's lockedBy). */
   readonly id: string;
-  /** Requeue interrupted jobs, then process the queue until stop(). */
+  /** Requeue jobs whose lease expired (never a live process's), then process the queue until stop(). */
   start(): Promise<void>;
-  /** Stop claiming; wait (bounded) for running handlers, then abort the rest; they are requeued. */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop, and the hook for shutdown: stop claiming at once; keep renewing the leases of running
+   * handlers while waiting up to `timeoutMs` (default stopTimeoutMs) for them; then abort the rest and
+   * hand back every job this worker still holds (store.releaseJobs: queued again, attempt not counted,
+   * analysis queued again), so another process takes them at once instead of after lease expiry. A
+   * handler that ignores its abort signal and finishes later records nothing (its lease is gone).
+   * Resolves when nothing of this worker is left running in the store; safe to call twice.
+   */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
   /** Look for work now (call after enqueueing). */
   kick(): void;
   /**
@@ -57,12 +75,17 @@ export function createWorker(options: WorkerOptions): Worker {
   const concurrency = Math.min(Math.max(Math.trunc(options.concurrency ?? 2), 1), 64);
   const pollIntervalMs = Math.max(10, options.pollIntervalMs ?? 1000);
   const stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
+  const leaseMs = Math.max(50, options.leaseMs ?? DEFAULT_LEASE_MS);
+  const heartbeatMs = Math.max(10, Math.min(options.heartbeatMs ?? leaseMs / 3, leaseMs / 2));
+  const sweepIntervalMs = Math.max(10, options.sweepIntervalMs ?? Math.min(leaseMs / 2, 10_000));
   const id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const log = options.log ?? silent;
   const kinds = options.kinds;
 
-  const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  const active = new Map<string, { controller: AbortController; done: Promise<void>; lost: boolean }>();
   let state: "idle" | "running" | "stopping" | "stopped" = "idle";
+  let timers: NodeJS.Timeout[] = [];
+  let stopping: Promise<void> | undefined;
   let kicked = false;
   let wake: (() => void) | undefined;
   const listeners = new Set<() => void>();
@@ -104,7 +127,8 @@ export function createWorker(options: WorkerOptions): Worker {
     });
   }
 
-  async function settle(job: Job, error: unknown, aborted: boolean): Promise<void> {
+  async function settle(job: Job, error: unknown, aborted: boolean, lost: boolean): Promise<void> {
+    if (lost) return;
     if (aborted && state !== "running") {
       await store.releaseJob(job.id, id);
       return;
@@ -119,7 +143,8 @@ export function createWorker(options: WorkerOptions): Worker {
   function run(job: Job): void {
     const handler = handlers[job.kind];
     const controller = new AbortController();
-    const done = (async () => {
+    const entry = { controller, done: Promise.resolve(), lost: false };
+    entry.done = (async () => {
       if (!handler) {
         await store.failJob(job.id, `No handler for job kind "${job.kind}" in this worker; it was started without one.`, { permanent: true, workerId: id });
         log.error({ jobId: job.id, kind: job.kind }, "job of unknown kind failed");
@@ -128,24 +153,84 @@ export function createWorker(options: WorkerOptions): Worker {
       try {
         await handler(job, { signal: controller.signal });
       } catch (e) {
-        await settle(job, e, controller.signal.aborted);
+        await settle(job, e, controller.signal.aborted, entry.lost);
         return;
       }
-      await store.completeJob(job.id, id);
+      if (!(await store.completeJob(job.id, id))) log.warn({ jobId: job.id, kind: job.kind }, "job finished after its lease was lost or handed back; not recorded");
     })()
       .catch((e: unknown) => log.error({ jobId: job.id, err: describeError(e) }, "could not record the job's outcome; it will be requeued at next start"))
       .finally(() => {
         active.delete(job.id);
         kick();
       });
-    active.set(job.id, { controller, done });
+    active.set(job.id, entry);
+  }
+
+  /** Renew the running jobs' leases; abort the handlers of jobs this worker no longer holds. */
+  async function heartbeat(): Promise<void> {
+    const ids = [...active.keys()];
+    if (ids.length === 0) return;
+    const held = await store.renewLeases(id, ids, leaseMs);
+    for (const jobId of ids) {
+      const a = active.get(jobId);
+      if (!a || held.has(jobId) || a.lost) continue;
+      a.lost = true;
+      log.warn({ jobId, workerId: id }, "lost the job's lease (another process requeued it after it expired); aborting its handler");
+      a.controller.abort(new AppError("conflict", "This worker lost the job's lease; another worker runs it now."));
+    }
+  }
+
+  async function sweep(): Promise<void> {
+    const { requeued, failed } = await store.requeueExpired();
+    if (requeued > 0 || failed > 0) {
+      log.info({ requeued, failed, workerId: id }, "requeued jobs whose worker stopped renewing its lease");
+      if (requeued > 0) kick();
+    }
+  }
+
+  function every(ms: number, what: string, fn: () => Promise<void>): NodeJS.Timeout {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      fn()
+        .catch((e: unknown) => log.error({ err: describeError(e), workerId: id }, `${what} failed; trying again in ${ms} ms`))
+        .finally(() => (busy = false));
+    }, ms);
+    t.unref();
+    return t;
+  }
+
+  async function shutdown(timeoutMs: number): Promise<void> {
+    state = "stopping";
+    kick();
+    await loop;
+    const all = () => Promise.all([...active.values()].map((a) => a.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      all().then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      log.warn({ running: active.size, workerId: id }, "stop timed out; aborting running jobs and handing them back");
+      for (const a of active.values()) a.controller.abort(new AppError("unavailable", "The worker is stopping."));
+      await Promise.race([all(), new Promise((r) => setTimeout(r, 1000))]);
+    }
+    for (const t of timers) clearInterval(t);
+    timers = [];
+    const released = await store.releaseJobs(id);
+    if (released > 0) log.info({ released, workerId: id }, "handed back jobs whose handlers did not stop");
+    state = "stopped";
   }
 
   async function mainLoop(): Promise<void> {
     while (state === "running") {
       try {
         while (state === "running" && active.size < concurrency) {
-          const job = await store.claimNextJob(id, kinds);
+          const job = await store.claimNextJob(id, kinds, { leaseMs });
           if (!job) break;
           run(job);
         }
@@ -159,35 +244,19 @@ export function createWorker(options: WorkerOptions): Worker {
   return {
     id,
     async start() {
-      if (state === "running") return;
-      if (options.requeueOnStart ?? true) {
-        const requeued = await store.requeueInterrupted();
-        if (requeued > 0) log.info({ requeued }, "requeued jobs interrupted by a previous run");
-      }
+      if (state === "running" || state === "stopping") return;
+      const sweeping = options.sweepExpired ?? true;
+      if (sweeping) await sweep();
       state = "running";
+      stopping = undefined;
       kicked = true;
+      timers = [every(heartbeatMs, "renewing job leases", heartbeat)];
+      if (sweeping) timers.push(every(sweepIntervalMs, "requeueing expired jobs", sweep));
       loop = mainLoop();
     },
-    async stop() {
-      if (state !== "running") return;
-      state = "stopping";
-      kick();
-      await loop;
-      const all = () => Promise.all([...active.values()].map((a) => a.done));
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        all().then(() => false),
-        new Promise<boolean>((r) => {
-          timer = setTimeout(() => r(true), stopTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
-        log.warn({ running: active.size }, "stop timed out; aborting running jobs");
-        for (const a of active.values()) a.controller.abort(new AppError("unavailable", "The worker is stopping."));
-        await Promise.race([all(), new Promise((r) => setTimeout(r, 5000))]);
-      }
-      state = "stopped";
+    stop({ timeoutMs = stopTimeoutMs } = {}) {
+      if (state === "running") stopping = shutdown(timeoutMs);
+      return stopping ?? Promise.resolve();
     },
     kick,
     async drain({ timeoutMs } = {}) {

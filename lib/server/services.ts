@@ -71,7 +71,7 @@ async function build(): Promise<Services> {
   // Analyses wait for Gemini, so they get their own worker bounded by GEMINI_CONCURRENCY; resolutions
   // and filings never queue behind them.
   const analyses = createWorker({ store, concurrency: config.gemini.concurrency, handlers, kinds: ["analyze"], log });
-  const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue"], log, requeueOnStart: false });
+  const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue"], log });
   const workers = [analyses, bookkeeping];
   const worker: Services["worker"] = {
     kick: () => workers.forEach((w) => w.kick()),
@@ -85,8 +85,8 @@ async function build(): Promise<Services> {
   };
   const services: Services = { ...partial, workers, worker };
   ref.current = services;
-  // The first start requeues jobs a dead process left running (of every kind); the second must not,
-  // or it would requeue what the first just claimed.
+  // Each start requeues only jobs whose lease expired (a dead process's), never a live worker's, so the
+  // two workers, and a second process on the same database, leave each other's jobs alone.
   await analyses.start();
   await bookkeeping.start();
   log.info({ demo: config.demo, gemini: !!gemini, github: services.filer.configured, alertmanagers: config.alertmanagers.length }, "console services started");

@@ -120,9 +120,32 @@ const jobsByKind: Migration = {
   },
 };
 
+/**
+ * Job leases: a running job belongs to its owner (locked_by) only until lease_expires_at, which the
+ * owner's heartbeat moves forward; only jobs whose lease has expired are requeued, so a second process
+ * on the same file leaves a live one's jobs alone. Rows running under an older build have no lease and
+ * count as expired. The analysis_id index serves the join check (is this analysis's job alive?) and
+ * settling an analysis when its job ends; the status index finds the few active analyses.
+ */
+const jobLeases: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable("jobs").addColumn("lease_expires_at", "text").execute();
+    await db.schema.createIndex("jobs_status_lease").ifNotExists().on("jobs").columns(["status", "lease_expires_at"]).execute();
+    await db.schema.createIndex("jobs_analysis").ifNotExists().on("jobs").columns(["analysis_id", "kind"]).execute();
+    await db.schema.createIndex("analyses_status_fingerprint").ifNotExists().on("analyses").columns(["status", "fingerprint"]).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex("analyses_status_fingerprint").ifExists().execute();
+    await db.schema.dropIndex("jobs_analysis").ifExists().execute();
+    await db.schema.dropIndex("jobs_status_lease").ifExists().execute();
+    await db.schema.alterTable("jobs").dropColumn("lease_expires_at").execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "2026_01_001_initial": initial,
   "2026_11_002_jobs_by_kind": jobsByKind,
+  "2026_12_003_job_leases": jobLeases,
 };
 
 /** Kysely's Migrator reads the migrations from here instead of a folder. */

@@ -167,8 +167,11 @@ export const jobSchema = z.object({
   maxAttempts: z.number(),
   lastError: z.string().optional(),
   runAfter: z.string(),
+  /** The lease owner while running: the worker id, `host:pid:random`. */
   lockedBy: z.string().optional(),
   lockedAt: z.string().optional(),
+  /** Until when the owner's lease holds; past it, another process may requeue the job. */
+  leaseExpiresAt: z.string().optional(),
   analysisId: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),

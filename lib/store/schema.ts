@@ -52,8 +52,11 @@ export interface JobsTable {
   max_attempts: number;
   last_error: string | null;
   run_after: string;
+  /** The lease owner: the worker id (host:pid:random) of the process running the job. */
   locked_by: string | null;
   locked_at: string | null;
+  /** Until when the owner's lease holds; a live worker renews it, an expired one may be requeued. */
+  lease_expires_at: string | null;
   created_at: string;
   updated_at: string;
   analysis_id: string | null;

@@ -26,6 +26,7 @@ import {
   timingsSchema,
   type Analysis,
   type AnalysisPage,
+  type AnalysisStatus,
   type AnalysisPatch,
   type AnalysisSummary,
   type AuditEntry,
@@ -39,6 +40,8 @@ import {
   type NewJob,
 } from "@/lib/store/models";
 import type { AnalysesTable, Database, JobsTable } from "@/lib/store/schema";
+
+type Db = Kysely<Database>;
 
 export interface StoreOptions {
   /** The clock, for tests that need to move time (lock expiry, backoff). */
@@ -89,6 +92,18 @@ type JobRow = Selectable<JobsTable>;
 
 const FINGERPRINT_CHUNK = 500;
 const MAX_BACKOFF_MS = 5 * 60_000;
+const ID_CHUNK = 500;
+const ACTIVE_ANALYSIS: readonly AnalysisStatus[] = ["queued", "running"];
+
+/** How long a claim holds when the caller does not say; a worker renews its leases well before they end. */
+export const DEFAULT_LEASE_MS = 30_000;
+
+/** A job row's part that decides what its end means for its analysis. */
+type JobOutcomeRow = Pick<JobRow, "kind" | "analysis_id">;
+
+function leaseMsOf(leaseMs: number | undefined): number {
+  return Math.min(Math.max(Math.trunc(leaseMs ?? DEFAULT_LEASE_MS), 1), 24 * 3600_000);
+}
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
@@ -176,6 +191,7 @@ function toJob(row: JobRow): Job {
     runAfter: row.run_after,
     lockedBy: opt(row.locked_by),
     lockedAt: opt(row.locked_at),
+    leaseExpiresAt: opt(row.lease_expires_at),
     analysisId: opt(row.analysis_id),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -194,6 +210,11 @@ function decodeCursor(cursor: string): [string, string] {
   } catch {
     throw new AppError("unprocessable", "Invalid cursor.", { hint: "Use the nextCursor of the previous page, or leave it out for the first page." });
   }
+}
+
+/** What an analysis says when its job has failed for good. */
+function jobFailedReason(attempts: number, error: string | null): string {
+  return `The analysis job failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${error ?? "unknown error"}`;
 }
 
 function notFound(what: string, id: string): AppError {
@@ -387,17 +408,97 @@ export class Store {
     return out;
   }
 
-  /** A queued or running analysis of this alert, so a second Analyze joins it instead of starting another. */
+  /**
+   * A queued or running analysis of this alert whose job is alive (queued, or running under an unexpired
+   * lease), so a second Analyze joins it instead of starting another. One whose job ended, vanished or
+   * lost its worker is not joined: see settleStaleAnalyses.
+   */
   async findActiveAnalysis(fingerprint: string): Promise<Analysis | undefined> {
+    const now = this.iso();
     const row = await this.db
       .selectFrom("analyses")
       .selectAll()
       .where("fingerprint", "=", fingerprint)
-      .where("status", "in", ["queued", "running"])
+      .where("status", "in", ACTIVE_ANALYSIS)
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom("jobs")
+            .select("jobs.id")
+            .whereRef("jobs.analysis_id", "=", "analyses.id")
+            .where("jobs.kind", "=", "analyze")
+            .where((eb) => eb.or([eb("jobs.status", "=", "queued"), eb.and([eb("jobs.status", "=", "running"), eb("jobs.lease_expires_at", ">=", now)])])),
+        ),
+      )
       .orderBy("created_at", "desc")
       .limit(1)
       .executeTakeFirst();
     return row ? toAnalysis(row) : undefined;
+  }
+
+  /**
+   * Settle this alert's analyses that say queued or running but will never finish: their job failed,
+   * finished without a result, is missing, or is running under an expired lease (its worker died). The
+   * last kind of job fails too, so no sweep brings it back beside the analysis that replaces it.
+   * Returns how many analyses it settled (as failed, with the reason).
+   */
+  async settleStaleAnalyses(fingerprint: string): Promise<number> {
+    const now = this.iso();
+    return this.db.transaction().execute(async (trx) => {
+      const active = await trx
+        .selectFrom("analyses")
+        .select("id")
+        .where("fingerprint", "=", fingerprint)
+        .where("status", "in", ACTIVE_ANALYSIS)
+        .limit(100)
+        .execute();
+      let settled = 0;
+      for (const { id } of active) {
+        const jobs = await trx.selectFrom("jobs").selectAll().where("analysis_id", "=", id).where("kind", "=", "analyze").execute();
+        if (jobs.some((j) => j.status === "queued" || (j.status === "running" && j.lease_expires_at !== null && j.lease_expires_at >= now))) continue;
+        const abandoned = jobs.find((j) => j.status === "running");
+        let reason: string;
+        if (abandoned) {
+          reason = `Abandoned: its worker ${abandoned.locked_by ?? "(unknown)"} stopped renewing the job's lease${abandoned.lease_expires_at ? ` (expired ${abandoned.lease_expires_at})` : ""}, and a new analysis replaced it.`;
+          await trx
+            .updateTable("jobs")
+            .set({ status: "failed", last_error: reason, locked_by: null, locked_at: null, lease_expires_at: null, updated_at: now })
+            .where("id", "=", abandoned.id)
+            .where("status", "=", "running")
+            .execute();
+        } else {
+          const last = jobs.find((j) => j.status === "failed") ?? jobs[0];
+          reason = !last
+            ? "Its job is missing (the process stopped before queueing it)."
+            : last.status === "failed"
+              ? jobFailedReason(last.attempts, last.last_error)
+              : "Its job ended without recording a result.";
+        }
+        if (await this.settleAnalysis(trx, id, { status: "failed", error: reason }, now)) settled++;
+      }
+      return settled;
+    });
+  }
+
+  /**
+   * Move an analysis with its job: back to queued (from running) when the job is requeued, failed with
+   * the reason when the job ends without the handler having settled it. Returns whether it changed.
+   */
+  private async settleAnalysis(db: Db, analysisId: string, outcome: { status: "queued" } | { status: "failed"; error: string }, now: string): Promise<boolean> {
+    const q =
+      outcome.status === "queued"
+        ? db.updateTable("analyses").set({ status: "queued", progress_json: null }).where("status", "=", "running")
+        : db
+            .updateTable("analyses")
+            .set({ status: "failed", error: outcome.error.slice(0, 4000), finished_at: now })
+            .where("status", "in", ACTIVE_ANALYSIS);
+    const r = await q.where("id", "=", analysisId).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** settleAnalysis for the analysis an analyze job carries; other kinds (file_issue) leave it alone. */
+  private async settleJobAnalysis(db: Db, job: JobOutcomeRow, outcome: { status: "queued" } | { status: "failed"; error: string }, now: string): Promise<void> {
+    if (job.kind !== "analyze" || !job.analysis_id) return;
+    await this.settleAnalysis(db, job.analysis_id, outcome, now);
   }
 
   /** Mark the alert's unresolved analyses of episodes up to `at` resolved; returns those it marked. */
@@ -473,10 +574,12 @@ export class Store {
    * exclusive on PostgreSQL too (add FOR UPDATE SKIP LOCKED there). With kinds, each kind's oldest job
    * is found by a seek on jobs_status_kind_run_after and the oldest of those is taken: a single
    * `kind IN (...)` would scan every queued job of other kinds, which a storm makes tens of thousands.
+   * The claim is a lease for `leaseMs` (default DEFAULT_LEASE_MS) that the owner must renew (renewLeases).
    */
-  async claimNextJob(workerId: string, kinds?: readonly JobKind[]): Promise<Job | undefined> {
+  async claimNextJob(workerId: string, kinds?: readonly JobKind[], options: { leaseMs?: number } = {}): Promise<Job | undefined> {
     if (kinds && kinds.length === 0) return undefined;
     const now = this.iso();
+    const leaseUntil = this.iso(leaseMsOf(options.leaseMs));
     const oldest = (kind?: JobKind) => {
       let q = this.db
         .selectFrom("jobs")
@@ -500,6 +603,7 @@ export class Store {
         status: "running",
         locked_by: workerId.slice(0, 128),
         locked_at: now,
+        lease_expires_at: leaseUntil,
         updated_at: now,
         attempts: eb("attempts", "+", 1),
       }))
@@ -510,21 +614,30 @@ export class Store {
     return row ? toJob(row) : undefined;
   }
 
-  /** Mark a running job done; false when it is no longer running (for workerId, when given). */
+  /**
+   * Mark a running job done; false when it is no longer running (for workerId, when given: a worker
+   * whose lease was taken over records nothing). An analysis its handler left queued or running fails.
+   */
   async completeJob(id: string, workerId?: string): Promise<boolean> {
-    let q = this.db
-      .updateTable("jobs")
-      .set({ status: "done", locked_by: null, locked_at: null, updated_at: this.iso() })
-      .where("id", "=", id)
-      .where("status", "=", "running");
-    if (workerId) q = q.where("locked_by", "=", workerId);
-    const r = await q.executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const now = this.iso();
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx
+        .updateTable("jobs")
+        .set({ status: "done", locked_by: null, locked_at: null, lease_expires_at: null, updated_at: now })
+        .where("id", "=", id)
+        .where("status", "=", "running");
+      if (workerId) q = q.where("locked_by", "=", workerId);
+      const row = await q.returning(["kind", "analysis_id"]).executeTakeFirst();
+      if (!row) return false;
+      await this.settleJobAnalysis(trx, row, { status: "failed", error: "Its job ended without recording a result." }, now);
+      return true;
+    });
   }
 
   /**
    * Record a failed attempt: back to queued after a backoff while attempts remain, else failed.
-   * `permanent` fails it at once (no handler, invalid payload...).
+   * `permanent` fails it at once (no handler, invalid payload...). The analysis follows: queued again
+   * for a retry, failed with the reason at the end.
    * @throws AppError not_found.
    */
   async failJob(id: string, error: string, options: { retryInMs?: number; permanent?: boolean; workerId?: string } = {}): Promise<Job> {
@@ -533,64 +646,118 @@ export class Store {
     const retry = !options.permanent && current.attempts < current.max_attempts;
     const jitter = 0.8 + Math.random() * 0.4;
     const backoff = options.retryInMs ?? Math.min(MAX_BACKOFF_MS, 2000 * 2 ** Math.max(0, current.attempts - 1) * jitter);
-    let q = this.db
-      .updateTable("jobs")
-      .set({
-        status: retry ? "queued" : "failed",
-        last_error: error.slice(0, 4000),
-        run_after: retry ? this.iso(Math.max(0, backoff)) : current.run_after,
-        locked_by: null,
-        locked_at: null,
-        updated_at: this.iso(),
-      })
-      .where("id", "=", id)
-      .where("status", "=", "running");
-    if (options.workerId) q = q.where("locked_by", "=", options.workerId);
-    const row = await q.returningAll().executeTakeFirst();
+    const now = this.iso();
+    const row = await this.db.transaction().execute(async (trx) => {
+      let q = trx
+        .updateTable("jobs")
+        .set({
+          status: retry ? "queued" : "failed",
+          last_error: error.slice(0, 4000),
+          run_after: retry ? this.iso(Math.max(0, backoff)) : current.run_after,
+          locked_by: null,
+          locked_at: null,
+          lease_expires_at: null,
+          updated_at: now,
+        })
+        .where("id", "=", id)
+        .where("status", "=", "running");
+      if (options.workerId) q = q.where("locked_by", "=", options.workerId);
+      const updated = await q.returningAll().executeTakeFirst();
+      if (updated) {
+        await this.settleJobAnalysis(trx, updated, retry ? { status: "queued" } : { status: "failed", error: jobFailedReason(updated.attempts, error) }, now);
+      }
+      return updated;
+    });
     return toJob(row ?? current);
   }
 
-  /** Put a running job back without counting the attempt (the worker is shutting down). */
+  /** Put a running job back without counting the attempt (the worker is shutting down); its analysis says queued again. */
   async releaseJob(id: string, workerId?: string): Promise<boolean> {
-    let q = this.db
-      .updateTable("jobs")
-      .set((eb) => ({ status: "queued", locked_by: null, locked_at: null, updated_at: this.iso(), attempts: eb("attempts", "-", 1) }))
-      .where("id", "=", id)
-      .where("status", "=", "running");
-    if (workerId) q = q.where("locked_by", "=", workerId);
-    const r = await q.executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return (await this.release({ id, workerId })) > 0;
   }
 
   /**
-   * At start: jobs left running by a dead process go back to the queue; one that has used all its
-   * attempts (it may be what kills the process) fails instead. With several replicas, pass
-   * lockedBy or staleBefore so live workers' jobs are left alone. Returns how many were requeued.
+   * Hand back every job workerId holds (graceful stop): queued again at once without counting the
+   * attempt, analyses queued again, so another process takes them without waiting for the leases to
+   * expire. Returns how many it released.
    */
-  async requeueInterrupted(options: { lockedBy?: string; staleBefore?: Date } = {}): Promise<number> {
+  async releaseJobs(workerId: string): Promise<number> {
+    return this.release({ workerId });
+  }
+
+  private release(filter: { id?: string; workerId?: string }): Promise<number> {
     const now = this.iso();
-    let failed = this.db
-      .updateTable("jobs")
-      .set({ status: "failed", last_error: "Interrupted on its last attempt (the process stopped while it ran).", locked_by: null, locked_at: null, updated_at: now })
-      .where("status", "=", "running")
-      .whereRef("attempts", ">=", "max_attempts");
-    let requeued = this.db
-      .updateTable("jobs")
-      .set({ status: "queued", run_after: now, locked_by: null, locked_at: null, updated_at: now })
-      .where("status", "=", "running")
-      .whereRef("attempts", "<", "max_attempts");
-    if (options.lockedBy) {
-      failed = failed.where("locked_by", "=", options.lockedBy);
-      requeued = requeued.where("locked_by", "=", options.lockedBy);
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx
+        .updateTable("jobs")
+        .set((eb) => ({ status: "queued", locked_by: null, locked_at: null, lease_expires_at: null, run_after: now, updated_at: now, attempts: eb("attempts", "-", 1) }))
+        .where("status", "=", "running");
+      if (filter.id !== undefined) q = q.where("id", "=", filter.id);
+      if (filter.workerId !== undefined) q = q.where("locked_by", "=", filter.workerId);
+      const rows = await q.returning(["kind", "analysis_id"]).execute();
+      for (const r of rows) await this.settleJobAnalysis(trx, r, { status: "queued" }, now);
+      return rows.length;
+    });
+  }
+
+  /**
+   * Heartbeat: extend workerId's leases on these running jobs by leaseMs. Returns the ids it still
+   * holds; a job missing from the answer was requeued by another process (the lease had expired) or
+   * has ended, and its handler should stop.
+   */
+  async renewLeases(workerId: string, ids: readonly string[], leaseMs?: number): Promise<Set<string>> {
+    const held = new Set<string>();
+    const until = this.iso(leaseMsOf(leaseMs));
+    const now = this.iso();
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const rows = await this.db
+        .updateTable("jobs")
+        .set({ lease_expires_at: until, updated_at: now })
+        .where("id", "in", ids.slice(i, i + ID_CHUNK))
+        .where("status", "=", "running")
+        .where("locked_by", "=", workerId)
+        .returning("id")
+        .execute();
+      for (const r of rows) held.add(r.id);
     }
-    if (options.staleBefore) {
-      const t = options.staleBefore.toISOString();
-      failed = failed.where("locked_at", "<", t);
-      requeued = requeued.where("locked_at", "<", t);
-    }
-    await failed.execute();
-    const r = await requeued.executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    return held;
+  }
+
+  /**
+   * Jobs whose lease has expired (their worker died or hung without renewing) go back to the queue;
+   * one that has used all its attempts (it may be what kills the process) fails instead, naming the
+   * owner. Jobs under a live lease are left alone, so any process may call this at start and
+   * periodically. Their analyses follow (queued again, or failed with the reason).
+   */
+  async requeueExpired(): Promise<{ requeued: number; failed: number }> {
+    const now = this.iso();
+    return this.db.transaction().execute(async (trx) => {
+      const base = trx
+        .updateTable("jobs")
+        .where("status", "=", "running")
+        .where((eb) => eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)]));
+      const failed = await base
+        .set({
+          status: "failed",
+          // SET expressions read the row as it was, so locked_by still names the owner here.
+          last_error: sql<string>`'Interrupted on its last attempt: its worker ' || coalesce(locked_by, '(unknown)') || ' stopped renewing its lease' || coalesce(' (expired ' || lease_expires_at || ')', '') || '.'`,
+          locked_by: null,
+          locked_at: null,
+          lease_expires_at: null,
+          updated_at: now,
+        })
+        .whereRef("attempts", ">=", "max_attempts")
+        .returning(["kind", "analysis_id", "attempts", "last_error"])
+        .execute();
+      const requeued = await base
+        .set({ status: "queued", run_after: now, locked_by: null, locked_at: null, lease_expires_at: null, updated_at: now })
+        .whereRef("attempts", "<", "max_attempts")
+        .returning(["kind", "analysis_id"])
+        .execute();
+      for (const r of failed) await this.settleJobAnalysis(trx, r, { status: "failed", error: jobFailedReason(r.attempts, r.last_error) }, now);
+      for (const r of requeued) await this.settleJobAnalysis(trx, r, { status: "queued" }, now);
+      return { requeued: requeued.length, failed: failed.length };
+    });
   }
 
   /** How many jobs are in each state (the queue panel). */
@@ -630,13 +797,20 @@ export class Store {
    */
   async retryJob(id: string): Promise<Job> {
     const now = this.iso();
-    const row = await this.db
-      .updateTable("jobs")
-      .set({ status: "queued", attempts: 0, run_after: now, updated_at: now })
-      .where("id", "=", id)
-      .where("status", "=", "failed")
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable("jobs")
+        .set({ status: "queued", attempts: 0, run_after: now, updated_at: now })
+        .where("id", "=", id)
+        .where("status", "=", "failed")
+        .returningAll()
+        .executeTakeFirst();
+      // The failed analysis it settled waits again, rather than showing failed while its job runs.
+      if (r?.kind === "analyze" && r.analysis_id) {
+        await trx.updateTable("analyses").set({ status: "queued", error: null, finished_at: null }).where("id", "=", r.analysis_id).where("status", "=", "failed").execute();
+      }
+      return r;
+    });
     if (row) return toJob(row);
     const job = await this.getJob(id);
     if (!job) throw notFound("job", id);

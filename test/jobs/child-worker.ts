@@ -24,6 +24,9 @@ const worker = createWorker({
   store,
   concurrency: 4,
   pollIntervalMs: 50,
+  // Short leases, so the parent's worker takes the killed child's jobs over within a second or so.
+  leaseMs: 1000,
+  heartbeatMs: 100,
   handlers: {
     analyze: async (job) => {
       await new Promise((r) => setTimeout(r, 25));

@@ -117,10 +117,11 @@ describe("worker", () => {
     expect(o?.lastError).toMatch(/No handler for job kind "file_issue"/);
   });
 
-  it("resumes jobs a dead worker left running when it starts", async () => {
+  it("resumes jobs a dead worker left running when it starts, once their lease has expired", async () => {
     const { store } = await setup();
     await store.enqueueJob({ kind: "resolve", dedupKey: "r1", payload: {} });
-    await store.claimNextJob("dead-worker");
+    await store.claimNextJob("dead-worker", undefined, { leaseMs: 1 });
+    while (Date.parse((await store.listJobs())[0]?.leaseExpiresAt ?? "") >= Date.now()) await pause(2);
     const seen: Job[] = [];
     const worker = track(createWorker({ store, handlers: { resolve: async (job) => void seen.push(job) } }));
     await worker.start();
@@ -175,6 +176,68 @@ describe("worker", () => {
     expect(stuck).toMatchObject({ status: "queued", attempts: 0 });
   });
 
+  it("stop() hands back a job whose handler ignores the abort: queued at once, attempt uncounted, and its late finish records nothing", async () => {
+    const { store } = await setup();
+    const analysis = await store.createAnalysis({ fingerprint: "fp", trigger: "manual", target: { namespace: "ns", pod: "p" } });
+    const { job } = await store.enqueueJob({ kind: "analyze", dedupKey: "deaf", analysisId: analysis.id, payload: {} });
+    let finish: () => void = () => {};
+    const deaf = new Promise<void>((r) => (finish = r));
+    const worker = createWorker({
+      store,
+      handlers: {
+        analyze: async () => {
+          await store.updateAnalysis(analysis.id, { status: "running" });
+          await deaf;
+        },
+      },
+    });
+    await worker.start();
+    while ((await store.getAnalysis(analysis.id))?.status !== "running") await pause(5);
+    expect((await store.getJob(job.id))?.lockedBy).toBe(worker.id);
+    await worker.stop({ timeoutMs: 10 });
+    expect(await store.getJob(job.id)).toMatchObject({ status: "queued", attempts: 0 });
+    expect((await store.getJob(job.id))?.lockedBy).toBeUndefined();
+    expect((await store.getAnalysis(analysis.id))?.status).toBe("queued");
+    finish();
+    await pause(20);
+    expect((await store.getJob(job.id))?.status).toBe("queued");
+  });
+
+  it("renews its leases while a handler runs, and aborts a handler whose lease another process took over", async () => {
+    const { store } = await setup();
+    const { job } = await store.enqueueJob({ kind: "analyze", dedupKey: "slow", payload: {} });
+    let aborted: unknown;
+    const worker = track(
+      createWorker({
+        store,
+        leaseMs: 200,
+        heartbeatMs: 20,
+        sweepExpired: false,
+        handlers: {
+          analyze: (_job, { signal }) =>
+            new Promise<void>((_, reject) =>
+              signal.addEventListener("abort", () => {
+                aborted = signal.reason;
+                reject(signal.reason);
+              }),
+            ),
+        },
+      }),
+    );
+    await worker.start();
+    while (worker.running() === 0) await pause(5);
+    const first = (await store.getJob(job.id))?.leaseExpiresAt ?? "";
+    while (((await store.getJob(job.id))?.leaseExpiresAt ?? "") <= first) await pause(10);
+
+    // Another process decided the lease had expired (this one hung) and requeued it for someone else.
+    await store.db.updateTable("jobs").set({ status: "queued", locked_by: null, lease_expires_at: null }).where("id", "=", job.id).execute();
+    await store.claimNextJob("other-process");
+    while (!aborted) await pause(5);
+    expect(aborted).toMatchObject({ code: "conflict" });
+    while (worker.running() > 0) await pause(5);
+    expect(await store.getJob(job.id)).toMatchObject({ status: "running", lockedBy: "other-process", attempts: 2 });
+  });
+
   it("refuses to drain when not started", async () => {
     const { store } = await setup();
     await expect(createWorker({ store, handlers: {} }).drain()).rejects.toMatchObject({ code: "conflict" });
@@ -222,6 +285,7 @@ describe("kill -9 mid-storm", () => {
         store,
         concurrency: 4,
         pollIntervalMs: 20,
+        sweepIntervalMs: 25,
         handlers: { analyze: async (job) => effects.record(job.id, job.dedupKey) },
       }),
     );

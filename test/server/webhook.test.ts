@@ -284,7 +284,7 @@ describe("storms and restarts", () => {
     // Stop the process's services as a deploy would; then leave one job "running" for a worker that died.
     await resetServices();
     const store = await openStore(tc.env.DATABASE_URL ?? "");
-    const orphan = await store.claimNextJob("crashed-replica:1");
+    const orphan = await store.claimNextJob("crashed-replica:1", undefined, { leaseMs: 1 });
     expect(orphan?.status).toBe("running");
     await store.close();
 

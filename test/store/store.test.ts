@@ -181,6 +181,7 @@ describe("analyses", () => {
     expect((await store.latestAnalysisByFingerprint("b"))?.id).toBe(latest.get("b"));
 
     const latestA = latest.get("a") ?? "";
+    await store.enqueueJob({ kind: "analyze", dedupKey: `analyze:${latestA}`, analysisId: latestA, payload: {} });
     expect((await store.findActiveAnalysis("a"))?.id).toBe(latestA);
     await store.updateAnalysis(latestA, { status: "running" });
     expect((await store.findActiveAnalysis("a"))?.status).toBe("running");
@@ -319,27 +320,50 @@ describe("jobs", () => {
     expect((await store.failJob(job.id, "bad payload", { permanent: true })).status).toBe("failed");
   });
 
-  it("requeues interrupted jobs, failing those on their last attempt, and completes only its own claims", async () => {
+  it("requeues only jobs whose lease expired, failing those on their last attempt with the owner named, and completes only its own claims", async () => {
     const { store, clock } = await fresh();
     for (const [dedupKey, maxAttempts] of [["one", 3], ["last", 1], ["mine", 3]] as const) {
       await store.enqueueJob({ kind: "analyze", dedupKey, payload: {}, maxAttempts });
       clock.advance(1); // claim order follows creation time
     }
-    const j1 = await store.claimNextJob("dead");
-    const j2 = await store.claimNextJob("dead");
-    const j3 = await store.claimNextJob("alive");
+    const j1 = await store.claimNextJob("host-a:41:dead", undefined, { leaseMs: 1000 });
+    const j2 = await store.claimNextJob("host-a:41:dead", undefined, { leaseMs: 1000 });
+    const j3 = await store.claimNextJob("host-b:7:alive", undefined, { leaseMs: 1000 });
     if (!j1 || !j2 || !j3) throw new Error("expected three claims");
-    expect(await store.requeueInterrupted({ lockedBy: "dead" })).toBe(1);
+    expect(j3).toMatchObject({ lockedBy: "host-b:7:alive", leaseExpiresAt: new Date(clock.now().getTime() + 1000).toISOString() });
+    // Nobody's lease has expired yet: a process starting now must leave all three alone.
+    expect(await store.requeueExpired()).toEqual({ requeued: 0, failed: 0 });
+    expect(await store.jobCounts()).toMatchObject({ running: 3, queued: 0 });
+
+    clock.advance(600);
+    expect(await store.renewLeases("host-b:7:alive", [j3.id, j1.id], 1000)).toEqual(new Set([j3.id]));
+    clock.advance(600);
+    expect(await store.requeueExpired()).toEqual({ requeued: 1, failed: 1 });
     const after = new Map((await store.listJobs({ limit: 10 })).map((j) => [j.dedupKey, j]));
-    expect(after.get("one")?.status).toBe("queued");
+    expect(after.get("one")).toMatchObject({ status: "queued", attempts: 1 });
+    expect(after.get("one")?.lockedBy).toBeUndefined();
     expect(after.get("last")?.status).toBe("failed");
-    expect(after.get("last")?.lastError).toMatch(/Interrupted/);
-    expect(after.get("mine")?.status).toBe("running");
+    expect(after.get("last")?.lastError).toMatch(/Interrupted on its last attempt: its worker host-a:41:dead stopped renewing its lease \(expired /);
+    expect(after.get("mine")).toMatchObject({ status: "running", lockedBy: "host-b:7:alive" });
+    // A dead worker's renewal finds nothing: its job is gone.
+    expect(await store.renewLeases("host-a:41:dead", [j1.id], 1000)).toEqual(new Set());
 
     expect(await store.completeJob(j3.id, "someone-else")).toBe(false);
-    expect(await store.completeJob(j3.id, "alive")).toBe(true);
-    expect(await store.completeJob(j3.id, "alive")).toBe(false);
+    expect(await store.completeJob(j3.id, "host-b:7:alive")).toBe(true);
+    expect(await store.completeJob(j3.id, "host-b:7:alive")).toBe(false);
     expect(await store.jobCounts()).toEqual({ queued: 1, running: 0, done: 1, failed: 1 });
+  });
+
+  it("releaseJobs hands back every job of one worker at once, attempts uncounted", async () => {
+    const { store } = await fresh();
+    for (const k of ["a", "b", "c"]) await store.enqueueJob({ kind: "resolve", dedupKey: k, payload: {} });
+    await store.claimNextJob("w1");
+    await store.claimNextJob("w1");
+    await store.claimNextJob("w2");
+    expect(await store.releaseJobs("w1")).toBe(2);
+    const jobs = await store.listJobs({ limit: 10 });
+    expect(jobs.filter((j) => j.status === "queued").map((j) => j.attempts)).toEqual([0, 0]);
+    expect(jobs.filter((j) => j.status === "running").map((j) => j.lockedBy)).toEqual(["w2"]);
   });
 });
 
