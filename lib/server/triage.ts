@@ -86,6 +86,8 @@ export async function requestAnalysis(s: Services, req: AnalysisRequest): Promis
   const started = await s.store.runExclusive(`analysis:${fingerprint}`, async () => {
     const active = await s.store.findActiveAnalysis(fingerprint);
     if (active) return { id: active.id, joined: true };
+    // One that says running but whose job ended or whose worker died is settled, not joined.
+    await s.store.settleStaleAnalyses(fingerprint);
     return { id: await createManualAnalysis(s, req, fingerprint, chosen.target, chosen.alert), joined: false };
   });
   if (!started.joined) s.worker.kick();

@@ -5,6 +5,7 @@ import { POST as startAnalysis, GET as listAnalyses } from "@/app/api/analyses/r
 import { GET as getAnalysis } from "@/app/api/analyses/[id]/route";
 import { GET as getEvents } from "@/app/api/analyses/[id]/events/route";
 import { GET as getIssue, POST as fileIssue } from "@/app/api/analyses/[id]/issue/route";
+import { targetFingerprint } from "@/lib/server/triage";
 import { NS, POD, REPO, SECRETS, startTestConsole, type TestConsole } from "@/test/helpers/console";
 
 const startedSchema = z.object({ id: z.uuid(), joined: z.boolean() });
@@ -265,6 +266,35 @@ describe("degraded analyses still produce a report", () => {
     const podError = a.bundle?.errors.find((e) => e.part === "pod");
     expect(podError?.message).toContain(`${NS}/${gone}`);
     expect(podError?.code).toBe(404);
+  });
+
+  it("does not join an analysis whose job failed on its last attempt: the zombie fails with its reason, a new one starts", async () => {
+    const s = await tc.services();
+    const target = { namespace: NS, pod: "llama-guard-5d8f7c6b9-z0mbi" };
+    const zombie = "00000000-0000-4000-8000-00000000dead";
+    // What a kill -9 on the last attempt left before this fix: the job failed, the analysis "running".
+    await s.store.enqueueAnalyses([
+      {
+        job: { kind: "analyze", dedupKey: `zombie:${zombie}`, analysisId: zombie, payload: { analysisId: zombie }, maxAttempts: 1 },
+        analysis: { id: zombie, fingerprint: targetFingerprint(target), trigger: "manual", target, status: "running" },
+      },
+    ]);
+    await s.store.db
+      .updateTable("jobs")
+      .set({ status: "failed", attempts: 1, last_error: "Interrupted on its last attempt: its worker node-1:7:0badf00d stopped renewing its lease." })
+      .where("analysis_id", "=", zombie)
+      .execute();
+
+    const r = startedSchema.parse((await start({ target })).json);
+    expect(r.joined).toBe(false);
+    expect(r.id).not.toBe(zombie);
+    const dead = await fetchAnalysis(zombie);
+    expect(dead.status).toBe("failed");
+    expect(dead.error).toContain("node-1:7:0badf00d");
+    // Its stream ends at once with the reason instead of waiting for a run that will never come.
+    const events = await readSse(await tc.call(getEvents, { url: `/api/analyses/${zombie}/events`, params: { id: zombie } }));
+    expect(events.at(-1)).toMatchObject({ event: "done", data: { status: "failed", analysis: { error: dead.error } } });
+    expect((await waitFinished(r.id)).status).toBe("done");
   });
 
   it("answers 422 naming the field for a bad target, and 400 for a body that is not JSON", async () => {
