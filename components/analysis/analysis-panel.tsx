@@ -56,7 +56,7 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
           disabled={start.isPending || running}
           className="rounded bg-sky-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-50"
         >
-          {running ? "Analyzing…" : a ? "Re-analyze" : "Analyze"}
+          {a?.status === "queued" ? "Queued…" : running ? "Analyzing…" : a ? "Re-analyze" : "Analyze"}
         </button>
         {a?.status === "done" && a.markdown && <CopyButton text={a.markdown} label="Copy markdown" />}
         {a?.status === "done" && (
@@ -83,15 +83,28 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
         </p>
       )}
       {!a && !start.isPending && !analysis.isPending && <p className="text-sm text-slate-500">No analysis yet. Analyze gathers the pod, its logs and events, and diagnoses the cause.</p>}
-      {a && running && (
+      {a?.status === "queued" && (
+        <p role="status" data-testid="analysis-queued" className="text-sm text-slate-600 dark:text-slate-400">
+          Queued: waiting for a free analysis slot behind other analyses. It starts on its own.
+        </p>
+      )}
+      {a?.status === "running" && (
         <div className="max-w-md rounded border border-slate-200 p-3 dark:border-slate-800">
           <ProgressSteps progress={a.progress} />
         </div>
       )}
       {a?.status === "failed" && (
-        <p role="alert" className="rounded bg-red-50 p-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-          The analysis failed: {a.error ?? "unknown error"}. Re-analyze to try again.
-        </p>
+        <div role="alert" data-testid="analysis-failed" className="flex flex-wrap items-center gap-2 rounded bg-red-50 p-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+          <span>The analysis failed: {a.error ?? "unknown error"}</span>
+          <button
+            type="button"
+            onClick={() => start.mutate()}
+            disabled={start.isPending}
+            className="rounded border border-red-300 px-2 py-0.5 font-medium hover:bg-red-100 disabled:opacity-50 dark:border-red-800 dark:hover:bg-red-900"
+          >
+            Retry analysis
+          </button>
+        </div>
       )}
       {a?.status === "done" && a.report && a.bundle && (
         <div className="grid gap-4 lg:grid-cols-2">

@@ -14,8 +14,8 @@ export function useAnalysis(id: string | undefined) {
   // Which analysis the progress stream is open for. While it is, polling stays off: the stored progress
   // lags the stream, and a poll landing mid-run would move finished steps back to pending.
   const [streamingId, setStreamingId] = useState<string>();
-  // The newest streamed progress; it can arrive before the first read of the analysis.
-  const [live, setLive] = useState<{ id: string; progress: ProgressMap }>();
+  // The newest streamed progress and status; they can arrive before the first read of the analysis.
+  const [live, setLive] = useState<LiveState>();
   const streaming = !!id && streamingId === id;
   const query = useQuery({
     queryKey: analysisKeys.detail(id ?? ""),
@@ -32,7 +32,13 @@ export function useAnalysis(id: string | undefined) {
     const es = new EventSource(`/api/analyses/${encodeURIComponent(id)}/events`);
     es.addEventListener("progress", (ev) => {
       const progress = parseProgress((ev as MessageEvent<string>).data);
-      if (progress) setLive({ id, progress });
+      // A reported step means the pipeline runs; an empty snapshot keeps what the status said.
+      if (progress) setLive((l) => ({ id, progress, status: Object.keys(progress).length ? "running" : l?.id === id ? l.status : undefined }));
+    });
+    // queued ↔ running as the server sees it: a requeued analysis waits again behind the backlog.
+    es.addEventListener("status", (ev) => {
+      const status = parseActiveStatus((ev as MessageEvent<string>).data);
+      if (status) setLive((l) => ({ id, progress: status === "queued" ? {} : l?.id === id ? l.progress : {}, status }));
     });
     es.onopen = () => setStreamingId(id);
     es.addEventListener("done", (ev) => {
@@ -57,8 +63,25 @@ export function useAnalysis(id: string | undefined) {
     };
   }, [id, active, qc]);
 
-  const data = query.data && live?.id === query.data.id && isActive(query.data) ? { ...query.data, status: "running" as const, progress: live.progress } : query.data;
-  return { data, isPending: query.isPending, error: query.error };
+  return { data: withLive(query.data, live), isPending: query.isPending, error: query.error };
+}
+
+/** What the stream has said about an active analysis. */
+export interface LiveState {
+  id: string;
+  progress: ProgressMap;
+  status?: "queued" | "running";
+}
+
+/**
+ * The analysis as the page shows it: a read, overlaid while active with the stream's progress. The
+ * stream opens with the stored (empty) progress of a queued analysis, so that alone must not turn
+ * "queued" into "running": only a status event or a step the pipeline reported does.
+ */
+export function withLive(a: Analysis | undefined, live: LiveState | undefined): Analysis | undefined {
+  if (!a || live?.id !== a.id || !isActive(a)) return a;
+  const status = live.status ?? (Object.keys(live.progress).length > 0 ? "running" : a.status);
+  return { ...a, status, progress: status === "queued" ? a.progress : live.progress };
 }
 
 export function isActive(a: Pick<Analysis, "status">): boolean {
@@ -72,6 +95,16 @@ function parseFinished(data: string, id: string): Analysis | undefined {
     if (!v || typeof v !== "object" || !("analysis" in v)) return undefined;
     const a = v.analysis;
     return a && typeof a === "object" && "id" in a && a.id === id && "status" in a && !isActive(a as Analysis) ? (a as Analysis) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseActiveStatus(data: string): "queued" | "running" | undefined {
+  try {
+    const v: unknown = JSON.parse(data);
+    const status = v && typeof v === "object" && "status" in v ? v.status : undefined;
+    return status === "queued" || status === "running" ? status : undefined;
   } catch {
     return undefined;
   }

@@ -9,6 +9,9 @@ interface JobView {
   attempts: number;
   lastError?: string;
   analysisId?: string;
+  /** The lease holder of a running job: the worker id, host:pid:random. */
+  owner?: string;
+  leaseExpiresAt?: string;
   updatedAt: string;
 }
 interface QueueView {
@@ -39,7 +42,7 @@ export function QueuePanel() {
   });
   if (q.error) return <p className="text-xs text-red-700">{q.error.message}</p>;
   if (!q.data) return null;
-  const { counts, failed } = q.data;
+  const { counts, failed, running } = q.data;
   return (
     <section aria-label="Analysis queue" className="rounded border border-slate-200 p-2 text-xs dark:border-slate-800">
       <div className="flex flex-wrap gap-3">
@@ -53,6 +56,15 @@ export function QueuePanel() {
           {counts.failed} failed
         </span>
       </div>
+      {running.length > 0 && (
+        <ul aria-label="Running jobs" className="mt-1 space-y-0.5 text-slate-600 dark:text-slate-400">
+          {running.slice(0, 5).map((j) => (
+            <li key={j.id} data-testid="queue-running-job" title={j.leaseExpiresAt ? `lease until ${new Date(j.leaseExpiresAt).toLocaleTimeString()}` : undefined}>
+              {j.kind} (attempt {j.attempts}) on {j.owner ?? "an unknown worker"}
+            </li>
+          ))}
+        </ul>
+      )}
       {failed.length > 0 && (
         <ul className="mt-1 space-y-0.5">
           {failed.slice(0, 5).map((j) => (

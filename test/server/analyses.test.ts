@@ -297,6 +297,29 @@ describe("degraded analyses still produce a report", () => {
     expect((await waitFinished(r.id)).status).toBe("done");
   });
 
+  it("ends the progress stream of an analysis settled outside this process's handlers, with the reason", async () => {
+    const s = await tc.services();
+    const target = { namespace: NS, pod: "embed-settled-6c5d4b3a2-qq1zz" };
+    const id = "00000000-0000-4000-8000-0000005e771e";
+    // A job that waits an hour: this process's worker leaves it alone.
+    await s.store.enqueueAnalyses([
+      {
+        job: { kind: "analyze", dedupKey: `settled:${id}`, analysisId: id, payload: { analysisId: id }, runAfter: new Date(Date.now() + 3600_000) },
+        analysis: { id, fingerprint: targetFingerprint(target), trigger: "webhook", target },
+      },
+    ]);
+    const res = await tc.call(getEvents, { url: `/api/analyses/${id}/events`, params: { id } });
+    const stream = readSse(res);
+    // Past the route's own first read (a settled analysis at open ends the stream on any version).
+    await new Promise((r) => setTimeout(r, 300));
+    // Another process's sweep settles it (no event on this process's bus).
+    await s.store.updateAnalysis(id, { status: "failed", error: "The analysis job failed after 3 attempts: node-2 died", finishedAt: new Date() });
+    const events = await stream;
+    expect(events[0]).toMatchObject({ event: "progress" });
+    expect(events.at(-1)).toMatchObject({ event: "done", data: { status: "failed", analysis: { error: "The analysis job failed after 3 attempts: node-2 died" } } });
+    await s.store.db.deleteFrom("jobs").where("analysis_id", "=", id).execute();
+  });
+
   it("answers 422 naming the field for a bad target, and 400 for a body that is not JSON", async () => {
     const bad = await start({ target: { namespace: "Not_A_Label", pod: POD } });
     expect(bad.status).toBe(422);

@@ -8,6 +8,17 @@ export const dynamic = "force-dynamic";
 export const GET = withRoute(async () => {
   const s = await getServices();
   const [counts, failed, running] = await Promise.all([s.store.jobCounts(), s.store.listJobs({ status: "failed", limit: 20 }), s.store.listJobs({ status: "running", limit: 20 })]);
-  const view = (j: (typeof failed)[number]) => ({ id: j.id, kind: j.kind, status: j.status, attempts: j.attempts, lastError: j.lastError, analysisId: j.analysisId, updatedAt: j.updatedAt });
+  // owner: the lease holder (worker id host:pid:random) of a running job, and until when its lease holds.
+  const view = (j: (typeof failed)[number]) => ({
+    id: j.id,
+    kind: j.kind,
+    status: j.status,
+    attempts: j.attempts,
+    lastError: j.lastError,
+    analysisId: j.analysisId,
+    owner: j.lockedBy,
+    leaseExpiresAt: j.leaseExpiresAt,
+    updatedAt: j.updatedAt,
+  });
   return NextResponse.json({ counts, running: running.map(view), failed: failed.map(view), concurrency: s.config.gemini.concurrency });
 });

@@ -48,9 +48,26 @@ export const GET = withRoute<{ id: string }>(async ({ req, params }) => {
       const heartbeat = setInterval(() => {
         if (!closed) controller.enqueue(enc.encode(": keep-alive\n\n"));
       }, 15_000);
+      // The bus only hears this process's handlers: a job requeued or settled by the store (a dead
+      // worker's lease expired, another process ran it) shows up here, as a status change or the end.
+      let lastStatus = a.status;
+      const watch = setInterval(() => {
+        void s.store
+          .getAnalysis(id)
+          .then((now) => {
+            if (!now || finishing) return;
+            if (now.status === "done" || now.status === "failed") finish(now.status, now);
+            else if (now.status !== lastStatus) {
+              lastStatus = now.status;
+              send("status", { status: now.status });
+            }
+          })
+          .catch(() => undefined);
+      }, 3_000);
       cleanup = () => {
         unsubscribe();
         clearInterval(heartbeat);
+        clearInterval(watch);
       };
       req.signal.addEventListener("abort", close);
       send("progress", s.bus.latest(id) ?? a.progress ?? {});
