@@ -13,6 +13,19 @@ const serverOnlyPatterns = [
   { group: ["@/lib/store/*", "@/lib/store", "@/lib/jobs/*", "@/lib/cluster/reader*", "@/lib/cluster/kube*", "@/lib/alerts/client*", "@/lib/analysis/gemini*", "@/lib/analysis/pipeline*", "@/lib/github/filer*", "@/lib/config", "@/lib/server/*", "@/lib/log*", "@/lib/metrics*"], message: "components/ must not import server clients, the store or configuration; pass data as props or fetch through app/api." },
 ];
 
+// Next's production build holds several copies of a module, so `instanceof` these classes fails for an
+// instance made by another copy: recognise them by their brand (lib/errors.ts setBrand) instead.
+const noBrandedInstanceof = [
+  {
+    selector: "BinaryExpression[operator='instanceof'][right.name=/^(AppError|ConfigError|ClusterApiError)$/]",
+    message: "instanceof fails across Next's bundles: use isAppError / isConfigError / isClusterApiError.",
+  },
+  {
+    selector: "BinaryExpression[operator='instanceof'][right.property.name=/^(AppError|ConfigError|ClusterApiError)$/]",
+    message: "instanceof fails across Next's bundles: use isAppError / isConfigError / isClusterApiError.",
+  },
+];
+
 export default tseslint.config(
   { ignores: [".next/**", "node_modules/**", "next-env.d.ts", "test-results/**", "playwright-report/**", "cli/bin.mjs", ".tmp/**"] },
   ...tseslint.configs.recommended,
@@ -26,12 +39,18 @@ export default tseslint.config(
       "no-restricted-syntax": [
         "error",
         { selector: "MemberExpression[object.name='process'][property.name='env']", message: "Read configuration through lib/config.ts." },
+        ...noBrandedInstanceof,
       ],
     },
   },
   {
     files: ["lib/config.ts", "instrumentation.ts", "scripts/**", "e2e/**", "test/**", "bench/**", "playwright.config.ts", "vitest.config.mts"],
     rules: { "no-restricted-syntax": "off" },
+  },
+  {
+    // These read process.env, and run inside the production build.
+    files: ["lib/config.ts", "instrumentation.ts"],
+    rules: { "no-restricted-syntax": ["error", ...noBrandedInstanceof] },
   },
   {
     files: ["components/**"],

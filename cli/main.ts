@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { commands, type CommandName } from "./spec";
-import { ConfigError, loadConfig } from "@/lib/config";
-import { AppError, describeError } from "@/lib/errors";
+import { isConfigError, loadConfig } from "@/lib/config";
+import { describeError, isAppError } from "@/lib/errors";
 import { evidenceBundleSchema, type EvidenceBundle } from "@/lib/cluster/bundle";
 import { targetSchema, type Target } from "@/lib/alerts/types";
 import { redactBundle, redactText } from "@/lib/analysis/redact";
@@ -62,7 +62,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const flags = values as Record<string, string | boolean | undefined>;
     return await run(command, flags, io);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ConfigError) {
+    if (e instanceof UsageError || isConfigError(e)) {
       io.err(`triage ${command}: ${e.message}\n`);
       return 2;
     }
@@ -70,7 +70,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.err(`triage ${command}: ${e.message}. See triage --help.\n`);
       return 2;
     }
-    if (e instanceof AppError) {
+    if (isAppError(e)) {
       io.err(`triage ${command}: ${e.message}${e.hint ? ` (${e.hint})` : ""}\n`);
       return e.status < 500 && e.code !== "rate_limited" ? 2 : 1;
     }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+// Relative: next.config.ts and scripts/start.mjs load this file outside the `@/` alias.
+import { hasBrand, setBrand } from "./errors";
 
 /**
  * The one reader of process.env. Every setting is validated here; a bad value stops start-up with a
@@ -229,12 +231,20 @@ export interface Config {
   };
 }
 
+const CONFIG_ERROR = Symbol.for("triage.ConfigError");
+
 /** Thrown when the environment is invalid; the message lists every bad variable. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\nFix these settings (see .env.example) and start again.`);
     this.name = "ConfigError";
+    setBrand(this, CONFIG_ERROR);
   }
+}
+
+/** Whether e is a ConfigError from any copy of this module (see setBrand in lib/errors.ts). */
+export function isConfigError(e: unknown): e is ConfigError {
+  return hasBrand(e, CONFIG_ERROR) && "problems" in e && Array.isArray(e.problems);
 }
 
 /**

@@ -18,6 +18,24 @@ export const errorStatus = {
 export type ErrorCode = keyof typeof errorStatus;
 
 /**
+ * Next's production build holds several copies of a module (one per route bundle, one for
+ * instrumentation, which builds the shared services), so an error thrown by one copy of a class is not
+ * `instanceof` another copy's. Classes that are caught by type carry a brand from the global symbol
+ * registry instead, which every copy shares; lint forbids `instanceof` on them.
+ */
+const APP_ERROR = Symbol.for("triage.AppError");
+
+/** Mark an error instance with a registered brand (non-enumerable: logs and JSON do not show it). */
+export function setBrand(e: Error, brand: symbol): void {
+  Object.defineProperty(e, brand, { value: true });
+}
+
+/** Whether e carries the brand set by setBrand, whichever copy of its class made it. */
+export function hasBrand(e: unknown, brand: symbol): e is Error {
+  return typeof e === "object" && e !== null && brand in e;
+}
+
+/**
  * An error a person can act on: `message` says what went wrong, `hint` says what to do next.
  * Safe to show to users; never put secrets or raw upstream bodies in it.
  */
@@ -38,6 +56,7 @@ export class AppError extends Error {
     this.hint = options.hint;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.details = options.details;
+    setBrand(this, APP_ERROR);
   }
 
   get status(): number {
@@ -55,13 +74,14 @@ export class AppError extends Error {
   }
 }
 
+/** Whether e is an AppError from any bundle's copy of this module: branded, with a code from errorStatus. */
 export function isAppError(e: unknown): e is AppError {
-  return e instanceof AppError;
+  return hasBrand(e, APP_ERROR) && "code" in e && typeof e.code === "string" && Object.hasOwn(errorStatus, e.code);
 }
 
 /** A one-line description of any thrown value, for logs and stored error fields. */
 export function describeError(e: unknown): string {
-  if (e instanceof AppError) return e.hint ? `${e.message} (${e.hint})` : e.message;
+  if (isAppError(e)) return e.hint ? `${e.message} (${e.hint})` : e.message;
   if (e instanceof Error) return e.message;
   return String(e);
 }

@@ -1,7 +1,7 @@
 import { ApiError, GoogleGenAI, ThinkingLevel, type GenerateContentConfig } from "@google/genai";
 import { z } from "zod";
 import type { Config } from "@/lib/config";
-import { AppError, type ErrorCode } from "@/lib/errors";
+import { AppError, isAppError, type ErrorCode } from "@/lib/errors";
 import {
   actionSchema,
   evidenceSourceSchema,
@@ -499,7 +499,7 @@ export function createGeminiDiagnoser(cfg: Config["gemini"], deps: GeminiDeps = 
 
 /** The reason to show in "Offline analysis (Gemini unavailable: <reason>)" for any thrown value. */
 export function geminiFailureReason(e: unknown): string {
-  if (e instanceof AppError) {
+  if (isAppError(e)) {
     const r = e.details?.reason;
     return typeof r === "string" ? r : e.message;
   }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Target } from "@/lib/alerts/types";
+import { hasBrand, setBrand } from "@/lib/errors";
 import type { EvidenceError, EvidencePart } from "@/lib/cluster/bundle";
 import {
   chooseContainer,
@@ -38,6 +39,8 @@ export interface PodApi {
   listEvents(namespace: string, fieldSelector: string, signal: AbortSignal): Promise<WireObject[]>;
 }
 
+const CLUSTER_API_ERROR = Symbol.for("triage.ClusterApiError");
+
 /** A failed Kubernetes read: the HTTP status (or timeout/unreachable) and the Status object's reason and message. */
 export class ClusterApiError extends Error {
   constructor(
@@ -47,7 +50,13 @@ export class ClusterApiError extends Error {
   ) {
     super(message);
     this.name = "ClusterApiError";
+    setBrand(this, CLUSTER_API_ERROR);
   }
+}
+
+/** Whether e is a ClusterApiError from any copy of this module (see setBrand in lib/errors.ts). */
+export function isClusterApiError(e: unknown): e is ClusterApiError {
+  return hasBrand(e, CLUSTER_API_ERROR) && "status" in e;
 }
 
 /** Where a reader is pointed, for error sentences ("cannot reach https://…"). */
@@ -72,7 +81,7 @@ function bounded<T>(timeoutMs: number, what: string, run: (signal: AbortSignal) 
     (value): Outcome<T> => ({ ok: true, value }),
     (e: unknown): Outcome<T> => ({
       ok: false,
-      error: e instanceof ClusterApiError ? e : new ClusterApiError("unreachable", e instanceof Error ? e.message : String(e)),
+      error: isClusterApiError(e) ? e : new ClusterApiError("unreachable", e instanceof Error ? e.message : String(e)),
     }),
   );
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));

@@ -1,7 +1,7 @@
 import { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import type { Config } from "@/lib/config";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { ALERT_LABEL, ISSUE_BODY_LIMIT, fingerprintMarker, hasFingerprintMarker, type IssueDraft } from "@/lib/github/issue";
 import type { IssueRef, IssueRegistry } from "@/lib/github/registry";
 
@@ -269,7 +269,7 @@ export function createIssueFiler(cfg: Config["github"], deps: IssueFilerDeps): I
       const res = await withRetry("get issue", () => octokit.rest.issues.get({ owner, repo, issue_number: ref.number, request: request() }));
       return issueSchema.parse(res.data).state === "open";
     } catch (e) {
-      if (e instanceof AppError && (e.details?.githubStatus === 404 || e.details?.githubStatus === 410)) return false;
+      if (isAppError(e) && (e.details?.githubStatus === 404 || e.details?.githubStatus === 410)) return false;
       throw e;
     }
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { AppError, describeError, type ErrorCode } from "@/lib/errors";
+import { AppError, describeError, isAppError, type ErrorCode } from "@/lib/errors";
 import { DEFAULT_LEASE_MS, type Job, type JobKind, type NewJob, type Store } from "@/lib/store";
 
 export type JobHandler = (job: Job, ctx: { signal: AbortSignal }) => Promise<void>;
@@ -133,8 +133,8 @@ export function createWorker(options: WorkerOptions): Worker {
       await store.releaseJob(job.id, id);
       return;
     }
-    const permanent = error instanceof AppError && PERMANENT.has(error.code);
-    const retryInMs = error instanceof AppError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined;
+    const permanent = isAppError(error) && PERMANENT.has(error.code);
+    const retryInMs = isAppError(error) && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined;
     const after = await store.failJob(job.id, describeError(error), { permanent, retryInMs, workerId: id });
     const msg = after.status === "failed" ? "job failed" : "job attempt failed; retrying";
     log.warn({ jobId: job.id, kind: job.kind, attempts: after.attempts, err: describeError(error) }, msg);

@@ -2,7 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { getLogger } from "@/lib/log";
 import { loadConfig } from "@/lib/config";
 import { USER_HEADER } from "@/lib/auth/authenticate";
@@ -65,7 +65,7 @@ export function withRoute<P = Record<string, string>>(handler: Handler<P>, optio
       res.headers.set("x-request-id", requestId);
       return res;
     } catch (e) {
-      if (e instanceof AppError) {
+      if (isAppError(e)) {
         if (e.status >= 500) log.warn({ code: e.code, err: e.message }, "request failed");
         return errorResponse(e, requestId);
       }

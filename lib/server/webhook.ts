@@ -1,7 +1,7 @@
 import "server-only";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { randomUUID } from "node:crypto";
-import { AppError, describeError } from "@/lib/errors";
+import { AppError, describeError, isAppError } from "@/lib/errors";
 import { getMetrics } from "@/lib/metrics";
 import { parseJsonText } from "@/lib/server/route";
 import type { Services } from "@/lib/server/services";
@@ -38,7 +38,7 @@ export async function receiveWebhook(s: Services, req: WebhookRequest, requestId
   try {
     payload = parseJsonText(await req.readText(MAX_BODY), webhookPayloadSchema);
   } catch (e) {
-    m.webhooks.inc({ outcome: e instanceof AppError ? e.code : "invalid" });
+    m.webhooks.inc({ outcome: isAppError(e) ? e.code : "invalid" });
     throw e;
   }
   const outcome = await acceptWebhook(s, payload, requestId);
@@ -87,7 +87,7 @@ export function startWebhookListener(s: Services, host: string, port: number): P
     receiveWebhook(s, { authorization: req.headers.authorization ?? null, peer: req.socket.remoteAddress ?? null, readText: (max) => readBody(req, max) }, requestId)
       .then((body) => send(202, body))
       .catch((e: unknown) => {
-        if (e instanceof AppError) return send(e.status, { error: e.toJSON() });
+        if (isAppError(e)) return send(e.status, { error: e.toJSON() });
         s.log.error({ requestId, err: describeError(e) }, "webhook failed");
         send(500, { error: { code: "internal", message: "Internal error; the details are in the server log.", hint: `Quote request id ${requestId}.` } });
       });
