@@ -1,11 +1,15 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { loadConfig } from "@/lib/config";
 import { authenticate, sameOrigin, USER_HEADER } from "@/lib/auth/authenticate";
+import { CLIENT_HEADER, HTTPS_HEADER, PEER_HEADER, PEER_PROOF_HEADER, PEER_PROTO_HEADER, readConnection } from "@/lib/auth/peer";
+import { isSessionRevoked } from "@/lib/auth/sessions";
 
 /**
- * The one gate in front of every page and route handler: security headers with a per-request CSP nonce,
- * authentication by AUTH_MODE, and CSRF checks on mutating requests. Route handlers read the
- * authenticated user from x-triage-user, which only this proxy sets.
+ * The one gate in front of every page and route handler: security headers with a per-request CSP nonce
+ * (HSTS over TLS, no-store on API answers), authentication by AUTH_MODE, and CSRF checks on mutating
+ * requests. Route handlers read the authenticated user (x-triage-user), the verified peer
+ * (x-triage-peer), the client address (x-triage-client) and TLS (x-triage-https) from headers only this
+ * proxy leaves or sets; the peer is believed only with the preload's proof (lib/auth/peer).
  */
 const PUBLIC_PATHS = ["/api/health", "/api/ready", "/signin", "/api/auth/signin", "/api/auth/signout"];
 /** Routes that check their own credentials (webhook secret, metrics bearer token). */
@@ -28,8 +32,14 @@ export async function proxy(req: NextRequest) {
     "frame-ancestors 'none'",
   ].join("; ");
 
+  const conn = await readConnection(req.headers, config.auth);
   const requestHeaders = new Headers(req.headers);
-  requestHeaders.delete(USER_HEADER);
+  for (const h of [USER_HEADER, PEER_HEADER, PEER_PROTO_HEADER, PEER_PROOF_HEADER, CLIENT_HEADER, HTTPS_HEADER]) requestHeaders.delete(h);
+  if (conn) {
+    requestHeaders.set(PEER_HEADER, conn.peer);
+    requestHeaders.set(CLIENT_HEADER, conn.client);
+    requestHeaders.set(HTTPS_HEADER, conn.https ? "1" : "0");
+  }
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("content-security-policy", csp);
 
@@ -40,6 +50,9 @@ export async function proxy(req: NextRequest) {
     res.headers.set("referrer-policy", "no-referrer");
     res.headers.set("x-content-type-options", "nosniff");
     res.headers.set("permissions-policy", "camera=(), microphone=(), geolocation=()");
+    if (conn?.https) res.headers.set("strict-transport-security", "max-age=31536000");
+    // API answers carry logs, evidence and alerts: no browser or shared cache may keep them.
+    if (path.startsWith("/api/")) res.headers.set("cache-control", "no-store");
     return res;
   };
   const deny = (status: number, code: string, message: string, hint?: string) =>
@@ -50,7 +63,10 @@ export async function proxy(req: NextRequest) {
     return finish(NextResponse.next({ request: { headers: requestHeaders } }));
   }
 
-  const auth = await authenticate({ headers: req.headers, cookie: (n) => req.cookies.get(n)?.value }, config.auth);
+  const auth = await authenticate(
+    { headers: req.headers, cookie: (n) => req.cookies.get(n)?.value, connection: conn, isRevoked: isSessionRevoked },
+    config.auth,
+  );
   if (!auth.ok) {
     if (!path.startsWith("/api/") && config.auth.mode === "token") {
       // Proxy responses need an absolute Location (route handlers answer with relative ones).

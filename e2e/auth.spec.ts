@@ -141,13 +141,13 @@ test.describe.serial("AUTH_MODE=token", () => {
   });
 
   test("a session cookie past its expiry is refused", async ({ context, page }) => {
-    const value = await signSession(TOKEN, { sub: "mallory", exp: Math.floor(Date.now() / 1000) - 60 });
+    const value = await signSession(TOKEN, { sub: "mallory", exp: Math.floor(Date.now() / 1000) - 60, sid: "e2e-expired-session-0001" });
     await context.addCookies([{ name: "triage_session", value, url: app.url, httpOnly: true, sameSite: "Strict" }]);
     expect((await context.request.get(`${app.url}/api/analyses`)).status()).toBe(401);
     await page.goto(`${app.url}/`);
     await expect(page).toHaveURL(/\/signin\?next=%2F$/);
     // The same claims, still valid, pass: what failed was the expiry.
-    const fresh = await signSession(TOKEN, { sub: "mallory", exp: Math.floor(Date.now() / 1000) + 600 });
+    const fresh = await signSession(TOKEN, { sub: "mallory", exp: Math.floor(Date.now() / 1000) + 600, sid: "e2e-expired-session-0001" });
     await context.addCookies([{ name: "triage_session", value: fresh, url: app.url, httpOnly: true, sameSite: "Strict" }]);
     expect((await context.request.get(`${app.url}/api/analyses`)).status()).toBe(200);
   });

@@ -7,16 +7,28 @@ import { pathToFileURL } from "node:url";
 import { freePort } from "../test/helpers/alertmanager";
 
 /**
- * Runs the production build (`next start`) with a given environment on a free loopback port.
- * Shared by the e2e global setup, specs that need a differently configured console, and the benchmark.
+ * Runs the production build the supported way (`npm start`: scripts/start.mjs, Next's standalone server
+ * with the peer-address preload) with a given environment on a free loopback port. Shared by the e2e
+ * global setup, specs that need a differently configured console, and the benchmark. `how` starts it the
+ * other ways, for the tests that show those refuse or stay closed.
  */
 
 // CONSOLE_APP_DIR runs a build made in another checkout (e.g. a snapshot while the tree is mid-change).
 const ROOT = process.env.CONSOLE_APP_DIR ? resolve(process.env.CONSOLE_APP_DIR) : resolve(import.meta.dirname, "..");
-const NEXT_BIN = join(ROOT, "node_modules/next/dist/bin/next");
-// As scripts/start.mjs does: stamp each request with its TCP peer, so AUTH_MODE=proxy and AUTH_MODE=none
-// judge the real connection (a console without it would trust whatever a client claims).
+const STANDALONE = join(ROOT, ".next/standalone");
 const PEER_HOOK = pathToFileURL(join(ROOT, "scripts/peer-address.mjs")).href;
+
+/**
+ * npm-start: scripts/start.mjs. image: what the Dockerfile runs (node --import preload server.js).
+ * bare: `node .next/standalone/server.js` as Next's start-up warning suggests, without the preload.
+ */
+export type StartHow = "npm-start" | "image" | "bare";
+
+function commandFor(how: StartHow): { args: string[]; cwd: string } {
+  if (how === "npm-start") return { args: [join(ROOT, "scripts/start.mjs")], cwd: ROOT };
+  const server = join(STANDALONE, "server.js");
+  return how === "image" ? { args: ["--import", PEER_HOOK, server], cwd: STANDALONE } : { args: [server], cwd: STANDALONE };
+}
 
 export interface RunningConsole {
   url: string;
@@ -26,22 +38,23 @@ export interface RunningConsole {
 }
 
 // Settings from the developer's shell must not leak into a test console: each test says what it wants.
-const CONSOLE_VARS = /^(DEMO|ALERTMANAGER_|KUBECONFIG|CLUSTER_CONTEXTS|GEMINI_|GITHUB_|DATABASE_URL|WEBHOOK_|AUTO_|AUTH_|METRICS_|CONSOLE_URL|HOST|PORT)/;
+const CONSOLE_VARS = /^(DEMO|ALERTMANAGER_|KUBECONFIG|CLUSTER_CONTEXTS|GEMINI_|GITHUB_|DATABASE_URL|WEBHOOK_|AUTO_|AUTH_|METRICS_|CONSOLE_URL|HOST|PORT|TRIAGE_)/;
 
 /**
  * Start a console from the existing production build; resolves once it answers HTTP. `port` fixes the
  * port in advance (an Alertmanager whose webhook points at the console must know it before it starts).
  */
-export async function startConsole(env: Record<string, string> = {}, options: { port?: number } = {}): Promise<RunningConsole> {
-  if (!existsSync(join(ROOT, ".next/BUILD_ID"))) {
+export async function startConsole(env: Record<string, string> = {}, options: { port?: number; how?: StartHow } = {}): Promise<RunningConsole> {
+  if (!existsSync(join(STANDALONE, "server.js"))) {
     throw new Error("No production build: run `npx next build` before the e2e tests (npm test does).");
   }
   const dataDir = await mkdtemp(join(tmpdir(), "console-e2e-"));
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const base = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !CONSOLE_VARS.test(k)));
-  const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
-    cwd: ROOT,
+  const { args, cwd } = commandFor(options.how ?? "npm-start");
+  const child = spawn(process.execPath, args, {
+    cwd,
     env: {
       ...base,
       NODE_ENV: "production",
@@ -49,8 +62,9 @@ export async function startConsole(env: Record<string, string> = {}, options: { 
       LOG_LEVEL: "warn",
       DATABASE_URL: `file:${join(dataDir, "t.sqlite")}`,
       HOST: "127.0.0.1",
+      // What server.js binds (start.mjs sets it from HOST).
+      HOSTNAME: "127.0.0.1",
       PORT: String(port),
-      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${PEER_HOOK}`.trim(),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -89,4 +103,35 @@ export async function startConsole(env: Record<string, string> = {}, options: { 
   }
   await stop();
   throw new Error(`console at ${url} did not answer within 60 s:\n${out}`);
+}
+
+/**
+ * Start a console that is expected to refuse to start; resolves with its exit code and output, or with
+ * code null if it is still running after timeoutMs (then it is stopped).
+ */
+export async function expectRefusal(env: Record<string, string>, how: StartHow, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), "console-e2e-"));
+  const port = await freePort();
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !CONSOLE_VARS.test(k)));
+  const { args, cwd } = commandFor(how);
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...base, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn", DATABASE_URL: `file:${join(dataDir, "t.sqlite")}`, HOST: "127.0.0.1", HOSTNAME: "127.0.0.1", PORT: String(port), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr?.on("data", (b: Buffer) => (out += b.toString()));
+  const code = await new Promise<number | null>((r) => {
+    const t = setTimeout(() => {
+      child.kill("SIGKILL");
+      r(null);
+    }, timeoutMs);
+    child.once("exit", (c) => {
+      clearTimeout(t);
+      r(c);
+    });
+  });
+  await rm(dataDir, { recursive: true, force: true });
+  return { code, output: out };
 }

@@ -171,6 +171,10 @@ const envSchema = z
     AUTH_SESSION_HOURS: int("AUTH_SESSION_HOURS", 12, 1, 24 * 30),
     METRICS_BEARER_TOKEN: optionalString,
     RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 10, 1, 10_000),
+    // Internal, set in the server process by scripts/peer-address.mjs (never by hand): the per-process
+    // secret that signs each request's TCP peer, and the address the console's socket is bound to.
+    TRIAGE_PEER_SECRET: optionalString,
+    TRIAGE_LISTEN_ADDRESS: optionalString,
   })
   .superRefine((c, ctx) => {
     if (c.AUTH_MODE === "token" && (!c.AUTH_TOKEN || c.AUTH_TOKEN.length < 16)) {
@@ -196,6 +200,8 @@ export interface Config {
   demo: boolean;
   host: string;
   port: number;
+  /** The address the server's socket is actually bound to, when the preload has seen it listen. */
+  listenAddress?: string;
   consoleUrl: string;
   logLevel: Parsed["LOG_LEVEL"];
   alertmanagers: AlertmanagerEndpoint[];
@@ -228,6 +234,8 @@ export interface Config {
     sessionHours: number;
     metricsBearerToken?: string;
     rateLimitPerMinute: number;
+    /** Signs the TCP peer of each request (scripts/peer-address.mjs); without it no peer is trusted. */
+    peerSecret?: string;
   };
 }
 
@@ -266,6 +274,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     demo: e.DEMO,
     host: e.HOST,
     port: e.PORT,
+    listenAddress: e.TRIAGE_LISTEN_ADDRESS,
     consoleUrl: (e.CONSOLE_URL ?? `http://${e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, ""),
     logLevel: e.LOG_LEVEL,
     alertmanagers: e.ALERTMANAGER_URL,
@@ -304,6 +313,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       sessionHours: e.AUTH_SESSION_HOURS,
       metricsBearerToken: e.METRICS_BEARER_TOKEN,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      peerSecret: e.TRIAGE_PEER_SECRET,
     },
   };
 }
@@ -326,17 +336,22 @@ export function resetConfigForTests(): void {
 
 /** True for addresses that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  const h = host.replace(/^::ffff:/, "");
+  return h === "localhost" || h === "::1" || h === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 /**
- * Refuse to serve production logs without authentication on an address other machines can reach.
+ * Refuse to serve production logs without authentication on an address other machines can reach: the
+ * HOST setting, and the address the socket is really bound to (server.js binds HOSTNAME, 0.0.0.0 by default).
  * @throws ConfigError naming the settings to choose.
  */
 export function assertSafeToServe(config: Config): void {
-  if (config.auth.mode === "none" && !isLoopbackHost(config.host)) {
-    throw new ConfigError([
-      `HOST=${config.host} is reachable from other machines but AUTH_MODE is none: set AUTH_MODE=token with AUTH_TOKEN, or AUTH_MODE=proxy with AUTH_TRUSTED_PROXIES, or listen on HOST=127.0.0.1`,
-    ]);
+  if (config.auth.mode !== "none") return;
+  const fix = "set AUTH_MODE=token with AUTH_TOKEN, or AUTH_MODE=proxy with AUTH_TRUSTED_PROXIES, or listen on HOST=127.0.0.1 (npm start binds HOST)";
+  if (!isLoopbackHost(config.host)) {
+    throw new ConfigError([`HOST=${config.host} is reachable from other machines but AUTH_MODE is none: ${fix}`]);
+  }
+  if (config.listenAddress !== undefined && !isLoopbackHost(config.listenAddress)) {
+    throw new ConfigError([`the server is bound to ${config.listenAddress}, reachable from other machines, but AUTH_MODE is none: ${fix}`]);
   }
 }

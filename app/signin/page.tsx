@@ -1,8 +1,10 @@
+import { safeNextPath } from "@/lib/auth/authenticate";
+
 export const dynamic = "force-dynamic";
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const sp = await searchParams;
-  const next = typeof sp.next === "string" ? sp.next : "/";
+  const next = safeNextPath(typeof sp.next === "string" ? sp.next : undefined);
   const error = sp.error === "1";
   return (
     <main className="mx-auto mt-24 max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">

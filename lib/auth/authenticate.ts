@@ -1,51 +1,50 @@
 import type { Config } from "@/lib/config";
 import { isLoopbackHost } from "@/lib/config";
 import { secretsMatch, verifySession } from "@/lib/auth/crypto";
+import { addressAllowed, type Connection } from "@/lib/auth/peer";
 
+export { addressAllowed, PEER_HEADER } from "@/lib/auth/peer";
+
+/** The session cookie over plain HTTP (loopback, or a proxy that does not say it terminated TLS). */
 export const SESSION_COOKIE = "triage_session";
-/** Set by scripts/peer-address.mjs from the TCP socket; any inbound copy is overwritten there. */
-export const PEER_HEADER = "x-triage-peer";
+/** Over TLS: `__Host-` binds it to this host, Secure and Path=/, so a sibling subdomain cannot plant one. */
+export const SECURE_SESSION_COOKIE = "__Host-triage_session";
 /** Set by proxy.ts for route handlers after authentication; inbound copies are removed. */
 export const USER_HEADER = "x-triage-user";
+
+/** The session cookie's name for a connection. */
+export function sessionCookieName(https: boolean): string {
+  return https ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
 
 export type AuthResult = { ok: true; user: string } | { ok: false; reason: string };
 
 interface RequestLike {
   headers: Headers;
   cookie(name: string): string | undefined;
+  /** The verified connection (lib/auth/peer readConnection); undefined when it could not be verified. */
+  connection: Connection | undefined;
+  /** Whether sign-out revoked this session id; throwing counts as revoked. */
+  isRevoked(sid: string): Promise<boolean>;
 }
 
-/** True when addr is in the list (exact addresses or IPv4 CIDR blocks; ::ffff: prefixes ignored). */
-export function addressAllowed(addr: string | undefined, allowed: string[]): boolean {
-  if (!addr) return false;
-  const a = addr.replace(/^::ffff:/, "");
-  for (const entry of allowed) {
-    const e = entry.replace(/^::ffff:/, "");
-    if (e === a) return true;
-    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(e);
-    if (m && /^\d+\.\d+\.\d+\.\d+$/.test(a)) {
-      const bits = Number(m[2]);
-      const toInt = (ip: string) => ip.split(".").reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
-      const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-      if (((toInt(a) & mask) >>> 0) === ((toInt(m[1] ?? "") & mask) >>> 0)) return true;
-    }
-  }
-  return false;
-}
+const NO_PEER =
+  "the server cannot vouch for the client's address: start it with `npm start` (or, as the image does, node --import ./scripts/peer-address.mjs server.js)";
 
 /**
- * Who is making this request, by AUTH_MODE: `proxy` trusts the identity header only from
- * AUTH_TRUSTED_PROXIES; `token` needs a valid signed session cookie; `none` only answers loopback peers.
+ * Who is making this request, by AUTH_MODE. Every mode first needs the TCP peer as the preload signed it;
+ * then `proxy` trusts the identity header only from AUTH_TRUSTED_PROXIES, `token` needs a valid, unrevoked
+ * signed session cookie (or the bearer token), and `none` only answers loopback peers.
  */
 export async function authenticate(req: RequestLike, auth: Config["auth"], nowSeconds = Math.floor(Date.now() / 1000)): Promise<AuthResult> {
-  const peer = req.headers.get(PEER_HEADER) ?? undefined;
+  const conn = req.connection;
+  if (!conn) return { ok: false, reason: NO_PEER };
   switch (auth.mode) {
     case "none":
-      // The server only listens on loopback in this mode; refuse anything that arrived from elsewhere.
-      if (peer !== undefined && !isLoopbackHost(peer.replace(/^::ffff:/, ""))) return { ok: false, reason: "AUTH_MODE=none answers loopback clients only" };
+      if (!isLoopbackHost(conn.peer.replace(/^::ffff:/, ""))) return { ok: false, reason: "AUTH_MODE=none answers loopback clients only" };
       return { ok: true, user: "local" };
     case "proxy": {
-      if (!addressAllowed(peer, auth.trustedProxies)) return { ok: false, reason: "request did not come through a trusted proxy (AUTH_TRUSTED_PROXIES)" };
+      if (!addressAllowed(conn.peer, auth.trustedProxies)) return { ok: false, reason: "request did not come through a trusted proxy (AUTH_TRUSTED_PROXIES)" };
       const id = req.headers.get(auth.proxyHeader)?.trim();
       if (!id || id.length > 256) return { ok: false, reason: `the proxy sent no ${auth.proxyHeader} header` };
       return { ok: true, user: id };
@@ -54,8 +53,10 @@ export async function authenticate(req: RequestLike, auth: Config["auth"], nowSe
       if (!auth.token) return { ok: false, reason: "AUTH_TOKEN is not set" };
       const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.get("authorization") ?? "")?.[1];
       if (bearer && (await secretsMatch(bearer, auth.token))) return { ok: true, user: "api-token" };
-      const claims = await verifySession(auth.token, req.cookie(SESSION_COOKIE), nowSeconds);
+      const claims = await verifySession(auth.token, req.cookie(sessionCookieName(conn.https)), nowSeconds);
       if (!claims) return { ok: false, reason: "no valid session: sign in again" };
+      const revoked = await req.isRevoked(claims.sid).catch(() => true);
+      if (revoked) return { ok: false, reason: "this session was signed out: sign in again" };
       return { ok: true, user: claims.sub };
     }
   }
@@ -76,4 +77,20 @@ export function sameOrigin(headers: Headers): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Where to send the browser after sign-in: a path on this console, never another origin. Parsed as a
+ * browser would (which drops tabs and newlines and reads backslashes as slashes) against a dummy origin.
+ */
+export function safeNextPath(v: string | null | undefined): string {
+  if (!v || v.length > 2048 || !v.startsWith("/") || /[\\\u0000-\u001f\u007f]/.test(v)) return "/";
+  const base = "http://console.invalid";
+  let url: URL;
+  try {
+    url = new URL(v, base);
+  } catch {
+    return "/";
+  }
+  return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : "/";
 }

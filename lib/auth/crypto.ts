@@ -41,6 +41,8 @@ export interface SessionClaims {
   sub: string;
   /** Expiry, epoch seconds. */
   exp: number;
+  /** Session id: sign-out records it as revoked until exp. */
+  sid: string;
 }
 
 /** A signed session value: base64url(JSON claims) + "." + base64url(HMAC). */
@@ -70,6 +72,7 @@ export async function verifySession(secret: string, value: string | undefined, n
   if (!parsed || typeof parsed !== "object") return undefined;
   const sub = "sub" in parsed && typeof parsed.sub === "string" ? parsed.sub : undefined;
   const exp = "exp" in parsed && typeof parsed.exp === "number" ? parsed.exp : undefined;
-  if (!sub || exp === undefined || exp <= nowSeconds) return undefined;
-  return { sub, exp };
+  const sid = "sid" in parsed && typeof parsed.sid === "string" && /^[\w-]{16,64}$/.test(parsed.sid) ? parsed.sid : undefined;
+  if (!sub || !sid || exp === undefined || exp <= nowSeconds) return undefined;
+  return { sub, exp, sid };
 }

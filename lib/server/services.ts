@@ -13,6 +13,7 @@ import { openStore, type Store } from "@/lib/store";
 import { createWorker, type Worker } from "@/lib/jobs/worker";
 import { ProgressBus } from "@/lib/server/progress-bus";
 import { jobHandlers } from "@/lib/server/triage";
+import { registerRevocationCheck } from "@/lib/auth/sessions";
 
 /** Everything a request needs, built once per process from the configuration. */
 export interface Services {
@@ -48,6 +49,7 @@ async function build(): Promise<Services> {
   const config = loadConfig();
   const log = getLogger();
   const store = await openStore(config.databaseUrl);
+  registerRevocationCheck((sid) => store.isSessionRevoked(sid));
   const gemini = config.gemini.apiKey ? createGeminiDiagnoser(config.gemini) : undefined;
   const partial = {
     config,

@@ -142,10 +142,26 @@ const jobLeases: Migration = {
   },
 };
 
+/** Sign-out revokes the session server-side, so a copied cookie stops working at once. */
+const revokedSessions: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("revoked_sessions")
+      .ifNotExists()
+      .addColumn("sid", "text", (c) => c.primaryKey())
+      .addColumn("expires_at", "text", (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable("revoked_sessions").ifExists().execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "2026_01_001_initial": initial,
   "2026_11_002_jobs_by_kind": jobsByKind,
   "2026_12_003_job_leases": jobLeases,
+  "2026_12_005_revoked_sessions": revokedSessions,
 };
 
 /** Kysely's Migrator reads the migrations from here instead of a folder. */

@@ -85,10 +85,17 @@ export interface AuditTable {
   details_json: string;
 }
 
+/** Session ids signed out before their cookie expired; rows go once expires_at passes. */
+export interface RevokedSessionsTable {
+  sid: string;
+  expires_at: string;
+}
+
 export interface Database {
   analyses: AnalysesTable;
   jobs: JobsTable;
   issues: IssuesTable;
   locks: LocksTable;
   audit: AuditTable;
+  revoked_sessions: RevokedSessionsTable;
 }

@@ -877,6 +877,23 @@ export class Store {
     }));
   }
 
+  /** Record a signed-out session id until its cookie would have expired anyway; drops expired entries. */
+  async revokeSession(sid: string, expiresAt: Date): Promise<void> {
+    const now = this.iso();
+    await this.db.deleteFrom("revoked_sessions").where("expires_at", "<=", now).execute();
+    await this.db
+      .insertInto("revoked_sessions")
+      .values({ sid, expires_at: expiresAt.toISOString() })
+      .onConflict((oc) => oc.column("sid").doNothing())
+      .execute();
+  }
+
+  /** Whether sign-out revoked this session id. */
+  async isSessionRevoked(sid: string): Promise<boolean> {
+    const row = await this.db.selectFrom("revoked_sessions").select("sid").where("sid", "=", sid).executeTakeFirst();
+    return row !== undefined;
+  }
+
   /**
    * Readiness: one round trip to the database.
    * @throws AppError unavailable when the database does not answer.

@@ -10,7 +10,8 @@ import { secretsMatch } from "@/lib/auth/crypto";
 export async function webhookAuthorized(authorization: string | null, peer: string | null, config: Pick<Config, "webhook" | "demo" | "host">): Promise<boolean> {
   const { bearerToken, basicAuth } = config.webhook;
   if (!bearerToken && !basicAuth) {
-    const peerIsLocal = peer === null || isLoopbackHost(peer.replace(/^::ffff:/, ""));
+    // No verified peer (a server started without the preload) is not local.
+    const peerIsLocal = peer !== null && isLoopbackHost(peer);
     return config.demo && isLoopbackHost(config.host) && peerIsLocal;
   }
   const m = /^(Bearer|Basic)\s+(\S+)$/i.exec(authorization ?? "");

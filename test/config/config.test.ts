@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "@/lib/config";
+import { assertSafeToServe, ConfigError, parseConfig } from "@/lib/config";
 
 function problems(env: Record<string, string>): string {
   try {
@@ -48,5 +48,14 @@ describe("config", () => {
 
   it("rejects proxy mode without trusted proxies", () => {
     expect(problems({ AUTH_MODE: "proxy" })).toContain("AUTH_TRUSTED_PROXIES");
+  });
+
+  it("refuses AUTH_MODE=none on a socket bound beyond loopback, whatever HOST says", () => {
+    const bound = (addr: string, mode = "none") => () => assertSafeToServe(parseConfig({ AUTH_MODE: mode, AUTH_TOKEN: "0123456789abcdef0", TRIAGE_LISTEN_ADDRESS: addr }));
+    for (const ok of ["127.0.0.1", "::1", "::ffff:127.0.0.1"]) expect(bound(ok)).not.toThrow();
+    for (const bad of ["0.0.0.0", "::", "10.1.2.3"]) expect(bound(bad)).toThrow(/bound to .*AUTH_MODE is none/);
+    expect(bound("0.0.0.0", "token")).not.toThrow();
+    // Before the socket is bound only HOST can be checked.
+    expect(() => assertSafeToServe(parseConfig({ HOST: "0.0.0.0" }))).toThrow(/HOST=0.0.0.0/);
   });
 });

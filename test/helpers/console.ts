@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { NextRequest } from "next/server";
 import { resetConfigForTests } from "@/lib/config";
 import { USER_HEADER } from "@/lib/auth/authenticate";
+import { PEER_HEADER, PEER_PROOF_HEADER, PEER_PROTO_HEADER, signPeer } from "@/lib/auth/peer";
 import { getServices, type Services } from "@/lib/server/services";
 import { buildDemoCluster, type DemoClusterState } from "@/lib/demo/evidence";
 import { startFakeKube, type FakeKube } from "@/test/fakes/kube-server";
@@ -21,6 +22,13 @@ import { CONTAINER, NS, POD, SECRETS, oomBundle } from "@/test/analysis/gemini-f
 export { CONTAINER, NS, POD, SECRETS };
 export const REPO = "acme/incidents";
 export const WEBHOOK_TOKEN = "webhook-test-token-0123456789";
+/** The per-process secret scripts/peer-address.mjs would generate; the test console runs with it. */
+export const PEER_SECRET = "peer-secret-for-tests-0123456789abcdef";
+
+/** The headers the preload stamps on a request from this TCP peer (signed with PEER_SECRET unless told). */
+export async function stampPeer(peer: string, proto: "http" | "https" = "http", secret = PEER_SECRET): Promise<Record<string, string>> {
+  return { [PEER_HEADER]: peer, [PEER_PROTO_HEADER]: proto, [PEER_PROOF_HEADER]: await signPeer(secret, peer, proto) };
+}
 
 type Handler<P> = (req: NextRequest, segment: { params: Promise<P> }) => Promise<Response> | Response;
 
@@ -145,6 +153,8 @@ export async function startTestConsole(overrides: Record<string, string | undefi
     AUTH_TRUSTED_PROXIES: "",
     METRICS_BEARER_TOKEN: "",
     RATE_LIMIT_PER_MINUTE: "10000",
+    TRIAGE_PEER_SECRET: PEER_SECRET,
+    TRIAGE_LISTEN_ADDRESS: "",
     ...overrides,
   };
   const apply = (e: Record<string, string | undefined>) => {

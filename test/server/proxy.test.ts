@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +8,7 @@ import { z } from "zod";
 import { proxy } from "@/proxy";
 import { SESSION_COOKIE } from "@/lib/auth/authenticate";
 import { signSession } from "@/lib/auth/crypto";
-import { startTestConsole, type TestConsole } from "@/test/helpers/console";
+import { stampPeer, startTestConsole, type TestConsole } from "@/test/helpers/console";
 
 /**
  * The auth gate, tested against every page and route handler found on disk (so a new route cannot be
@@ -105,8 +106,12 @@ function expectSecurityHeaders(res: Response) {
   expect(res.headers.get("x-frame-options")).toBe("DENY");
 }
 
-async function gate(method: string, path: string, headers: Record<string, string> = {}) {
-  const req = request(method, path, headers);
+/**
+ * proxy.ts on a request from this TCP peer, stamped as scripts/peer-address.mjs would (loopback unless
+ * told; null: not stamped, as under a server started without the preload).
+ */
+async function gate(method: string, path: string, headers: Record<string, string> = {}, peer: string | null = "127.0.0.1") {
+  const req = request(method, path, { ...(peer ? await stampPeer(peer) : {}), ...headers });
   const res = await proxy(req);
   expectSecurityHeaders(res);
   return { res, next: forwarded(res, req) };
@@ -117,6 +122,8 @@ let routes: Route[] = [];
 
 beforeAll(async () => {
   tc = await startTestConsole({ AUTH_MODE: "token", AUTH_TOKEN });
+  // The store answers the gate's sign-out (revocation) check.
+  await tc.services();
   routes = await loadRoutes();
 });
 afterAll(async () => {
@@ -179,7 +186,7 @@ describe("AUTH_MODE=token without credentials", () => {
 });
 
 describe("sessions and CSRF (AUTH_MODE=token)", () => {
-  const cookie = async (exp: number, sub = "alice") => `${SESSION_COOKIE}=${await signSession(AUTH_TOKEN, { sub, exp })}`;
+  const cookie = async (exp: number, sub = "alice") => `${SESSION_COOKIE}=${await signSession(AUTH_TOKEN, { sub, exp, sid: randomUUID() })}`;
   const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 
   it("passes a valid session and names its user to the handler", async () => {
@@ -192,7 +199,7 @@ describe("sessions and CSRF (AUTH_MODE=token)", () => {
     expect(expired.res.status).toBe(401);
     const page = await gate("GET", "/analyses", { cookie: await cookie(Math.floor(Date.now() / 1000) - 60) });
     expect(page.res.status).toBe(303);
-    const forged = `${SESSION_COOKIE}=${await signSession("another-secret-of-32-characters!!", { sub: "mallory", exp: inAnHour() })}`;
+    const forged = `${SESSION_COOKIE}=${await signSession("another-secret-of-32-characters!!", { sub: "mallory", exp: inAnHour(), sid: randomUUID() })}`;
     expect((await gate("GET", "/api/analyses", { cookie: forged })).res.status).toBe(401);
   });
 
@@ -225,27 +232,53 @@ describe("AUTH_MODE=proxy", () => {
   });
 
   it("ignores a forged identity header from an untrusted peer, even with X-Forwarded-For spoofed", async () => {
-    const headers = { "x-triage-peer": "203.0.113.9", "x-auth-request-email": "admin@acme.example", "x-forwarded-for": "10.0.0.5", "x-real-ip": "10.0.0.5" };
-    const api = await gate("GET", "/api/analyses", headers);
+    const headers = { "x-auth-request-email": "admin@acme.example", "x-forwarded-for": "10.0.0.5", "x-real-ip": "10.0.0.5" };
+    const api = await gate("GET", "/api/analyses", headers, "203.0.113.9");
     expect(api.res.status).toBe(401);
     expect(api.next).toBeUndefined();
-    const page = await gate("GET", "/analyses", headers);
+    const page = await gate("GET", "/analyses", headers, "203.0.113.9");
     expect(page.res.status).toBe(401);
     // No peer at all (no socket address recorded) is not trusted either.
-    expect((await gate("GET", "/api/analyses", { "x-auth-request-email": "admin@acme.example" })).res.status).toBe(401);
+    expect((await gate("GET", "/api/analyses", { "x-auth-request-email": "admin@acme.example" }, null)).res.status).toBe(401);
+  });
+
+  it("refuses a client that claims the peer header itself (a server started without the preload)", async () => {
+    // What `node .next/standalone/server.js` received before: the trusted proxy's address, typed by the client.
+    const claimed = { "x-triage-peer": "10.0.0.5", "x-auth-request-email": "admin@acme.example" };
+    const bare = await gate("GET", "/api/analyses", claimed, null);
+    expect(bare.res.status).toBe(401);
+    expect(bare.next).toBeUndefined();
+    // With a proof made up, or signed by another process's secret.
+    expect((await gate("GET", "/api/analyses", { ...claimed, "x-triage-peer-proto": "http", "x-triage-peer-proof": "x".repeat(43) }, null)).res.status).toBe(401);
+    const foreign = await stampPeer("10.0.0.5", "http", "another-process-secret-0123456789");
+    expect((await gate("GET", "/api/analyses", { ...foreign, "x-auth-request-email": "admin@acme.example" }, null)).res.status).toBe(401);
+    // The real peer's proof does not cover another address.
+    expect((await gate("GET", "/api/analyses", claimed, "203.0.113.9")).res.status).toBe(401);
   });
 
   it("trusts the header from a trusted proxy and the route sees that user", async () => {
     for (const peer of ["10.0.0.5", "::ffff:10.0.0.5", "192.168.7.42"]) {
-      const { next } = await gate("GET", "/api/analyses", { "x-triage-peer": peer, "x-auth-request-email": "dana@acme.example" });
+      const { next } = await gate("GET", "/api/analyses", { "x-auth-request-email": "dana@acme.example" }, peer);
       expect(next?.headers.get("x-triage-user")).toBe(encodeURIComponent("dana@acme.example"));
     }
     const route = routes.find((r) => r.method === "GET" && r.path === "/api/analyses");
-    const { next } = await gate("GET", "/api/analyses", { "x-triage-peer": "10.0.0.5", "x-auth-request-email": "dana@acme.example" });
+    const { next } = await gate("GET", "/api/analyses", { "x-auth-request-email": "dana@acme.example" }, "10.0.0.5");
     if (!route || !next) throw new Error("GET /api/analyses should exist and pass");
     expect((await route.handler(next, { params: Promise.resolve({}) })).status).toBe(200);
     // A trusted proxy that sent no identity is still a 401.
-    expect((await gate("GET", "/api/analyses", { "x-triage-peer": "10.0.0.5" })).res.status).toBe(401);
+    expect((await gate("GET", "/api/analyses", {}, "10.0.0.5")).res.status).toBe(401);
+  });
+});
+
+describe("AUTH_MODE=none", () => {
+  it("answers loopback peers only, and nobody whose peer the preload did not vouch for", async () => {
+    await tc.restart({ AUTH_MODE: "none" });
+    expect((await gate("GET", "/api/analyses")).next?.headers.get("x-triage-user")).toBe("local");
+    expect((await gate("GET", "/api/analyses", {}, "10.1.2.3")).res.status).toBe(401);
+    // A missing stamp used to count as loopback.
+    expect((await gate("GET", "/api/analyses", {}, null)).res.status).toBe(401);
+    expect((await gate("GET", "/api/analyses", { "x-triage-peer": "127.0.0.1" }, null)).res.status).toBe(401);
+    expect((await gate("GET", "/analyses", {}, null)).res.status).toBe(401);
   });
 });
 
@@ -255,7 +288,7 @@ describe("open and self-authenticated endpoints", () => {
     if (!route) throw new Error("no /api/health route");
     for (const mode of [{ AUTH_MODE: "token", AUTH_TOKEN }, { AUTH_MODE: "proxy", AUTH_TRUSTED_PROXIES: "10.0.0.5" }]) {
       await tc.restart(mode);
-      const { next } = await gate("GET", "/api/health", { "x-triage-peer": "203.0.113.9" });
+      const { next } = await gate("GET", "/api/health", {}, "203.0.113.9");
       if (!next) throw new Error("health was not passed through");
       const res = await route.handler(next, { params: Promise.resolve({}) });
       expect(res.status).toBe(200);
@@ -274,7 +307,7 @@ describe("open and self-authenticated endpoints", () => {
     expect((await scrape({})).status).toBe(401);
     expect((await scrape({ authorization: "Bearer nope" })).status).toBe(401);
     // A console session is not enough once a scrape token is configured.
-    const session = `${SESSION_COOKIE}=${await signSession(AUTH_TOKEN, { sub: "alice", exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+    const session = `${SESSION_COOKIE}=${await signSession(AUTH_TOKEN, { sub: "alice", exp: Math.floor(Date.now() / 1000) + 3600, sid: randomUUID() })}`;
     expect((await scrape({ cookie: session })).status).toBe(401);
     const ok = await scrape({ authorization: `Bearer ${token}` });
     expect(ok.status).toBe(200);

@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { getServices } from "@/lib/server/services";
 import { receiveWebhook } from "@/lib/server/webhook";
 import { readTextLimited, withRoute } from "@/lib/server/route";
+import { PEER_HEADER } from "@/lib/auth/peer";
 
 export const dynamic = "force-dynamic";
 
@@ -13,7 +14,7 @@ export const POST = withRoute(
   async ({ req, requestId }) => {
     const body = await receiveWebhook(
       await getServices(),
-      { authorization: req.headers.get("authorization"), peer: req.headers.get("x-triage-peer"), readText: (max) => readTextLimited(req, max) },
+      { authorization: req.headers.get("authorization"), peer: req.headers.get(PEER_HEADER), readText: (max) => readTextLimited(req, max) },
       requestId,
     );
     return NextResponse.json(body, { status: 202 });
