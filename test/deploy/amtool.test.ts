@@ -35,6 +35,7 @@ function localConfig(templateText = readFileSync(TEMPLATE, "utf8")): string {
 const webhookSchema = z.object({
   url: z.string(),
   send_resolved: z.boolean(),
+  max_alerts: z.number().int().optional(),
   http_config: z.object({ authorization: z.object({ type: z.string(), credentials_file: z.string() }) }),
 });
 const configSchema = z.object({
@@ -78,6 +79,37 @@ describe("Alertmanager configuration (amtool)", () => {
       http_config: { authorization: { type: "Bearer", credentials_file: SHIPPED_TOKEN } },
     });
     expect(cfg.receivers.map((r) => r.name)).toContain(cfg.route.receiver);
+  });
+
+  it("caps alerts per notification so a full one stays under the console's 1 MiB body limit", () => {
+    const cfg = configSchema.parse(parse(readFileSync(CONFIG, "utf8")));
+    const maxAlerts = cfg.receivers.find((r) => r.name === "triage-console")?.webhook_configs?.[0]?.max_alerts ?? 0;
+    // 0 (the default) means unlimited: a big group is one body over the limit, answered 413 and never retried.
+    expect(maxAlerts).toBeGreaterThan(0);
+    // A verbose alert of about 4 KB as JSON, twice the size of a typical kube-prometheus one.
+    const alert = {
+      status: "firing",
+      labels: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`label_${i}`, "v".repeat(60)])),
+      annotations: { summary: "s".repeat(200), description: "d".repeat(1500), runbook_url: `https://runbooks.example.com/${"r".repeat(100)}` },
+      startsAt: "2026-11-20T09:58:03.157Z",
+      endsAt: "0001-01-01T00:00:00Z",
+      generatorURL: `http://prometheus:9090/graph?g0.expr=${"e".repeat(600)}`,
+      fingerprint: "c6eadffa33fcdf37",
+    };
+    expect(JSON.stringify(alert).length).toBeGreaterThan(3500);
+    const body = JSON.stringify({
+      version: "4",
+      groupKey: "{}:{alertname=\"x\"}",
+      truncatedAlerts: 0,
+      status: "firing",
+      receiver: "triage-console",
+      groupLabels: alert.labels,
+      commonLabels: alert.labels,
+      commonAnnotations: alert.annotations,
+      externalURL: "http://alertmanager:9093",
+      alerts: Array.from({ length: maxAlerts }, () => alert),
+    });
+    expect(Buffer.byteLength(body)).toBeLessThan(1024 * 1024);
   });
 
   it("routes the five model alerts and ML-namespace pod alerts to the console, and nothing else", async () => {
