@@ -488,6 +488,29 @@ describe.runIf(hasKubectl)("rendered with kustomize (kubectl kustomize)", () => 
     expect(policies.flatMap(ingressSummary).sort()).toEqual(["3000/TCP <- monitoring/prometheus", "4180/TCP <- ingress-nginx/*", "9095/TCP <- monitoring/alertmanager"]);
   });
 
+  it("reads other clusters through a mounted kubeconfig Secret with the multi-cluster component", async () => {
+    const docs = await renderEdited((k) => k.replace(/^# components:\n/m, "components:\n  - optional/multi-cluster\n# "));
+    const deploymentDoc = docs.find((d) => d.kind === "Deployment")?.doc;
+    const console = containerEnvSchema.parse(deploymentDoc).spec.template.spec.containers.find((c) => c.name === "console");
+    const names = configEnvNames();
+    const env: Record<string, string> = { WEBHOOK_BEARER_TOKEN: "x".repeat(32) };
+    for (const e of console?.env ?? []) {
+      expect(names.has(e.name) || e.name in NON_CONFIG_ENV, e.name).toBe(true);
+      if (e.value !== undefined) env[e.name] = e.value;
+    }
+    const config = parseConfig(env);
+    expect(Object.values(config.kube.clusterContexts)).toContain("in-cluster");
+    const mountDir = (config.kube.kubeconfig ?? "").replace(/\/[^/]+$/, "");
+    const pod = podOf(deploymentDoc);
+    const mount = pod.containers.find((c) => c.name === "console")?.volumeMounts?.find((m) => m.mountPath === mountDir);
+    expect(mount?.readOnly).toBe(true);
+    const volumes = z
+      .object({ spec: z.object({ template: z.object({ spec: z.object({ volumes: z.array(z.object({ name: z.string(), secret: z.object({ secretName: z.string() }).optional() })) }) }) }) })
+      .parse(deploymentDoc).spec.template.spec.volumes;
+    const volume = volumes.find((v) => v.name === mount?.name);
+    expect(volume?.secret?.secretName).toBe("triage-console-kubeconfig");
+  });
+
   it("builds the GKE overlay: gce Ingress with a managed certificate, a long backend timeout, token mode, the image by digest", async () => {
     const docs = await render(GKE);
     expect(kindsOf(docs)).toEqual(
