@@ -294,6 +294,14 @@ describe("Kubernetes manifests", () => {
     expect(ofKind("ClusterRole").map((m) => m.file)).toEqual([join("optional", "cluster-wide", "clusterrole.yaml")]);
   });
 
+  it("names only files that exist in the README's deploy walkthrough", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Deploy to Kubernetes"), readme.indexOf("## Configure Alertmanager and Grafana"));
+    const paths = [...new Set([...section.matchAll(/\bdeploy\/(?:gke|kubernetes|alertmanager|prometheus)\b[\w./-]*[\w-]/g)].map((m) => m[0]))];
+    expect(paths.length).toBeGreaterThan(10);
+    for (const p of paths) expect(exists(join(ROOT, p)), `README names ${p}`).toBe(true);
+  });
+
   it("gives the service-account token to the console container alone, laid out as the client reads it in-cluster", () => {
     const pod = podOf(ofKind("Deployment").find((m) => m.file === "deployment.yaml")?.doc);
     expect(pod.automountServiceAccountToken).toBe(false);
