@@ -22,6 +22,13 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY . .
 # public/ may be empty, and git does not keep empty folders.
 RUN mkdir -p public && npx next build
+# Output tracing copies better-sqlite3's JS and its compiled binary (not its C sources) into the
+# standalone folder; stop here if a Next or better-sqlite3 upgrade ever changes that.
+RUN test -f .next/standalone/node_modules/better-sqlite3/build/Release/better_sqlite3.node \
+ && test -f .next/standalone/node_modules/better-sqlite3/lib/index.js \
+ && test -f .next/standalone/node_modules/bindings/bindings.js \
+ && test ! -e .next/standalone/node_modules/better-sqlite3/deps \
+ && test ! -e .next/standalone/node_modules/better-sqlite3/src
 
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
@@ -44,10 +51,8 @@ RUN groupadd --system --gid 10001 triage \
 COPY --from=build --chown=10001:10001 /app/.next/standalone ./
 COPY --from=build --chown=10001:10001 /app/.next/static ./.next/static
 COPY --from=build --chown=10001:10001 /app/public ./public
-# The native module, copied whole in case output tracing missed its .node binary.
-COPY --from=build --chown=10001:10001 /app/node_modules/better-sqlite3 ./node_modules/better-sqlite3
-COPY --from=build --chown=10001:10001 /app/node_modules/bindings ./node_modules/bindings
-COPY --from=build --chown=10001:10001 /app/node_modules/file-uri-to-path ./node_modules/file-uri-to-path
+# better-sqlite3 arrives with the standalone folder: its JS, bindings and the one compiled binary,
+# build/Release/better_sqlite3.node (checked in the build stage). Its SQLite and C++ sources stay out.
 # Stamps each request with its TCP peer address, which AUTH_MODE=proxy checks against AUTH_TRUSTED_PROXIES.
 COPY --from=build --chown=10001:10001 /app/scripts/peer-address.mjs ./scripts/peer-address.mjs
 USER 10001:10001

@@ -118,7 +118,10 @@ const envSchema = z
     ALERTMANAGER_TIMEOUT_MS: int("ALERTMANAGER_TIMEOUT_MS", 5000, 100, 120_000),
 
     KUBECONFIG: optionalString,
-    CLUSTER_CONTEXTS: parseMap("CLUSTER_CONTEXTS", "prod=gke_acme_europe-west1_prod,dev=k3d-dev"),
+    CLUSTER_CONTEXTS: parseMap("CLUSTER_CONTEXTS", "prod=gke_acme_europe-west1_prod,dev=k3d-dev,prod-eu=in-cluster"),
+    CLUSTER_NAME: optionalString.refine((v) => v === undefined || v.length <= 253, {
+      message: "CLUSTER_NAME must be at most 253 characters: the value of the alerts' cluster label for this cluster",
+    }),
     KUBE_TIMEOUT_MS: int("KUBE_TIMEOUT_MS", 10_000, 100, 120_000),
     LOG_TAIL_LINES: int("LOG_TAIL_LINES", 1000, 10, 100_000),
     LOG_LIMIT_BYTES: int("LOG_LIMIT_BYTES", 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -184,6 +187,13 @@ const envSchema = z
         message: "AUTH_MODE=token needs AUTH_TOKEN of at least 16 characters (e.g. openssl rand -hex 32)",
       });
     }
+    if (c.CLUSTER_NAME && c.CLUSTER_NAME in c.CLUSTER_CONTEXTS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["CLUSTER_NAME"],
+        message: `CLUSTER_NAME "${c.CLUSTER_NAME}" is also a key of CLUSTER_CONTEXTS: name the local cluster in one of them only`,
+      });
+    }
     if (c.AUTH_MODE === "proxy" && c.AUTH_TRUSTED_PROXIES.length === 0) {
       ctx.addIssue({
         code: "custom",
@@ -208,7 +218,10 @@ export interface Config {
   alertmanagerTimeoutMs: number;
   kube: {
     kubeconfig?: string;
+    /** cluster label -> kubeconfig context, or "in-cluster" for the pod's own service account. */
     clusterContexts: Record<string, string>;
+    /** The cluster label value that means the current context (the in-cluster one when there is no kubeconfig). */
+    clusterName?: string;
     timeoutMs: number;
     tailLines: number;
     limitBytes: number;
@@ -282,6 +295,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     kube: {
       kubeconfig: e.KUBECONFIG,
       clusterContexts: e.CLUSTER_CONTEXTS,
+      clusterName: e.CLUSTER_NAME,
       timeoutMs: e.KUBE_TIMEOUT_MS,
       tailLines: e.LOG_TAIL_LINES,
       limitBytes: e.LOG_LIMIT_BYTES,

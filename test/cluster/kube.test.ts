@@ -235,12 +235,6 @@ describe("cluster to kubeconfig context", () => {
     const readers = createKubeClusterReaders(kubeConfig(file, { clusterContexts: { prod: "gke_acme_prod" } }));
     expect(() => readers.forCluster("prod")).toThrow(/CLUSTER_CONTEXTS maps cluster "prod" to context "gke_acme_prod"/);
   });
-
-  it("uses the only context of a single-cluster kubeconfig for any cluster name", async () => {
-    const file = tokenFake.writeKubeconfig([{ name: "only", token: "token-prod" }]);
-    const readers = createKubeClusterReaders(kubeConfig(file));
-    expect(await tokenUsed(readers, "whatever-prometheus-calls-it")).toEqual(new Set(["Bearer token-prod"]));
-  });
 });
 
 describe("fake API server speaks the wire format", () => {

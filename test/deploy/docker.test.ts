@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import dockerignore from "@balena/dockerignore";
 import { describe, expect, it } from "vitest";
 import { configEnvNames, exists, ROOT } from "./helpers";
 
@@ -78,13 +79,12 @@ describe("Dockerfile", () => {
     expect(readFileSync(join(ROOT, "next.config.ts"), "utf8")).toMatch(/output:\s*"standalone"/);
   });
 
-  it("copies the standalone server, static assets, public and the native SQLite module into the runtime stage", () => {
+  it("copies the standalone server, static assets and public into the runtime stage", () => {
     const copies = runtime.filter((i) => i.op === "COPY").map((i) => i.args.replace(/--chown=\S+\s*/, ""));
     for (const want of [
       /^--from=\S+ \/app\/\.next\/standalone \.\/$/,
       /^--from=\S+ \/app\/\.next\/static \.\/\.next\/static$/,
       /^--from=\S+ \/app\/public \.\/public$/,
-      /^--from=\S+ \/app\/node_modules\/better-sqlite3 \.\/node_modules\/better-sqlite3$/,
       /^--from=\S+ \/app\/scripts\/peer-address\.mjs \.\/scripts\/peer-address\.mjs$/,
     ]) {
       expect(copies.some((c) => want.test(c)), String(want)).toBe(true);
@@ -119,19 +119,112 @@ describe("Dockerfile", () => {
   });
 });
 
+describe("the native SQLite module in the image", () => {
+  const copySources = (stage: Instruction[]) =>
+    stage.filter((i) => i.op === "COPY").flatMap((i) => i.args.split(/\s+/).filter((a) => !a.startsWith("--")).slice(0, -1));
+
+  it("comes only as its compiled binary and JS, through the standalone output, never as sources", () => {
+    // Whatever the runtime stage takes from node_modules must be a compiled binary, not a package folder
+    // (better-sqlite3's holds SQLite's amalgamation and its C++ sources, about 10 MB).
+    for (const src of copySources(runtime).filter((x) => x.includes("node_modules"))) expect(src, `COPY ${src}`).toMatch(/\.node$/);
+    const buildStage = byStage.get("build") ?? [];
+    const checks = buildStage.filter((i) => i.op === "RUN").map((i) => i.args).join("\n");
+    expect(checks).toContain("test -f .next/standalone/node_modules/better-sqlite3/build/Release/better_sqlite3.node");
+    expect(checks).toContain("test ! -e .next/standalone/node_modules/better-sqlite3/deps");
+    expect(checks).toContain("test ! -e .next/standalone/node_modules/better-sqlite3/src");
+  });
+
+  // After `npx next build`, the folder the image copies is what Next's output tracing produced.
+  const traced = join(ROOT, ".next", "standalone", "node_modules", "better-sqlite3");
+  it.runIf(exists(traced))("is what Next's output tracing puts in .next/standalone", () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [relative(traced, join(dir, e.name))]));
+    const list = files(traced);
+    expect(list).toContain("build/Release/better_sqlite3.node");
+    expect(list).toContain("lib/index.js");
+    expect(list.filter((f) => /\.(c|cc|cpp|h|hpp|gyp|gypi)$/.test(f) || f.startsWith("deps/") || f.startsWith("src/"))).toEqual([]);
+    expect(list.filter((f) => f.endsWith(".node"))).toEqual(["build/Release/better_sqlite3.node"]);
+  });
+});
+
 describe(".dockerignore", () => {
   const patterns = readFileSync(join(ROOT, ".dockerignore"), "utf8")
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"));
 
-  it("keeps local state, secrets and build output out of the build context", () => {
-    for (const p of ["node_modules", ".next", "data", ".git", "test-results", "e2e/screenshots", ".env*"]) expect(patterns).toContain(p);
+  // Docker's own matching rules: a bare pattern matches at the context root only, the last match wins.
+  const ignored = dockerignore().add(patterns);
+
+  it("keeps local state, build output, credentials, tests, benches and docs out of the build context", () => {
+    for (const path of [
+      "node_modules/next/package.json",
+      ".next/cache/x",
+      "data/triage.sqlite",
+      "triage.sqlite-wal",
+      ".git/HEAD",
+      ".tmp/run/x.log",
+      "test-results/a.png",
+      // Credentials, wherever they were left
+      "kubeconfig",
+      "deploy/kubernetes/kubeconfig",
+      "ops/prod.kubeconfig",
+      "kubeconfig-prod.yaml",
+      ".kube/config",
+      ".env",
+      ".env.local",
+      "deploy/.env.production",
+      "secrets.env",
+      "deploy/kubernetes/secrets.env",
+      "deploy/kubernetes/triage-console-secret.yaml",
+      "tls.key",
+      "certs/server.pem",
+      "certs/ca.crt",
+      "keys/gcp-sa.json",
+      ".npmrc",
+      // Not part of the app
+      "test/deploy/docker.test.ts",
+      "test/fakes/kube-server.ts",
+      "e2e/alerts.spec.ts",
+      "e2e/screenshots/a.png",
+      "bench/gather.bench.ts",
+      "bench/results/x.json",
+      "docs/screenshot.png",
+      "README.md",
+      "deploy/README.md",
+      "vitest.config.mts",
+    ]) {
+      expect(ignored.ignores(path), `.dockerignore must exclude ${path}`).toBe(true);
+    }
   });
 
-  it("keeps everything the build needs", () => {
+  it("keeps every file the build reads", () => {
+    for (const path of [
+      "package.json",
+      "package-lock.json",
+      "next.config.ts",
+      "tsconfig.json",
+      "postcss.config.mjs",
+      "proxy.ts",
+      "instrumentation.ts",
+      "instrumentation-node.ts",
+      "app/page.tsx",
+      "app/globals.css",
+      "lib/config.ts",
+      "lib/cluster/kube.ts",
+      "components/ui/button.tsx",
+      "cli/main.ts",
+      "scripts/peer-address.mjs",
+      "public/favicon.ico",
+      ".env.example",
+    ]) {
+      expect(ignored.ignores(path), `.dockerignore must keep ${path}`).toBe(false);
+    }
+  });
+
+  it("excludes no folder the build needs as a whole", () => {
     for (const p of patterns) {
-      expect(p.startsWith("!")).toBe(false);
+      expect(p.startsWith("!") && p !== "!.env.example", `unexpected re-include ${p}`).toBe(false);
       for (const needed of ["package.json", "package-lock.json", "next.config.ts", "app", "lib", "components", "public", "scripts", "*", "**"]) {
         expect(p, `.dockerignore must not exclude ${needed}`).not.toBe(needed);
       }

@@ -1,13 +1,15 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import * as k8s from "@kubernetes/client-node";
 import { afterAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { z } from "zod";
 import { parseConfig } from "@/lib/config";
-import { configEnvNames, DEPLOY, exists, readYamlDocs, run } from "./helpers";
+import { configEnvNames, DEPLOY, exists, readYamlDocs, ROOT, run } from "./helpers";
 
 const K8S = join(DEPLOY, "kubernetes");
+const GKE = join(DEPLOY, "gke");
 
 /** Read by something other than lib/config.ts, with the reason. */
 const NON_CONFIG_ENV: Record<string, string> = { HOSTNAME: "the address Next's standalone server.js binds to" };
@@ -69,10 +71,15 @@ const deploymentSchema = z.object({
   }),
 });
 const ruleSchema = z.object({ apiGroups: z.array(z.string()), resources: z.array(z.string()), verbs: z.array(z.string()) });
-const roleSchema = z.object({ kind: z.literal("ClusterRole"), metadata: z.object({ name: z.string() }), rules: z.array(ruleSchema) });
+const roleSchema = z.object({
+  kind: z.enum(["Role", "ClusterRole"]),
+  metadata: z.object({ name: z.string(), namespace: z.string().optional() }),
+  rules: z.array(ruleSchema),
+});
 const bindingSchema = z.object({
-  kind: z.literal("ClusterRoleBinding"),
-  roleRef: z.object({ kind: z.string(), name: z.string() }),
+  kind: z.enum(["RoleBinding", "ClusterRoleBinding"]),
+  metadata: z.object({ name: z.string(), namespace: z.string().optional() }),
+  roleRef: z.object({ apiGroup: z.string(), kind: z.string(), name: z.string() }),
   subjects: z.array(z.object({ kind: z.string(), name: z.string(), namespace: z.string() })),
 });
 const kustomizationSchema = z.object({
@@ -104,12 +111,143 @@ const secretExample = z
   .object({ kind: z.literal("Secret"), metadata: z.object({ name: z.string() }), stringData: z.record(z.string(), z.string()) })
   .parse(readYamlDocs(join(K8S, "secret.example.yaml"))[0]);
 
+/**
+ * The RBAC permission (group/resource/verb) each Kubernetes API method needs. A method the code calls
+ * that is missing here fails the RBAC test: add it here and to the Role and ClusterRole.
+ */
+const PERMISSION_OF: Record<string, string> = {
+  "CoreV1Api.readNamespacedPod": "/pods/get",
+  "CoreV1Api.listNamespacedPod": "/pods/list",
+  "CoreV1Api.readNamespacedPodLog": "/pods/log/get",
+  "CoreV1Api.listNamespacedEvent": "/events/list",
+  "EventsV1Api.listNamespacedEvent": "events.k8s.io/events/list",
+  "AppsV1Api.readNamespacedReplicaSet": "apps/replicasets/get",
+  "AppsV1Api.readNamespacedDeployment": "apps/deployments/get",
+  "AppsV1Api.readNamespacedStatefulSet": "apps/statefulsets/get",
+  "CoreV1Api.readNamespacedService": "/services/get",
+  "CoreV1Api.readNode": "/nodes/get",
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
+}
+
+/** The permissions the code's Kubernetes calls need: API classes it builds, and their methods it calls. */
+function requiredPermissions(): string[] {
+  const needed = new Set<string>();
+  const apis = new Map<string, object>(
+    Object.entries(k8s).flatMap(([name, value]) => (/^\w+V\d\w*Api$/.test(name) && typeof value === "function" ? [[name, value.prototype as object]] : [])),
+  );
+  for (const file of [...sourceFiles(join(ROOT, "lib")), ...sourceFiles(join(ROOT, "cli"))]) {
+    const text = readFileSync(file, "utf8");
+    for (const [, api = ""] of text.matchAll(/makeApiClient\(k8s\.(\w+)\)/g)) {
+      const proto = apis.get(api);
+      expect(proto, `${relative(ROOT, file)} builds ${api}`).toBeDefined();
+      for (const [, method = ""] of text.matchAll(/\.(\w+)\(/g)) {
+        if (!proto || !(method in proto) || method === "constructor") continue;
+        const permission = PERMISSION_OF[`${api}.${method}`];
+        expect(permission, `${relative(ROOT, file)} calls ${api}.${method}: add its permission to PERMISSION_OF and the Roles`).toBeDefined();
+        if (permission) needed.add(permission);
+      }
+    }
+  }
+  expect(needed.size).toBeGreaterThan(0);
+  return [...needed].sort();
+}
+
+/** What a Role grants, as group/resource/verb, with no wildcard anywhere. */
+function granted(role: z.infer<typeof roleSchema>): string[] {
+  const out = new Set<string>();
+  for (const r of role.rules) {
+    for (const x of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(x).not.toContain("*");
+    for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.add(`${g}/${res}/${v}`);
+  }
+  return [...out].sort();
+}
+
+/** Where @kubernetes/client-node's loadFromCluster reads the token, CA and namespace (from its source). */
+function clientServiceAccountRoot(): string {
+  const text = readFileSync(join(ROOT, "node_modules", "@kubernetes", "client-node", "dist", "config.js"), "utf8");
+  const root = /const SERVICEACCOUNT_ROOT = '([^']+)'/.exec(text)?.[1];
+  for (const f of ["ca.crt", "token", "namespace"]) expect(text).toContain(`SERVICEACCOUNT_ROOT + '/${f}'`);
+  expect(root).toBeDefined();
+  return root ?? "";
+}
+
+const podSpecSchema = z.object({
+  automountServiceAccountToken: z.boolean().optional(),
+  containers: z.array(
+    z.object({
+      name: z.string(),
+      volumeMounts: z.array(z.object({ name: z.string(), mountPath: z.string(), readOnly: z.boolean().optional() })).optional(),
+    }),
+  ),
+  volumes: z.array(
+    z.object({
+      name: z.string(),
+      projected: z
+        .object({
+          defaultMode: z.number().optional(),
+          sources: z.array(
+            z.object({
+              serviceAccountToken: z.object({ path: z.string(), expirationSeconds: z.number().optional() }).optional(),
+              configMap: z.object({ name: z.string(), items: z.array(z.object({ key: z.string(), path: z.string() })) }).optional(),
+              downwardAPI: z.object({ items: z.array(z.object({ path: z.string(), fieldRef: z.object({ fieldPath: z.string() }) })) }).optional(),
+            }),
+          ),
+        })
+        .optional(),
+    }),
+  ),
+});
+
+const labelsSchema = z.object({ matchLabels: z.record(z.string(), z.string()) });
+const peerSchema = z.object({
+  namespaceSelector: labelsSchema.optional(),
+  podSelector: labelsSchema.optional(),
+  ipBlock: z.object({ cidr: z.string(), except: z.array(z.string()).optional() }).optional(),
+});
+const portSchema = z.object({ port: z.number(), protocol: z.enum(["TCP", "UDP"]) });
+const networkPolicySchema = z.object({
+  kind: z.literal("NetworkPolicy"),
+  metadata: z.object({ name: z.string(), namespace: z.string() }),
+  spec: z.object({
+    podSelector: labelsSchema,
+    policyTypes: z.array(z.enum(["Ingress", "Egress"])),
+    // A rule without `from`/`to` or without `ports` would admit everything: both are required here.
+    ingress: z.array(z.object({ from: z.array(peerSchema).min(1), ports: z.array(portSchema).min(1) })).optional(),
+    egress: z.array(z.object({ to: z.array(peerSchema).min(1), ports: z.array(portSchema).min(1) })).optional(),
+  }),
+});
+type NetworkPolicy = z.infer<typeof networkPolicySchema>;
+const containerEnvSchema = z.object({
+  spec: z.object({ template: z.object({ spec: z.object({ containers: z.array(z.object({ name: z.string(), image: z.string(), env: z.array(envVarSchema).optional() })) }) }) }),
+});
+const podOf = (deploymentDoc: unknown) => z.object({ spec: z.object({ template: z.object({ spec: podSpecSchema }) }) }).parse(deploymentDoc).spec.template.spec;
+
+function peerText(p: z.infer<typeof peerSchema>): string {
+  if (p.ipBlock) return `${p.ipBlock.cidr}${p.ipBlock.except ? ` except ${p.ipBlock.except.join(",")}` : ""}`;
+  const ns = p.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? (p.namespaceSelector ? "?" : "(same namespace)");
+  const pod = p.podSelector ? Object.values(p.podSelector.matchLabels).join(",") : "*";
+  return `${ns}/${pod}`;
+}
+
+/** Each (port, source) an ingress policy admits, e.g. "9095/TCP <- monitoring/alertmanager". */
+function ingressSummary(policy: NetworkPolicy): string[] {
+  return (policy.spec.ingress ?? []).flatMap((r) => r.ports.flatMap((p) => r.from.map((f) => `${p.port}/${p.protocol} <- ${peerText(f)}`))).sort();
+}
+function egressSummary(policy: NetworkPolicy): string[] {
+  return (policy.spec.egress ?? []).flatMap((r) => r.ports.flatMap((p) => r.to.map((t) => `${p.port}/${p.protocol} -> ${peerText(t)}`)));
+}
+
 const tmp = mkdtempSync(join(tmpdir(), "k8s-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("Kubernetes manifests", () => {
   it("lists only files that exist, and keeps the example Secret out", () => {
-    for (const file of yamlFiles(K8S).filter((f) => /kustomization\.ya?ml$/.test(f))) {
+    for (const file of [...yamlFiles(K8S), ...yamlFiles(GKE)].filter((f) => /kustomization\.ya?ml$/.test(f))) {
       const k = kustomizationSchema.parse(parse(readFileSync(file, "utf8")));
       const dir = join(file, "..");
       for (const p of [...(k.resources ?? []), ...(k.components ?? []), ...(k.patches ?? []).map((x) => x.path)]) {
@@ -118,34 +256,92 @@ describe("Kubernetes manifests", () => {
       expect(k.resources ?? []).not.toContain("secret.example.yaml");
     }
     const base = kustomizationSchema.parse(parse(readFileSync(join(K8S, "kustomization.yaml"), "utf8")));
-    expect(base.namespace).toBe("monitoring");
-    expect(base.resources).toEqual(expect.arrayContaining(["deployment.yaml", "service.yaml", "serviceaccount.yaml", "rbac.yaml", "pvc.yaml"]));
+    // No `namespace:` transformer: it would move the watched namespaces' Roles into monitoring.
+    expect(base.namespace).toBeUndefined();
+    expect(base.resources).toEqual(
+      expect.arrayContaining(["deployment.yaml", "service.yaml", "serviceaccount.yaml", "watched-namespaces", "pvc.yaml", "networkpolicy.yaml"]),
+    );
+    for (const m of manifests) {
+      const meta = z.object({ kind: z.string(), metadata: z.object({ namespace: z.string().optional() }) }).safeParse(m.doc).data;
+      if (!meta || ["Kustomization", "Component", "ClusterRole", "ClusterRoleBinding"].includes(meta.kind)) continue;
+      if (meta.kind === "Role" || meta.kind === "RoleBinding") expect(meta.metadata.namespace, m.file).toBeTruthy();
+      else expect(meta.metadata.namespace, `${m.file} names its namespace`).toBe("monitoring");
+    }
     // The optional component is offered, commented out, with a path that exists.
     expect(readFileSync(join(K8S, "kustomization.yaml"), "utf8")).toMatch(/^# {3}- optional\/oauth2-proxy$/m);
     expect(Object.values(secretExample.stringData).every((v) => v.startsWith("REPLACE_"))).toBe(true);
   });
 
-  it("grants the console read-only access to exactly pods, pods/log and events", () => {
-    const roles = [...ofKind("Role"), ...ofKind("ClusterRole")];
-    expect(roles).toHaveLength(1);
-    const role = roleSchema.parse(roles[0]?.doc);
-    const allowed = new Set<string>();
-    for (const r of role.rules) {
-      for (const v of r.verbs) expect(["get", "list", "watch"]).toContain(v);
-      for (const x of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(x).not.toContain("*");
-      for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) allowed.add(`${g}/${res}/${v}`);
-    }
-    for (const key of allowed) {
-      expect(["/pods/", "/pods/log/", "/events/", "events.k8s.io/events/"].some((p) => key.startsWith(p)), key).toBe(true);
-    }
-    // What lib/cluster calls: readNamespacedPod, readNamespacedPodLog, and both event APIs' list.
-    for (const need of ["/pods/get", "/pods/log/get", "/events/list", "events.k8s.io/events/list"]) expect(allowed).toContain(need);
-    expect([...allowed].filter((k) => k.startsWith("/pods/log/"))).toEqual(["/pods/log/get"]);
+  it("grants per watched namespace exactly the reads the code makes, and the ClusterRole alternative the same", () => {
+    const want = requiredPermissions();
+    const roles = [...ofKind("Role"), ...ofKind("ClusterRole")].map((m) => ({ file: m.file, role: roleSchema.parse(m.doc) }));
+    expect(roles.map((r) => r.role.kind).sort()).toEqual(["ClusterRole", ...Array<string>(roles.length - 1).fill("Role")]);
+    for (const { file, role } of roles) expect(granted(role), `${file}: ${role.kind} ${role.metadata.name}`).toEqual(want);
 
-    const binding = one("ClusterRoleBinding", bindingSchema);
-    expect(binding.roleRef).toMatchObject({ kind: "ClusterRole", name: role.metadata.name });
-    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: deployment.spec.template.spec.serviceAccountName, namespace: "monitoring" }]);
-    expect(ofKind("ServiceAccount").map((m) => kindSchema.parse(m.doc).metadata.name)).toEqual([deployment.spec.template.spec.serviceAccountName]);
+    const sa = deployment.spec.template.spec.serviceAccountName;
+    expect(ofKind("ServiceAccount").map((m) => kindSchema.parse(m.doc).metadata.name)).toEqual([sa]);
+    const bindings = [...ofKind("RoleBinding"), ...ofKind("ClusterRoleBinding")].map((m) => bindingSchema.parse(m.doc));
+    for (const { role } of roles) {
+      const b = bindings.filter((x) => x.roleRef.name === role.metadata.name && x.metadata.namespace === role.metadata.namespace);
+      expect(b, `one binding for ${role.kind} ${role.metadata.namespace ?? ""}/${role.metadata.name}`).toHaveLength(1);
+      expect(b[0]?.kind).toBe(role.kind === "Role" ? "RoleBinding" : "ClusterRoleBinding");
+      expect(b[0]?.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: role.kind, name: role.metadata.name });
+      expect(b[0]?.subjects).toEqual([{ kind: "ServiceAccount", name: sa, namespace: "monitoring" }]);
+    }
+    // The default is namespaced: the base lists watched-namespaces, and the ClusterRole is only a component.
+    const watched = kustomizationSchema.parse(parse(readFileSync(join(K8S, "watched-namespaces", "kustomization.yaml"), "utf8")));
+    expect(watched.resources?.length).toBeGreaterThan(0);
+    expect(ofKind("ClusterRole").map((m) => m.file)).toEqual([join("optional", "cluster-wide", "clusterrole.yaml")]);
+  });
+
+  it("names only files that exist in the README's deploy walkthrough", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Deploy to Kubernetes"), readme.indexOf("## Configure Alertmanager and Grafana"));
+    const paths = [...new Set([...section.matchAll(/\bdeploy\/(?:gke|kubernetes|alertmanager|prometheus)\b[\w./-]*[\w-]/g)].map((m) => m[0]))];
+    expect(paths.length).toBeGreaterThan(10);
+    for (const p of paths) expect(exists(join(ROOT, p)), `README names ${p}`).toBe(true);
+  });
+
+  it("gives the service-account token to the console container alone, laid out as the client reads it in-cluster", () => {
+    const pod = podOf(ofKind("Deployment").find((m) => m.file === "deployment.yaml")?.doc);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const root = clientServiceAccountRoot();
+    const mounts = pod.containers.flatMap((c) => (c.volumeMounts ?? []).filter((m) => m.mountPath === root).map((m) => ({ container: c.name, ...m })));
+    expect(mounts).toEqual([{ container: "console", name: "kube-api-access", mountPath: root, readOnly: true }]);
+    const volume = pod.volumes.find((v) => v.name === "kube-api-access")?.projected;
+    expect(volume).toBeDefined();
+    expect(volume?.defaultMode).toBe(0o444);
+    const files = (volume?.sources ?? []).flatMap((src) => [
+      ...(src.serviceAccountToken ? [`token <- serviceAccountToken ${src.serviceAccountToken.path === "token" ? "" : "?"}`] : []),
+      ...(src.configMap?.items ?? []).map((i) => `${i.path} <- configMap ${src.configMap?.name}/${i.key}`),
+      ...(src.downwardAPI?.items ?? []).map((i) => `${i.path} <- ${i.fieldRef.fieldPath}`),
+    ]);
+    expect(files.sort()).toEqual(["ca.crt <- configMap kube-root-ca.crt/ca.crt", "namespace <- metadata.namespace", "token <- serviceAccountToken "]);
+    // The kubelet rotates the token; ask for no longer than its automounted one.
+    expect(volume?.sources.find((x) => x.serviceAccountToken)?.serviceAccountToken?.expirationSeconds).toBeLessThanOrEqual(3607);
+  });
+
+  it("admits webhooks only from Alertmanager, the console port only from Prometheus, and egress only where the console goes", () => {
+    const policy = networkPolicySchema.parse(one("NetworkPolicy", z.unknown(), "networkpolicy.yaml"));
+    expect(policy.spec.podSelector.matchLabels).toEqual({ "app.kubernetes.io/name": "triage-console" });
+    expect(policy.spec.policyTypes.sort()).toEqual(["Egress", "Ingress"]);
+    expect(ingressSummary(policy)).toEqual(["3000/TCP <- monitoring/prometheus", "9095/TCP <- monitoring/alertmanager"]);
+    const egress = egressSummary(policy);
+    expect(egress).toEqual(
+      expect.arrayContaining([
+        "53/UDP -> kube-system/kube-dns",
+        "53/TCP -> kube-system/kube-dns",
+        "9093/TCP -> monitoring/alertmanager",
+        "443/TCP -> 0.0.0.0/0",
+        "6443/TCP -> 0.0.0.0/0",
+        "443/TCP -> 0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16",
+      ]),
+    );
+    expect(egress).toHaveLength(6);
+    // The UI port's own rule comes with the way it is published: 4180 (oauth2-proxy) from the ingress controller.
+    const ui = networkPolicySchema.parse(one("NetworkPolicy", z.unknown(), join("optional", "oauth2-proxy", "networkpolicy.yaml")));
+    expect(ui.spec.policyTypes).toEqual(["Ingress"]);
+    expect(ingressSummary(ui)).toEqual(["4180/TCP <- ingress-nginx/*"]);
   });
 
   it("runs one hardened, non-root replica with probes, limits and a persistent /data", () => {
@@ -239,22 +435,166 @@ describe("Kubernetes manifests", () => {
     expect(sidecar?.args.some((a) => a.startsWith("--skip-auth-route"))).toBe(false);
     expect(sidecar?.ports).toEqual([{ name: "auth", containerPort: 4180, protocol: "TCP" }]);
   });
+});
 
-  it.runIf(exists("/usr/bin/kubectl") || exists("/usr/local/bin/kubectl"))("builds with kustomize, with and without the optional component", async () => {
-    const base = await run("kubectl", ["kustomize", K8S]);
-    expect(base.code, base.stderr).toBe(0);
-    const kinds = (text: string) => [...text.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]).sort();
-    expect(kinds(base.stdout)).toEqual(["ClusterRole", "ClusterRoleBinding", "Deployment", "PersistentVolumeClaim", "Service", "ServiceAccount"]);
-    expect(base.stdout).toContain("image: ghcr.io/acme/triage-console:");
+const hasKubectl = exists("/usr/bin/kubectl") || exists("/usr/local/bin/kubectl");
 
-    const copy = join(tmp, "kubernetes");
-    cpSync(K8S, copy, { recursive: true });
-    const k = readFileSync(join(copy, "kustomization.yaml"), "utf8");
-    writeFileSync(join(copy, "kustomization.yaml"), k.replace(/^# components:\n# {3}- optional\/oauth2-proxy$/m, "components:\n  - optional/oauth2-proxy"));
-    const withProxy = await run("kubectl", ["kustomize", copy]);
-    expect(withProxy.code, withProxy.stderr).toBe(0);
-    expect(kinds(withProxy.stdout)).toContain("Ingress");
-    expect(withProxy.stdout).toContain("name: oauth2-proxy");
-    expect(withProxy.stdout).toContain("port: 4180");
+/** `kubectl kustomize DIR`, as parsed documents. */
+async function render(dir: string): Promise<Array<{ kind: string; name: string; doc: unknown }>> {
+  const r = await run("kubectl", ["kustomize", dir]);
+  expect(r.code, r.stderr).toBe(0);
+  return parseAllDocuments(r.stdout).map((d) => {
+    const doc: unknown = d.toJS();
+    const k = kindSchema.parse(doc);
+    return { kind: k.kind, name: k.metadata.name, doc };
+  });
+}
+const kindsOf = (docs: Array<{ kind: string }>) => docs.map((d) => d.kind).sort();
+
+/** A copy of deploy/kubernetes with its kustomization edited, rendered. */
+async function renderEdited(edit: (kustomization: string) => string) {
+  const copy = mkdtempSync(join(tmp, "kustomize-"));
+  cpSync(K8S, copy, { recursive: true });
+  const file = join(copy, "kustomization.yaml");
+  const before = readFileSync(file, "utf8");
+  const after = edit(before);
+  expect(after).not.toBe(before);
+  writeFileSync(file, after);
+  return render(copy);
+}
+
+describe.runIf(hasKubectl)("rendered with kustomize (kubectl kustomize)", () => {
+  it("builds the base: namespaced read access, the NetworkPolicy, no cluster-wide role", async () => {
+    const docs = await render(K8S);
+    expect(kindsOf(docs)).toEqual(["Deployment", "NetworkPolicy", "PersistentVolumeClaim", "Role", "RoleBinding", "Service", "ServiceAccount"]);
+    const role = roleSchema.parse(docs.find((d) => d.kind === "Role")?.doc);
+    expect(role.metadata.namespace).toBe("ml-serving");
+    expect(granted(role)).toEqual(requiredPermissions());
+    const binding = bindingSchema.parse(docs.find((d) => d.kind === "RoleBinding")?.doc);
+    expect(binding.metadata.namespace).toBe("ml-serving");
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "triage-console", namespace: "monitoring" }]);
+    expect(podOf(docs.find((d) => d.kind === "Deployment")?.doc).automountServiceAccountToken).toBe(false);
+    const volume = podOf(docs.find((d) => d.kind === "Deployment")?.doc).volumes.find((v) => v.name === "kube-api-access");
+    expect(volume?.projected?.defaultMode).toBe(0o444);
+  });
+
+  it("swaps the Roles for the ClusterRole with the cluster-wide component", async () => {
+    const docs = await renderEdited((k) => k.replace(/^ {2}- watched-namespaces\n/m, "").replace(/^# components:\n/m, "components:\n  - optional/cluster-wide\n# "));
+    expect(kindsOf(docs).filter((k) => /Role/.test(k))).toEqual(["ClusterRole", "ClusterRoleBinding"]);
+    expect(granted(roleSchema.parse(docs.find((d) => d.kind === "ClusterRole")?.doc))).toEqual(requiredPermissions());
+  });
+
+  it("adds oauth2-proxy without the service-account token, and opens only its port to the ingress controller", async () => {
+    const docs = await renderEdited((k) => k.replace(/^# components:\n# {3}- optional\/oauth2-proxy$/m, "components:\n  - optional/oauth2-proxy"));
+    expect(kindsOf(docs)).toEqual(expect.arrayContaining(["Ingress", "NetworkPolicy", "NetworkPolicy"]));
+    const pod = podOf(docs.find((d) => d.kind === "Deployment")?.doc);
+    expect(pod.containers.map((c) => c.name).sort()).toEqual(["console", "oauth2-proxy"]);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const proxy = pod.containers.find((c) => c.name === "oauth2-proxy");
+    expect(proxy?.volumeMounts ?? []).toEqual([]);
+    const policies = docs.filter((d) => d.kind === "NetworkPolicy").map((d) => networkPolicySchema.parse(d.doc));
+    expect(policies.flatMap(ingressSummary).sort()).toEqual(["3000/TCP <- monitoring/prometheus", "4180/TCP <- ingress-nginx/*", "9095/TCP <- monitoring/alertmanager"]);
+  });
+
+  it("reads other clusters through a mounted kubeconfig Secret with the multi-cluster component", async () => {
+    const docs = await renderEdited((k) => k.replace(/^# components:\n/m, "components:\n  - optional/multi-cluster\n# "));
+    const deploymentDoc = docs.find((d) => d.kind === "Deployment")?.doc;
+    const console = containerEnvSchema.parse(deploymentDoc).spec.template.spec.containers.find((c) => c.name === "console");
+    const names = configEnvNames();
+    const env: Record<string, string> = { WEBHOOK_BEARER_TOKEN: "x".repeat(32) };
+    for (const e of console?.env ?? []) {
+      expect(names.has(e.name) || e.name in NON_CONFIG_ENV, e.name).toBe(true);
+      if (e.value !== undefined) env[e.name] = e.value;
+    }
+    const config = parseConfig(env);
+    expect(Object.values(config.kube.clusterContexts)).toContain("in-cluster");
+    const mountDir = (config.kube.kubeconfig ?? "").replace(/\/[^/]+$/, "");
+    const pod = podOf(deploymentDoc);
+    const mount = pod.containers.find((c) => c.name === "console")?.volumeMounts?.find((m) => m.mountPath === mountDir);
+    expect(mount?.readOnly).toBe(true);
+    const volumes = z
+      .object({ spec: z.object({ template: z.object({ spec: z.object({ volumes: z.array(z.object({ name: z.string(), secret: z.object({ secretName: z.string() }).optional() })) }) }) }) })
+      .parse(deploymentDoc).spec.template.spec.volumes;
+    const volume = volumes.find((v) => v.name === mount?.name);
+    expect(volume?.secret?.secretName).toBe("triage-console-kubeconfig");
+  });
+
+  it("builds the GKE overlay: gce Ingress with a managed certificate, a long backend timeout, token mode, the image by digest", async () => {
+    const docs = await render(GKE);
+    expect(kindsOf(docs)).toEqual(
+      expect.arrayContaining(["AlertmanagerConfig", "BackendConfig", "Deployment", "Ingress", "ManagedCertificate", "NetworkPolicy", "Role", "RoleBinding", "Service"]),
+    );
+    const doc = (kind: string) => docs.find((d) => d.kind === kind)?.doc;
+    const ingress = z
+      .object({
+        metadata: z.object({ annotations: z.record(z.string(), z.string()) }),
+        spec: z.object({ rules: z.array(z.object({ host: z.string(), http: z.object({ paths: z.array(z.object({ backend: z.object({ service: z.object({ name: z.string(), port: z.object({ name: z.string() }) }) }) })) }) })) }),
+      })
+      .parse(doc("Ingress"));
+    expect(ingress.metadata.annotations["kubernetes.io/ingress.class"]).toBe("gce");
+    const certName = ingress.metadata.annotations["networking.gke.io/managed-certificates"];
+    const cert = z.object({ metadata: z.object({ name: z.string() }), spec: z.object({ domains: z.array(z.string()) }) }).parse(doc("ManagedCertificate"));
+    expect(cert.metadata.name).toBe(certName);
+    expect(cert.spec.domains).toEqual(ingress.spec.rules.map((r) => r.host));
+    expect(ingress.spec.rules.flatMap((r) => r.http.paths.map((p) => p.backend.service))).toEqual([{ name: "triage-console", port: { name: "http" } }]);
+
+    // The Service points the load balancer at the BackendConfig, whose timeout keeps progress streams open.
+    const service = z.object({ metadata: z.object({ annotations: z.record(z.string(), z.string()) }) }).parse(doc("Service"));
+    expect(JSON.parse(service.metadata.annotations["cloud.google.com/neg"] ?? "{}")).toEqual({ ingress: true });
+    const backendRef = z.object({ ports: z.record(z.string(), z.string()) }).parse(JSON.parse(service.metadata.annotations["cloud.google.com/backend-config"] ?? "{}"));
+    const backend = z
+      .object({ metadata: z.object({ name: z.string() }), spec: z.object({ timeoutSec: z.number(), healthCheck: z.object({ requestPath: z.string(), port: z.number() }) }) })
+      .parse(doc("BackendConfig"));
+    expect(backendRef.ports.http).toBe(backend.metadata.name);
+    expect(backend.spec.timeoutSec).toBeGreaterThanOrEqual(3600);
+    expect(backend.spec.healthCheck).toMatchObject({ requestPath: "/api/health", port: 3000 });
+
+    // The UI port from Google's load balancer ranges only.
+    const policies = docs.filter((d) => d.kind === "NetworkPolicy").map((d) => networkPolicySchema.parse(d.doc));
+    expect(policies.flatMap(ingressSummary).sort()).toEqual([
+      "3000/TCP <- 130.211.0.0/22",
+      "3000/TCP <- 35.191.0.0/16",
+      "3000/TCP <- monitoring/prometheus",
+      "9095/TCP <- monitoring/alertmanager",
+    ]);
+
+    const deploymentDoc = containerEnvSchema.parse(doc("Deployment"));
+    const console = deploymentDoc.spec.template.spec.containers.find((c) => c.name === "console");
+    expect(console?.image).toMatch(/^[\w.-]+(\/[\w.-]+)+@sha256:[0-9a-f]{64}$/);
+    const env = new Map((console?.env ?? []).map((e) => [e.name, e]));
+    expect(env.get("AUTH_MODE")?.value).toBe("token");
+    expect(env.get("AUTH_TOKEN")?.valueFrom?.secretKeyRef).toEqual({ name: "triage-console", key: "auth-token", optional: false });
+  });
+
+  it("creates the Secret from the example env file with every key the GKE Deployment reads, and the result is a valid configuration", async () => {
+    const envFile = join(tmp, "secrets.env");
+    cpSync(join(GKE, "secrets.env.example"), envFile);
+    const r = await run("kubectl", ["-n", "monitoring", "create", "secret", "generic", "triage-console", `--from-env-file=${envFile}`, "--dry-run=client", "-o", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const secret = z.object({ metadata: z.object({ name: z.string(), namespace: z.string() }), data: z.record(z.string(), z.string()) }).parse(JSON.parse(r.stdout));
+    const values = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+
+    const docs = await render(GKE);
+    const deploymentDoc = containerEnvSchema.parse(docs.find((d) => d.kind === "Deployment")?.doc);
+    const env: Record<string, string> = {};
+    for (const e of deploymentDoc.spec.template.spec.containers.find((c) => c.name === "console")?.env ?? []) {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (ref) {
+        expect(ref.name).toBe(secret.metadata.name);
+        expect(Object.keys(values), `secrets.env.example has ${ref.key}`).toContain(ref.key);
+      }
+      const v = e.value ?? (ref ? values[ref.key] : undefined);
+      if (v !== undefined) env[e.name] = v;
+    }
+    const config = parseConfig(env);
+    expect(config.auth.mode).toBe("token");
+    expect(config.webhook.bearerToken).toBeTruthy();
+    // The AlertmanagerConfig reads the webhook token from the same Secret.
+    const amc = z
+      .object({ spec: z.object({ receivers: z.array(z.object({ webhookConfigs: z.array(z.object({ httpConfig: z.object({ authorization: z.object({ credentials: z.object({ name: z.string(), key: z.string() }) }) }) })).optional() })) }) })
+      .parse(docs.find((d) => d.kind === "AlertmanagerConfig")?.doc);
+    const credentials = amc.spec.receivers.flatMap((x) => x.webhookConfigs ?? []).map((w) => w.httpConfig.authorization.credentials);
+    expect(credentials).toEqual([{ name: secret.metadata.name, key: "webhook-bearer-token" }]);
+    expect(env.WEBHOOK_BEARER_TOKEN).toBe(values["webhook-bearer-token"]);
   });
 });
