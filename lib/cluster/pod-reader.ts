@@ -118,7 +118,7 @@ export function describeFailure(
   } else if (status === 403) {
     const who = /User "([^"]+)"/.exec(error.message)?.[1];
     const subject = !who || who.startsWith("system:serviceaccount:") ? "the service account" : `user ${who}`;
-    message = `${subject} lacks ${verbFor[part]} in namespace ${ns} (add it to the triage ClusterRole)`;
+    message = `${subject} lacks ${verbFor[part]} in namespace ${ns} (add it to the triage Role in that namespace, deploy/kubernetes/watched-namespaces)`;
   } else if (status === 404) {
     message =
       part === "pod"

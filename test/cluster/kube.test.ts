@@ -103,7 +103,7 @@ describe("kube ClusterReader through @kubernetes/client-node", () => {
     expect(parts).toEqual(["logs", "previousLogs"]);
     for (const e of out.errors) {
       expect(e.code).toBe(403);
-      expect(e.message).toBe("the service account lacks get on pods/log in namespace ml-serving (add it to the triage ClusterRole)");
+      expect(e.message).toBe("the service account lacks get on pods/log in namespace ml-serving (add it to the triage Role in that namespace, deploy/kubernetes/watched-namespaces)");
     }
   });
 
