@@ -82,10 +82,22 @@ export interface AuditTable {
   details_json: string;
 }
 
+export interface RejectedAlertsTable {
+  /** Insertion order, assigned by the store (max + 1); retention keeps the highest. */
+  seq: number;
+  received_at: string;
+  receiver: string | null;
+  request_id: string | null;
+  fingerprint: string | null;
+  labels_json: string;
+  reason: string;
+}
+
 export interface Database {
   analyses: AnalysesTable;
   jobs: JobsTable;
   issues: IssuesTable;
   locks: LocksTable;
   audit: AuditTable;
+  rejected_alerts: RejectedAlertsTable;
 }
