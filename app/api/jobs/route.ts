@@ -4,10 +4,21 @@ import { withRoute } from "@/lib/server/route";
 
 export const dynamic = "force-dynamic";
 
-/** The job queue: counts by state and the latest failures with their reasons. */
+/** The job queue: counts by state, the latest failures with their reasons, and webhook alerts refused one by one. */
 export const GET = withRoute(async () => {
   const s = await getServices();
-  const [counts, failed, running] = await Promise.all([s.store.jobCounts(), s.store.listJobs({ status: "failed", limit: 20 }), s.store.listJobs({ status: "running", limit: 20 })]);
+  const [counts, failed, running, rejected] = await Promise.all([
+    s.store.jobCounts(),
+    s.store.listJobs({ status: "failed", limit: 20 }),
+    s.store.listJobs({ status: "running", limit: 20 }),
+    s.store.listRejectedAlerts(10),
+  ]);
   const view = (j: (typeof failed)[number]) => ({ id: j.id, kind: j.kind, status: j.status, attempts: j.attempts, lastError: j.lastError, analysisId: j.analysisId, updatedAt: j.updatedAt });
-  return NextResponse.json({ counts, running: running.map(view), failed: failed.map(view), concurrency: s.config.gemini.concurrency });
+  return NextResponse.json({
+    counts,
+    running: running.map(view),
+    failed: failed.map(view),
+    concurrency: s.config.gemini.concurrency,
+    rejectedAlerts: { total: rejected.total, recent: rejected.items },
+  });
 });
