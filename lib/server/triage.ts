@@ -125,7 +125,12 @@ export function jobHandlers(get: () => Services): Partial<Record<JobKind, (job: 
       const p = filePayload.parse(job.payload);
       await fileIssueForAnalysis(get(), p.analysisId, p.user);
     },
-    resolve: async (job) => resolveAlert(get(), resolvePayload.parse(job.payload)),
+    resolve: async (job) => {
+      // A 10,000-alert resolution is 10,000 of these back to back, and the synchronous store never
+      // yields: one turn of the event loop per job keeps health checks and pages answered meanwhile.
+      await yieldToEventLoop();
+      await resolveAlert(get(), resolvePayload.parse(job.payload));
+    },
   };
 }
 
