@@ -55,7 +55,10 @@ export async function receiveWebhook(s: Services, req: WebhookRequest, requestId
   const outcome = await acceptWebhook(s, envelope, requestId);
   m.webhooks.inc({ outcome: outcome.rejected.length ? "partial" : "accepted" });
   const { rejected, ...counts } = outcome;
-  s.log.info({ event: "webhook", requestId, receiver: envelope.receiver, alerts: envelope.alerts.length, ...counts, skipped: counts.skipped.length, rejected: rejected.length }, "webhook accepted");
+  const truncated = envelope.truncatedAlerts ?? 0;
+  const line = { event: "webhook", requestId, receiver: envelope.receiver, alerts: envelope.alerts.length, ...counts, skipped: counts.skipped.length, rejected: rejected.length, truncated };
+  if (truncated > 0) s.log.warn(line, "webhook accepted; Alertmanager left alerts out (max_alerts): they were not sent in this notification");
+  else s.log.info(line, "webhook accepted");
   return {
     status: "accepted" as const,
     ...counts,
