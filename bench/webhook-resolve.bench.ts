@@ -16,17 +16,17 @@ export const name = "webhook-resolve";
 const TOKEN = "bench-webhook-token-0123456789abcdef";
 const ALERTS = QUICK ? 2_000 : 10_000;
 const PROBE_EVERY_MS = 50;
-const IDLE_MS = 3_000;
+const IDLE_MS = 10_000;
 const DRAIN_LIMIT_MS = QUICK ? 120_000 : 600_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Resolved alerts as short as Alertmanager's encoder allows (one label, no annotations, no endsAt), so 10,000 fit in 1 MiB (985 KiB). */
-function resolvedBody(n: number): string {
+function resolvedBody(n: number, tag = ""): string {
   const alerts = Array.from({ length: n }, (_, i) => ({
     status: "resolved",
     labels: { a: String(i) },
     startsAt: "2026-11-20T13:00:00Z",
-    fingerprint: i.toString(16).padStart(6, "0"),
+    fingerprint: `${tag}${i.toString(16).padStart(6, "0")}`,
   }));
   return JSON.stringify({ version: "4", receiver: "triage", status: "resolved", alerts }) + "\n";
 }
@@ -101,7 +101,7 @@ export async function run(): Promise<void> {
     const body = resolvedBody(ALERTS);
     // Warm both routes and the listener (the first request builds the services and opens the store).
     await fetch(`${app.url}/api/alerts`).then((r) => r.arrayBuffer());
-    await fetch(webhookUrl, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: resolvedBody(1) }).then((r) => r.arrayBuffer());
+    await fetch(webhookUrl, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: resolvedBody(1, "warm") }).then((r) => r.arrayBuffer());
 
     const idleHealth = probe(`${app.url}/api/health`);
     const idleAlerts = probe(`${app.url}/api/alerts`);
