@@ -12,6 +12,12 @@ function build() {
       labelNames: ["outcome"] as const,
       registers: [registry],
     }),
+    webhookAlertsRejected: new Counter({
+      name: "triage_webhook_alerts_rejected_total",
+      help: "Webhook alerts refused one by one (the rest of the notification was accepted), by field and zod issue code",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
     jobs: new Counter({
       name: "triage_jobs_total",
       help: "Job state transitions by kind and state",

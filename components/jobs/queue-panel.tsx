@@ -14,11 +14,20 @@ interface JobView {
   leaseExpiresAt?: string;
   updatedAt: string;
 }
+interface RejectedAlertView {
+  receivedAt: string;
+  receiver?: string;
+  fingerprint?: string;
+  labels: Record<string, string>;
+  reason: string;
+}
 interface QueueView {
   counts: { queued: number; running: number; done: number; failed: number };
   running: JobView[];
   failed: JobView[];
   concurrency: number;
+  /** Webhook alerts refused one by one (the rest of their notification was taken). */
+  rejectedAlerts?: { total: number; recent: RejectedAlertView[] };
 }
 
 export const jobKeys = { queue: ["jobs", "queue"] as const };
@@ -43,6 +52,7 @@ export function QueuePanel() {
   if (q.error) return <p className="text-xs text-red-700">{q.error.message}</p>;
   if (!q.data) return null;
   const { counts, failed, running } = q.data;
+  const rejected = q.data.rejectedAlerts;
   return (
     <section aria-label="Analysis queue" className="rounded border border-slate-200 p-2 text-xs dark:border-slate-800">
       <div className="flex flex-wrap gap-3">
@@ -64,6 +74,21 @@ export function QueuePanel() {
             </li>
           ))}
         </ul>
+      )}
+      {rejected && rejected.total > 0 && (
+        <details className="mt-1" data-testid="queue-rejected">
+          <summary className="cursor-pointer text-amber-700">
+            {rejected.total} webhook alert{rejected.total === 1 ? "" : "s"} rejected (kept: the latest)
+          </summary>
+          <ul className="mt-0.5 space-y-0.5">
+            {rejected.recent.slice(0, 5).map((r, i) => (
+              <li key={`${r.receivedAt}-${i}`} className="break-all">
+                <span className="font-mono">{r.labels.alertname ?? r.fingerprint ?? "alert"}</span>
+                {r.labels.pod ? ` ${r.labels.namespace ?? ""}/${r.labels.pod}` : ""} at {new Date(r.receivedAt).toLocaleTimeString()}: {r.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
       )}
       {failed.length > 0 && (
         <ul className="mt-1 space-y-0.5">

@@ -12,7 +12,7 @@ import { buildIssue } from "@/lib/github/issue";
 import type { Analysis, Job, JobKind } from "@/lib/store";
 import { getMetrics } from "@/lib/metrics";
 import { decide } from "@/lib/webhooks/policy";
-import { isZeroTime, type WebhookPayload } from "@/lib/webhooks/schema";
+import { isZeroTime, validateWebhookAlert, type RejectedWebhookAlert, type WebhookAlert, type WebhookEnvelope } from "@/lib/webhooks/schema";
 import type { Services } from "@/lib/server/services";
 
 /** A deterministic UUID (version 8) from a key: the same webhook delivery always names the same analysis. */
@@ -127,7 +127,12 @@ export function jobHandlers(get: () => Services): Partial<Record<JobKind, (job: 
       const p = filePayload.parse(job.payload);
       await fileIssueForAnalysis(get(), p.analysisId, p.user);
     },
-    resolve: async (job) => resolveAlert(get(), resolvePayload.parse(job.payload)),
+    resolve: async (job) => {
+      // A 10,000-alert resolution is 10,000 of these back to back, and the synchronous store never
+      // yields: one turn of the event loop per job keeps health checks and pages answered meanwhile.
+      await yieldToEventLoop();
+      await resolveAlert(get(), resolvePayload.parse(job.payload));
+    },
   };
 }
 
@@ -329,36 +334,81 @@ export interface WebhookOutcome {
   duplicates: number;
   resolved: number;
   skipped: { fingerprint: string; reason: string }[];
+  /** Alerts refused one by one; the rest of the notification was taken. */
+  rejected: RejectedWebhookAlert[];
+}
+
+/** Alerts validated and written per slice; between slices the event loop serves other requests. */
+export const WEBHOOK_SLICE = 500;
+/** Rejections of one notification recorded in the store (all are counted in metrics). */
+const MAX_RECORDED_REJECTIONS = 1000;
+/** Rejected webhook alerts the store keeps, newest first (the queue panel lists them). */
+export const REJECTED_ALERTS_KEPT = 1000;
+
+/** Let timers, sockets and other requests run: better-sqlite3 and zod never give the event loop a turn on their own. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
- * Turn a webhook payload into durable jobs, per alert (not by the group's status), in a few batched
- * statements. A firing episode (fingerprint + startsAt) is analyzed once; a repeat notification of the
- * same episode is analyzed again only after ANALYSIS_COOLDOWN_SECONDS; a new episode always is.
- * Never analyzes inline.
+ * Turn a webhook notification into durable jobs, per alert (not by the group's status). Each alert is
+ * validated on its own: a bad one is recorded with its reason (queue panel, metrics) and the others are
+ * stored. Big notifications go in slices of WEBHOOK_SLICE alerts, each slice's writes in one
+ * transaction, yielding to the event loop between slices. A firing episode (fingerprint + startsAt) is
+ * analyzed once; a repeat notification of the same episode is analyzed again only after
+ * ANALYSIS_COOLDOWN_SECONDS; a new episode always is. Never analyzes inline.
+ * @throws what the store throws (the webhook answers 5xx and Alertmanager resends; dedup keys absorb it).
  */
-export async function acceptWebhook(s: Services, payload: WebhookPayload, requestId?: string): Promise<WebhookOutcome> {
-  const out: WebhookOutcome = { queued: 0, duplicates: 0, resolved: 0, skipped: [] };
-  const firing: WebhookPayload["alerts"] = [];
-  for (const alert of payload.alerts) {
+export async function acceptWebhook(s: Services, envelope: WebhookEnvelope, requestId?: string): Promise<WebhookOutcome> {
+  const out: WebhookOutcome = { queued: 0, duplicates: 0, resolved: 0, skipped: [], rejected: [] };
+  const now = Date.now();
+  for (let i = 0; i < envelope.alerts.length; i += WEBHOOK_SLICE) {
+    if (i > 0) await yieldToEventLoop();
+    await acceptSlice(s, envelope.alerts.slice(i, i + WEBHOOK_SLICE), i, now, out, requestId);
+  }
+  if (out.rejected.length) {
+    const m = getMetrics();
+    for (const r of out.rejected) m.webhookAlertsRejected.inc({ reason: r.reasonCode });
+    await s.store.recordRejectedAlerts(
+      out.rejected.slice(0, MAX_RECORDED_REJECTIONS).map((r) => ({ receiver: envelope.receiver, requestId, fingerprint: r.fingerprint, labels: r.labels, reason: r.reason })),
+      REJECTED_ALERTS_KEPT,
+    );
+    s.log.warn({ event: "webhook.rejected", requestId, receiver: envelope.receiver, rejected: out.rejected.length, first: out.rejected[0]?.reason }, "webhook alerts rejected");
+  }
+  if (out.queued || out.resolved) s.worker.kick();
+  return out;
+}
+
+async function acceptSlice(s: Services, raw: readonly unknown[], offset: number, now: number, out: WebhookOutcome, requestId?: string): Promise<void> {
+  const resolvedJobs = [];
+  const firing: WebhookAlert[] = [];
+  for (const [k, item] of raw.entries()) {
+    const checked = validateWebhookAlert(item, offset + k);
+    if (!checked.ok) {
+      out.rejected.push(checked.rejected);
+      continue;
+    }
+    const alert = checked.alert;
     if (alert.status === "resolved") {
-      const r = await s.store.enqueueJob({
-        kind: "resolve",
+      resolvedJobs.push({
+        kind: "resolve" as const,
         dedupKey: `resolve:${alert.fingerprint}:${alert.startsAt}`,
         maxAttempts: 20,
-        payload: { fingerprint: alert.fingerprint, endsAt: alert.endsAt ?? new Date().toISOString() },
+        payload: { fingerprint: alert.fingerprint, endsAt: alert.endsAt ?? new Date(now).toISOString() },
       });
-      if (r.created) out.resolved++;
-      else out.duplicates++;
       continue;
     }
     const d = decide(alert, s.config.policy);
     if (d.analyze) firing.push(alert);
     else out.skipped.push({ fingerprint: alert.fingerprint, reason: d.reason ?? "policy" });
   }
+  if (resolvedJobs.length) {
+    const created = await s.store.enqueueJobs(resolvedJobs);
+    out.resolved += created.size;
+    out.duplicates += resolvedJobs.length - created.size;
+  }
 
   const cooldownMs = s.config.policy.cooldownSeconds * 1000;
-  const now = Date.now();
   const latest = cooldownMs > 0 && firing.length ? await s.store.latestAnalysesFor(firing.map((a) => a.fingerprint)) : new Map<string, { episode?: string; createdAt: string }>();
   const items = [];
   for (const alert of firing) {
@@ -392,8 +442,6 @@ export async function acceptWebhook(s: Services, payload: WebhookPayload, reques
   const created = items.length ? await s.store.enqueueAnalyses(items) : new Set<string>();
   out.queued += created.size;
   out.duplicates += items.length - created.size;
-  if (out.queued || out.resolved) s.worker.kick();
-  return out;
 }
 
 /**

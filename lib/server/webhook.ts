@@ -7,10 +7,15 @@ import { parseJsonText } from "@/lib/server/route";
 import type { Services } from "@/lib/server/services";
 import { acceptWebhook } from "@/lib/server/triage";
 import { webhookAuthorized } from "@/lib/webhooks/auth";
-import { webhookPayloadSchema } from "@/lib/webhooks/schema";
+import { webhookEnvelopeSchema } from "@/lib/webhooks/schema";
 
 export const WEBHOOK_PATH = "/api/webhooks/alertmanager";
 const MAX_BODY = 1024 * 1024;
+/** Rejections listed in the 202 answer; the count covers all of them. */
+const MAX_LISTED_REJECTIONS = 20;
+/** Past the limit the listener reads and discards at most this much more before it gives up on the sender. */
+const MAX_DISCARD = 16 * 1024 * 1024;
+const DISCARD_TIMEOUT_MS = 10_000;
 
 export interface WebhookRequest {
   authorization: string | null;
@@ -21,10 +26,11 @@ export interface WebhookRequest {
 }
 
 /**
- * Receive one Alertmanager webhook: check its credentials, validate it, turn it into durable jobs, and
- * return the 202 body. Both the Next route and the dedicated listener (WEBHOOK_LISTEN) call this.
- * @throws AppError unauthorized, payload_too_large, bad_request or unprocessable (4xx: Alertmanager does
- * not retry), or what the store threw (5xx: Alertmanager retries).
+ * Receive one Alertmanager webhook: check its credentials, validate its envelope, take each valid alert
+ * as a durable job and record each invalid one, and return the 202 body. Both the Next route and the
+ * dedicated listener (WEBHOOK_LISTEN) call this.
+ * @throws AppError unauthorized, payload_too_large, bad_request or unprocessable (the body is not a
+ * webhook; 4xx: Alertmanager does not retry), or what the store threw (5xx: Alertmanager retries).
  */
 export async function receiveWebhook(s: Services, req: WebhookRequest, requestId: string) {
   const m = getMetrics();
@@ -34,38 +40,71 @@ export async function receiveWebhook(s: Services, req: WebhookRequest, requestId
       hint: "Configure WEBHOOK_BEARER_TOKEN (or WEBHOOK_BASIC_AUTH) and the same credentials in Alertmanager's webhook http_config.",
     });
   }
-  let payload;
+  let envelope;
   try {
-    payload = parseJsonText(await req.readText(MAX_BODY), webhookPayloadSchema);
+    envelope = parseJsonText(await req.readText(MAX_BODY), webhookEnvelopeSchema);
   } catch (e) {
     m.webhooks.inc({ outcome: isAppError(e) ? e.code : "invalid" });
+    if (isAppError(e) && e.code === "payload_too_large") {
+      throw new AppError("payload_too_large", e.message, {
+        hint: "Set max_alerts on the Alertmanager webhook receiver (see the README) so one notification stays under 1 MiB.",
+      });
+    }
     throw e;
   }
-  const outcome = await acceptWebhook(s, payload, requestId);
-  m.webhooks.inc({ outcome: "accepted" });
-  s.log.info({ event: "webhook", requestId, receiver: payload.receiver, alerts: payload.alerts.length, ...outcome, skipped: outcome.skipped.length }, "webhook accepted");
-  return { status: "accepted" as const, ...outcome, skipped: outcome.skipped.slice(0, 100) };
+  const outcome = await acceptWebhook(s, envelope, requestId);
+  m.webhooks.inc({ outcome: outcome.rejected.length ? "partial" : "accepted" });
+  const { rejected, ...counts } = outcome;
+  const truncated = envelope.truncatedAlerts ?? 0;
+  const line = { event: "webhook", requestId, receiver: envelope.receiver, alerts: envelope.alerts.length, ...counts, skipped: counts.skipped.length, rejected: rejected.length, truncated };
+  if (truncated > 0) s.log.warn(line, "webhook accepted; Alertmanager left alerts out (max_alerts): they were not sent in this notification");
+  else s.log.info(line, "webhook accepted");
+  return {
+    status: "accepted" as const,
+    ...counts,
+    skipped: counts.skipped.slice(0, 100),
+    rejected: rejected.length,
+    rejections: rejected.slice(0, MAX_LISTED_REJECTIONS).map((r) => ({ index: r.index, ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}), reason: r.reason })),
+  };
 }
 
+/**
+ * Buffer the body up to maxBytes. Past that, stop buffering and read the rest into nothing (bounded by
+ * MAX_DISCARD and a timeout) before refusing, so the sender is still reading when the 413 arrives; a
+ * reset connection tells Alertmanager nothing.
+ */
 function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    if (Number(req.headers["content-length"] ?? "0") > maxBytes) {
-      reject(new AppError("payload_too_large", `Body is larger than ${maxBytes} bytes.`));
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
+    const tooLarge = () => new AppError("payload_too_large", `Body is larger than ${maxBytes} bytes.`);
+    let chunks: Buffer[] = [];
     let total = 0;
+    let over = false;
+    const refuse = () => {
+      if (over) return;
+      over = true;
+      chunks = [];
+      const timer = setTimeout(() => reject(tooLarge()), DISCARD_TIMEOUT_MS);
+      req.once("end", () => {
+        clearTimeout(timer);
+        reject(tooLarge());
+      });
+    };
+    if (Number(req.headers["content-length"] ?? "0") > maxBytes) refuse();
     req.on("data", (c: Buffer) => {
       total += c.length;
-      if (total > maxBytes) {
-        reject(new AppError("payload_too_large", `Body is larger than ${maxBytes} bytes.`));
-        req.destroy();
+      if (over) {
+        if (total > maxBytes + MAX_DISCARD) {
+          reject(tooLarge());
+          req.pause();
+        }
         return;
       }
+      if (total > maxBytes) return refuse();
       chunks.push(c);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => {
+      if (!over) resolve(Buffer.concat(chunks).toString("utf8"));
+    });
     req.on("error", reject);
   });
 }
@@ -78,8 +117,12 @@ export function startWebhookListener(s: Services, host: string, port: number): P
   const server = createServer((req, res) => {
     const requestId = randomUUID();
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { "content-type": "application/json", "x-request-id": requestId, ...headers });
-      res.end(JSON.stringify(body));
+      // After a 413 the connection is not reused; a body the sender was still pushing past the discard bound is cut off once the answer is out.
+      const close = status === 413;
+      res.writeHead(status, { "content-type": "application/json", "x-request-id": requestId, ...headers, ...(close ? { connection: "close" } : {}) });
+      res.end(JSON.stringify(body), () => {
+        if (close && !req.readableEnded) req.socket.destroy();
+      });
     };
     const path = (req.url ?? "").split("?")[0];
     if (path !== WEBHOOK_PATH) return send(404, { error: { code: "not_found", message: `Only POST ${WEBHOOK_PATH} is served here.` } });

@@ -157,10 +157,31 @@ const revokedSessions: Migration = {
   },
 };
 
+/** Webhook alerts refused one by one (the rest of their notification was stored): the last N, for the queue panel. */
+const rejectedAlerts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("rejected_alerts")
+      .ifNotExists()
+      .addColumn("seq", "integer", (c) => c.primaryKey())
+      .addColumn("received_at", "text", (c) => c.notNull())
+      .addColumn("receiver", "text")
+      .addColumn("request_id", "text")
+      .addColumn("fingerprint", "text")
+      .addColumn("labels_json", "text", (c) => c.notNull())
+      .addColumn("reason", "text", (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable("rejected_alerts").ifExists().execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "2026_01_001_initial": initial,
   "2026_11_002_jobs_by_kind": jobsByKind,
   "2026_12_003_job_leases": jobLeases,
+  "2026_12_004_rejected_alerts": rejectedAlerts,
   "2026_12_005_revoked_sessions": revokedSessions,
 };
 

@@ -200,3 +200,22 @@ export interface IssueRef {
   number: number;
   url: string;
 }
+
+/** A webhook alert refused on its own (the rest of its notification was stored), as recorded. */
+export const newRejectedAlertSchema = z.object({
+  receiver: z.string().max(1024).optional(),
+  requestId: z.string().max(128).optional(),
+  fingerprint: z.string().max(128).optional(),
+  labels: z.record(z.string().max(128), z.string().max(512)),
+  reason: z.string().min(1).max(1024),
+});
+export type NewRejectedAlert = z.input<typeof newRejectedAlertSchema>;
+
+export interface RejectedAlert {
+  receivedAt: string;
+  receiver?: string;
+  requestId?: string;
+  fingerprint?: string;
+  labels: Record<string, string>;
+  reason: string;
+}

@@ -91,6 +91,17 @@ export interface RevokedSessionsTable {
   expires_at: string;
 }
 
+export interface RejectedAlertsTable {
+  /** Insertion order, assigned by the store (max + 1); retention keeps the highest. */
+  seq: number;
+  received_at: string;
+  receiver: string | null;
+  request_id: string | null;
+  fingerprint: string | null;
+  labels_json: string;
+  reason: string;
+}
+
 export interface Database {
   analyses: AnalysesTable;
   jobs: JobsTable;
@@ -98,4 +109,5 @@ export interface Database {
   locks: LocksTable;
   audit: AuditTable;
   revoked_sessions: RevokedSessionsTable;
+  rejected_alerts: RejectedAlertsTable;
 }

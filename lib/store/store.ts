@@ -22,6 +22,7 @@ import {
   listAnalysesSchema,
   newAnalysisSchema,
   newJobSchema,
+  newRejectedAlertSchema,
   progressSchema,
   timingsSchema,
   type Analysis,
@@ -38,6 +39,8 @@ import {
   type ListAnalysesFilter,
   type NewAnalysis,
   type NewJob,
+  type NewRejectedAlert,
+  type RejectedAlert,
 } from "@/lib/store/models";
 import type { AnalysesTable, Database, JobsTable } from "@/lib/store/schema";
 
@@ -892,6 +895,81 @@ export class Store {
   async isSessionRevoked(sid: string): Promise<boolean> {
     const row = await this.db.selectFrom("revoked_sessions").select("sid").where("sid", "=", sid).executeTakeFirst();
     return row !== undefined;
+  }
+
+  /**
+   * Add many jobs in one transaction (a webhook's slice of resolved alerts); those whose dedupKey
+   * exists are skipped. Returns the dedup keys that were new.
+   * @throws AppError unprocessable when an input is out of bounds (nothing is written then).
+   */
+  async enqueueJobs(jobs: readonly NewJob[]): Promise<Set<string>> {
+    const valid = jobs.map((j) => validate(newJobSchema, j, "job"));
+    const now = this.iso();
+    return this.db.transaction().execute(async (trx) => {
+      const created = new Set<string>();
+      for (let i = 0; i < valid.length; i += 250) {
+        const rows = await trx
+          .insertInto("jobs")
+          .values(valid.slice(i, i + 250).map((j) => jobRow(j, now)))
+          .onConflict((oc) => oc.column("dedup_key").doNothing())
+          .returning("dedup_key")
+          .execute();
+        for (const r of rows) created.add(r.dedup_key);
+      }
+      return created;
+    });
+  }
+
+  /**
+   * Record webhook alerts refused one by one, keeping only the newest `keep` rows (bounded retention).
+   * @throws AppError unprocessable when an input is out of bounds (nothing is written then).
+   */
+  async recordRejectedAlerts(items: readonly NewRejectedAlert[], keep = 1000): Promise<void> {
+    if (!items.length) return;
+    const limit = Math.min(Math.max(Math.trunc(keep), 1), 100_000);
+    const valid = items.slice(-limit).map((i) => validate(newRejectedAlertSchema, i, "rejected alert"));
+    const now = this.iso();
+    await this.db.transaction().execute(async (trx) => {
+      const top = await trx.selectFrom("rejected_alerts").select((eb) => eb.fn.max("seq").as("m")).executeTakeFirst();
+      const base = Number(top?.m ?? 0);
+      for (let i = 0; i < valid.length; i += 250) {
+        await trx
+          .insertInto("rejected_alerts")
+          .values(
+            valid.slice(i, i + 250).map((r, k) => ({
+              seq: base + i + k + 1,
+              received_at: now,
+              receiver: r.receiver ?? null,
+              request_id: r.requestId ?? null,
+              fingerprint: r.fingerprint ?? null,
+              labels_json: JSON.stringify(r.labels),
+              reason: r.reason,
+            })),
+          )
+          .execute();
+      }
+      await trx.deleteFrom("rejected_alerts").where("seq", "<=", base + valid.length - limit).execute();
+    });
+  }
+
+  /** Webhook alerts refused one by one, newest first, and how many are kept. */
+  async listRejectedAlerts(limit = 20): Promise<{ total: number; items: RejectedAlert[] }> {
+    const n = Math.min(Math.max(Math.trunc(limit), 1), 1000);
+    const [count, rows] = await Promise.all([
+      this.db.selectFrom("rejected_alerts").select((eb) => eb.fn.countAll().as("n")).executeTakeFirst(),
+      this.db.selectFrom("rejected_alerts").selectAll().orderBy("seq", "desc").limit(n).execute(),
+    ]);
+    return {
+      total: Number(count?.n ?? 0),
+      items: rows.map((r) => ({
+        receivedAt: r.received_at,
+        receiver: opt(r.receiver),
+        requestId: opt(r.request_id),
+        fingerprint: opt(r.fingerprint),
+        labels: parseJson(z.record(z.string(), z.string()), r.labels_json) ?? {},
+        reason: r.reason,
+      })),
+    };
   }
 
   /**

@@ -23,16 +23,83 @@ export const webhookAlertSchema = z.object({
 });
 export type WebhookAlert = z.infer<typeof webhookAlertSchema>;
 
-export const webhookPayloadSchema = z.object({
+/** The most alerts one notification may carry; Alertmanager's `max_alerts` keeps a group below it. */
+export const MAX_WEBHOOK_ALERTS = 10_000;
+
+/**
+ * The envelope without its alerts' contents: validated as a whole (a body that is not a webhook is
+ * refused), while each alert is validated on its own by validateWebhookAlert, so one bad alert does
+ * not lose the others (Alertmanager never resends after a 4xx).
+ */
+export const webhookEnvelopeSchema = z.object({
   version: z.string().max(16),
   receiver: z.string().max(1024).optional(),
   status: z.enum(["firing", "resolved"]),
-  alerts: z.array(webhookAlertSchema).max(10_000),
+  alerts: z.array(z.unknown()).max(MAX_WEBHOOK_ALERTS),
   groupKey: z.string().max(8192).optional(),
   externalURL: z.string().max(4096).optional(),
   truncatedAlerts: z.number().int().nonnegative().optional(),
 });
-export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
+export type WebhookEnvelope = z.infer<typeof webhookEnvelopeSchema>;
+
+/** The fields of an alert a rejection's metric label may name; anything else is "alert". */
+const ALERT_FIELDS = new Set(["status", "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint"]);
+const MAX_KEPT_LABELS = 32;
+
+export interface RejectedWebhookAlert {
+  /** Position in the notification's alerts array. */
+  index: number;
+  /** What was wrong, naming the field: "alerts.1.annotations.description: Too big: …". */
+  reason: string;
+  /** A bounded metric label: the field and zod's issue code, e.g. "annotations:too_big". */
+  reasonCode: string;
+  fingerprint?: string;
+  /** The alert's labels as far as they are strings, at most 32, each name and value cut to 128 and 256 characters. */
+  labels: Record<string, string>;
+}
+
+export type AlertCheck = { ok: true; alert: WebhookAlert } | { ok: false; rejected: RejectedWebhookAlert };
+
+/** Validate one alert of a notification; a rejection says why and keeps what identifies the alert. */
+export function validateWebhookAlert(raw: unknown, index: number): AlertCheck {
+  const r = webhookAlertSchema.safeParse(raw);
+  if (r.success) return { ok: true, alert: r.data };
+  const first = r.error.issues[0];
+  const path = first?.path.map(String) ?? [];
+  const field = path[0] !== undefined && ALERT_FIELDS.has(path[0]) ? path[0] : "alert";
+  const where = ["alerts", String(index), ...path].join(".").slice(0, 300);
+  const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : "";
+  return {
+    ok: false,
+    rejected: {
+      index,
+      reason: `${where}: ${first?.message ?? "wrong shape"}${more}`.slice(0, 512),
+      reasonCode: `${field}:${first?.code ?? "invalid"}`,
+      fingerprint: identify(raw, "fingerprint", 128),
+      labels: keptLabels(raw),
+    },
+  };
+}
+
+function identify(raw: unknown, key: string, max: number): string | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const v: unknown = Reflect.get(raw, key);
+  return typeof v === "string" && v.length > 0 ? v.slice(0, max) : undefined;
+}
+
+function keptLabels(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof raw !== "object" || raw === null) return out;
+  const labels: unknown = Reflect.get(raw, "labels");
+  if (typeof labels !== "object" || labels === null || Array.isArray(labels)) return out;
+  let n = 0;
+  for (const [k, v] of Object.entries(labels)) {
+    if (typeof v !== "string") continue;
+    if (++n > MAX_KEPT_LABELS) break;
+    out[k.slice(0, 128)] = v.length > 256 ? `${v.slice(0, 255)}…` : v;
+  }
+  return out;
+}
 
 /** Alertmanager zeroes endsAt on firing alerts; treat that as "no end". */
 export function isZeroTime(t: string | undefined): boolean {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { POST as webhook } from "@/app/api/webhooks/alertmanager/route";
+import { GET as queue } from "@/app/api/jobs/route";
+import { getMetrics } from "@/lib/metrics";
 import { openStore, type Analysis } from "@/lib/store";
 import { hasFingerprintMarker } from "@/lib/github/issue";
 import { NS, POD, REPO, WEBHOOK_TOKEN, oomLabels, resetServices, startTestConsole, type TestConsole } from "@/test/helpers/console";
@@ -12,6 +14,8 @@ const outcomeSchema = z.object({
   duplicates: z.number(),
   resolved: z.number(),
   skipped: z.array(z.object({ fingerprint: z.string(), reason: z.string() })),
+  rejected: z.number().default(0),
+  rejections: z.array(z.object({ index: z.number(), fingerprint: z.string().optional(), reason: z.string() })).default([]),
 });
 const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }) });
 
@@ -122,15 +126,18 @@ describe("authentication and input checks", () => {
     expect(notJson.status).toBe(400);
     expect(errorSchema.parse(notJson.body).error.code).toBe("bad_request");
 
-    const wrong = JSON.parse(valid());
-    wrong.alerts[0].status = "pending";
-    const r = await post(JSON.stringify(wrong));
-    expect(r.status).toBe(422);
-    expect(errorSchema.parse(r.body).error.message).toContain("alerts.0.status");
-
+    // An envelope that is not a webhook is refused as a whole; a bad alert inside a valid one is not (see below).
     const noAlerts = await post(JSON.stringify({ version: "4", status: "firing" }));
     expect(noAlerts.status).toBe(422);
     expect(errorSchema.parse(noAlerts.body).error.message).toContain("alerts");
+    const notAList = await post(JSON.stringify({ version: "4", status: "firing", alerts: { a: 1 } }));
+    expect(notAList.status).toBe(422);
+    expect(errorSchema.parse(notAList.body).error.message).toContain("alerts");
+    const wrongStatus = JSON.parse(valid());
+    wrongStatus.status = "pending";
+    const r = await post(JSON.stringify(wrongStatus));
+    expect(r.status).toBe(422);
+    expect(errorSchema.parse(r.body).error.message).toContain("status");
   });
 });
 
@@ -179,10 +186,57 @@ describe("per-alert handling", () => {
     const jobsBefore = (await s.store.listJobs({ limit: 1000 })).length;
     for (const startsAt of ["yesterday", "2026-11-20 10:00", "12"]) {
       const bad = await post(amPayload([{ status: "resolved", labels: oomLabels(), startsAt, endsAt: startsAt, fingerprint: fp() }]));
-      expect(bad.status).toBe(422);
-      expect(errorSchema.parse(bad.body).error.message).toContain("alerts.0.startsAt");
+      expect(bad.status).toBe(202);
+      const o = outcomeSchema.parse(bad.body);
+      expect(o.rejected).toBe(1);
+      expect(o.rejections[0]?.reason).toContain("alerts.0.startsAt");
     }
     expect((await s.store.listJobs({ limit: 1000 })).length).toBe(jobsBefore);
+  });
+
+  it("stores the valid alerts of a group with one bad alert, and records the bad one with its reason", async () => {
+    const good = fp();
+    const bad = fp();
+    const rejectedBefore = (await getMetrics().webhookAlertsRejected.get()).values.find((v) => v.labels.reason === "annotations:too_big")?.value ?? 0;
+    const r = await post(
+      amPayload([
+        { status: "firing", labels: oomLabels({ alertname: "ModelHighMemoryUsage", severity: "warning" }), startsAt: "2026-11-20T10:03:00Z", fingerprint: good },
+        {
+          status: "firing",
+          labels: oomLabels({ alertname: "ModelHighMemoryUsage", severity: "warning", pod: "other-1" }),
+          annotations: { description: "d".repeat(17 * 1024) },
+          startsAt: "2026-11-20T10:03:00Z",
+          fingerprint: bad,
+        },
+      ]),
+    );
+    expect(r.status).toBe(202);
+    const o = outcomeSchema.parse(r.body);
+    expect(o).toMatchObject({ queued: 1, rejected: 1 });
+    expect(o.rejections).toEqual([{ index: 1, fingerprint: bad, reason: expect.stringContaining("alerts.1.annotations.description") }]);
+    expect(await analysesOf(good)).toHaveLength(1);
+    expect(await analysesOf(bad)).toEqual([]);
+
+    // Visible in the queue panel's data and in metrics.
+    const panel = await tc.callJson(queue, { url: "/api/jobs" });
+    const listed = z.object({ rejectedAlerts: z.object({ total: z.number(), recent: z.array(z.object({ fingerprint: z.string().optional(), labels: z.record(z.string(), z.string()), reason: z.string(), receiver: z.string().optional() }).loose()) }) }).parse(panel.body).rejectedAlerts;
+    expect(listed.total).toBeGreaterThanOrEqual(1);
+    expect(listed.recent[0]).toMatchObject({ fingerprint: bad, receiver: "triage\\.console", labels: { pod: "other-1", alertname: "ModelHighMemoryUsage" } });
+    expect(listed.recent[0]?.reason).toContain("alerts.1.annotations.description");
+    const rejectedAfter = (await getMetrics().webhookAlertsRejected.get()).values.find((v) => v.labels.reason === "annotations:too_big")?.value ?? 0;
+    expect(rejectedAfter - rejectedBefore).toBe(1);
+    await drain();
+    expect((await analysesOf(good)).map((a) => a.status)).toEqual(["done"]);
+  });
+
+  it("bounds the answer's list of rejections but counts them all", async () => {
+    const alerts = Array.from({ length: 60 }, () => ({ status: "firing" as const, labels: oomLabels(), startsAt: "not a time", fingerprint: fp() }));
+    const r = await post(amPayload(alerts));
+    expect(r.status).toBe(202);
+    const o = outcomeSchema.parse(r.body);
+    expect(o.rejected).toBe(60);
+    expect(o.rejections.length).toBeLessThanOrEqual(20);
+    expect(o.rejections[0]?.reason).toContain("alerts.0.startsAt");
   });
 
   it("skips alerts the policy does not analyze and says why", async () => {

@@ -4,10 +4,15 @@ import { withRoute } from "@/lib/server/route";
 
 export const dynamic = "force-dynamic";
 
-/** The job queue: counts by state and the latest failures with their reasons. */
+/** The job queue: counts by state, the latest failures with their reasons, and webhook alerts refused one by one. */
 export const GET = withRoute(async () => {
   const s = await getServices();
-  const [counts, failed, running] = await Promise.all([s.store.jobCounts(), s.store.listJobs({ status: "failed", limit: 20 }), s.store.listJobs({ status: "running", limit: 20 })]);
+  const [counts, failed, running, rejected] = await Promise.all([
+    s.store.jobCounts(),
+    s.store.listJobs({ status: "failed", limit: 20 }),
+    s.store.listJobs({ status: "running", limit: 20 }),
+    s.store.listRejectedAlerts(10),
+  ]);
   // owner: the lease holder (worker id host:pid:random) of a running job, and until when its lease holds.
   const view = (j: (typeof failed)[number]) => ({
     id: j.id,
@@ -20,5 +25,11 @@ export const GET = withRoute(async () => {
     leaseExpiresAt: j.leaseExpiresAt,
     updatedAt: j.updatedAt,
   });
-  return NextResponse.json({ counts, running: running.map(view), failed: failed.map(view), concurrency: s.config.gemini.concurrency });
+  return NextResponse.json({
+    counts,
+    running: running.map(view),
+    failed: failed.map(view),
+    concurrency: s.config.gemini.concurrency,
+    rejectedAlerts: { total: rejected.total, recent: rejected.items },
+  });
 });
