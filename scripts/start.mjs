@@ -17,7 +17,7 @@ try {
   throw e;
 }
 if (!existsSync(new URL("../.next/BUILD_ID", import.meta.url))) {
-  console.error("No production build found: run `npx next build` first (npm run demo does both).");
+  console.error("No production build found: run `npm run build` first (npm run demo does both).");
   process.exit(2);
 }
 console.log(`Incident Triage Console${config.demo ? " (demo environment)" : ""} on http://${config.host}:${config.port}`);
