@@ -126,7 +126,7 @@ describe(".dockerignore", () => {
     .filter((l) => l && !l.startsWith("#"));
 
   it("keeps local state, secrets and build output out of the build context", () => {
-    for (const p of ["node_modules", ".next", "data", ".git", "test-results", "e2e/screenshots", ".env*"]) expect(patterns).toContain(p);
+    for (const p of ["node_modules", ".node", ".next", "data", ".git", "test-results", "e2e/screenshots", ".env*"]) expect(patterns).toContain(p);
   });
 
   it("keeps everything the build needs", () => {
