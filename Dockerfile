@@ -1,10 +1,10 @@
 # syntax=docker/dockerfile:1
 # The Incident Triage Console as a container: Next's standalone output on Node LTS, non-root.
 #   docker build -t ghcr.io/acme/triage-console:0.1.0 .
-# Node 24 is the active LTS. The app is developed and tested on Node 20 and pins packages that run on
-# 20 through 24 (better-sqlite3 12, @google/genai 2.x): --build-arg NODE_IMAGE=node:20-bookworm-slim
-# gives the tested runtime. All stages share one base so the native SQLite module matches its Node ABI.
-ARG NODE_IMAGE=node:24-bookworm-slim
+# Node 24 LTS, the exact release the tests, benches and CI run on (PROJECT_NODE_VERSION in
+# scripts/node-env.sh; bump both together). All stages share one base so the native SQLite module
+# matches its Node ABI.
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app

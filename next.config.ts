@@ -1,5 +1,8 @@
 import type { NextConfig } from "next";
 import { loadConfig } from "./lib/config";
+import { assertProjectNode } from "./scripts/node-version.mjs";
+
+assertProjectNode("next", "scripts/node node_modules/.bin/next build (or dev), or npm run build");
 
 // Validate the environment at build and start, so a bad setting fails here and not on the third request.
 loadConfig();

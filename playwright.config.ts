@@ -1,4 +1,7 @@
 import { defineConfig } from "@playwright/test";
+import { assertProjectNode } from "./scripts/node-version.mjs";
+
+assertProjectNode("playwright", "scripts/node node_modules/.bin/playwright test [specs], or npm run test:e2e -- [specs]");
 
 // Debian's Chromium only: never download a browser.
 export default defineConfig({

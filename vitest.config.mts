@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
+import { assertProjectNode } from "./scripts/node-version.mjs";
+
+assertProjectNode("vitest", "scripts/node node_modules/.bin/vitest run [files], or npm run test:unit -- [files]");
 
 export default defineConfig({
   resolve: {

@@ -76,7 +76,7 @@ export function ensureAppBuild(): Promise<string> {
     const given = process.env.CONSOLE_APP_DIR;
     if (given) {
       const dir = resolve(given);
-      if (!existsSync(join(dir, ".next/BUILD_ID"))) throw new Error(`CONSOLE_APP_DIR=${dir} has no .next/BUILD_ID: run npx next build there first.`);
+      if (!existsSync(join(dir, ".next/BUILD_ID"))) throw new Error(`CONSOLE_APP_DIR=${dir} has no .next/BUILD_ID: run npm run build there first.`);
       return dir;
     }
     const hash = await sourceHash();

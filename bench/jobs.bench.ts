@@ -1,7 +1,7 @@
 /**
  * Queue benchmark: enqueue a storm of distinct jobs (and its redelivery), then drain it with the
  * configured concurrency, reporting throughput and the highest number of handlers seen at once.
- * Run: npx tsx bench/jobs.bench.ts [jobs] [concurrency]
+ * Run: scripts/node --import tsx bench/jobs.bench.ts [jobs] [concurrency]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -46,7 +46,7 @@ const CONSOLE_VARS = /^(DEMO|ALERTMANAGER_|KUBECONFIG|CLUSTER_CONTEXTS|GEMINI_|G
  */
 export async function startConsole(env: Record<string, string> = {}, options: { port?: number; how?: StartHow } = {}): Promise<RunningConsole> {
   if (!existsSync(join(STANDALONE, "server.js"))) {
-    throw new Error("No production build: run `npx next build` before the e2e tests (npm test does).");
+    throw new Error("No production build: run `npm run build` before the e2e tests (npm test does).");
   }
   const dataDir = await mkdtemp(join(tmpdir(), "console-e2e-"));
   const port = options.port ?? (await freePort());

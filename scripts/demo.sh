@@ -3,7 +3,10 @@
 set -euo pipefail
 export NEXT_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
-[[ -d node_modules ]] || npm ci
+# Node 24 first on PATH, and a node_modules built for it (scripts/node-env.sh).
+source scripts/node-env.sh
+project_node_env
+project_node_modules
 export DEMO=1
 npx next build
 exec node scripts/start.mjs

@@ -30,7 +30,7 @@ try {
 const standalone = join(root, ".next/standalone");
 const server = join(standalone, "server.js");
 if (!dev && !existsSync(server)) {
-  console.error("No production build found: run `npx next build` first (npm run demo does both).");
+  console.error("No production build found: run `npm run build` first (npm run demo does both).");
   process.exit(2);
 }
 

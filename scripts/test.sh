@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, typecheck, unit + integration (vitest, with the real Alertmanager, promtool
-# and amtool), production build, and e2e in Debian's Chromium. Installs what it can; says what it cannot.
+# and amtool), production build, and e2e in Debian's Chromium, all on Node 24 (scripts/node-env.sh).
+# Installs what it can; says what it cannot.
 set -uo pipefail
 export NEXT_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
@@ -20,7 +21,12 @@ if ((${#need[@]})); then
     exit 1
   fi
 fi
-[[ -d node_modules ]] || npm ci
+# Node 24 first on PATH for everything below (npx, eslint, tsc, vitest, next, playwright), and a
+# node_modules built for it.
+source scripts/node-env.sh
+project_node_env || exit 1
+project_node_modules || { echo "npm ci failed; see above." >&2; exit 1; }
+echo "Node $(node --version) ($(command -v node))"
 
 mkdir -p .tmp
 rm -f .tmp/vitest.json .tmp/playwright.json

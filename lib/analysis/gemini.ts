@@ -333,9 +333,11 @@ export function createGeminiDiagnoser(cfg: Config["gemini"], deps: GeminiDeps = 
   const sleep = deps.sleep ?? defaultSleep;
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
+  // v1 is @google/genai 3.x's default for the Developer API; stated here so the SDK's own
+  // GOOGLE_GENAI_API_VERSION variable cannot move the console to another version behind lib/config.ts.
   const ai = new GoogleGenAI({
     apiKey: cfg.apiKey,
-    httpOptions: { baseUrl: cfg.baseUrl, apiVersion: "v1beta", timeout: cfg.timeoutMs },
+    httpOptions: { baseUrl: cfg.baseUrl, apiVersion: "v1", timeout: cfg.timeoutMs },
   });
   const model = cfg.model;
   const slots = semaphore(Math.max(1, cfg.concurrency));

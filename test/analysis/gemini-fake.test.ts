@@ -25,7 +25,7 @@ function post(path: string, key: string | null = "k") {
 
 describe("fake Gemini wire format", () => {
   test("SSE: data events with a trailing blank line; the last carries finishReason and usageMetadata", async () => {
-    const res = await post("/v1beta/models/gemini-3.8-flash:streamGenerateContent?alt=sse");
+    const res = await post("/v1/models/gemini-3.8-flash:streamGenerateContent?alt=sse");
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     const text = await res.text();
     expect(text.endsWith("\r\n\r\n")).toBe(true);
@@ -49,16 +49,24 @@ describe("fake Gemini wire format", () => {
     expect(fake.requests[0]).toMatchObject({ version: "v1", action: "generateContent", model: "gemini-3.8-flash" });
   });
 
+  test("the installed SDK's default endpoint for the Developer API is /v1 (3.x; 2.x called /v1beta)", async () => {
+    const ai = new GoogleGenAI({ apiKey: "k", httpOptions: { baseUrl: fake.url } });
+    const stream = await ai.models.generateContentStream({ model: "gemini-3.8-flash", contents: "## Current container logs\n```text\n1| ERROR x\n```" });
+    for await (const chunk of stream) expect(chunk.candidates?.length).toBe(1);
+    expect(fake.requests.map((r) => r.path)).toEqual(["/v1/models/gemini-3.8-flash:streamGenerateContent"]);
+    expect(fake.requests[0]?.query.alt).toBe("sse");
+  });
+
   test("errors are Google's JSON: bad key, no key, unknown model, quota with RetryInfo", async () => {
-    const bad = await post("/v1beta/models/gemini-3.8-flash:generateContent", "nope");
+    const bad = await post("/v1/models/gemini-3.8-flash:generateContent", "nope");
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatchObject({ status: "INVALID_ARGUMENT", details: expect.arrayContaining([expect.objectContaining({ reason: "API_KEY_INVALID" })]) });
-    expect((await post("/v1beta/models/gemini-3.8-flash:generateContent", null)).status).toBe(403);
-    const missing = await post("/v1beta/models/gemini-0:generateContent");
+    expect((await post("/v1/models/gemini-3.8-flash:generateContent", null)).status).toBe(403);
+    const missing = await post("/v1/models/gemini-0:generateContent");
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.message).toContain("models/gemini-0 is not found for API version v1beta");
+    expect((await missing.json()).error.message).toContain("models/gemini-0 is not found for API version v1");
     fake.enqueue({ kind: "error", status: 429, retryDelay: "33s" });
-    const quota = await post("/v1beta/models/gemini-3.8-flash:generateContent");
+    const quota = await post("/v1/models/gemini-3.8-flash:generateContent");
     expect(quota.status).toBe(429);
     expect(quota.headers.get("content-type")).toContain("application/json");
     expect((await quota.json()).error.details).toContainEqual({ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "33s" });
@@ -66,7 +74,7 @@ describe("fake Gemini wire format", () => {
 
   test("a blocked prompt has promptFeedback and no candidates", async () => {
     fake.enqueue({ kind: "blocked" });
-    const text = await (await post("/v1beta/models/gemini-3.8-flash:streamGenerateContent?alt=sse")).text();
+    const text = await (await post("/v1/models/gemini-3.8-flash:streamGenerateContent?alt=sse")).text();
     const chunk = JSON.parse(text.trim().slice(6));
     expect(chunk.candidates).toBeUndefined();
     expect(chunk.promptFeedback.blockReason).toBe("SAFETY");

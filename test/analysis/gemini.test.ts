@@ -108,7 +108,7 @@ describe("Gemini diagnoser through the real SDK", () => {
     const req = fake.requests[0];
     if (!req) throw new Error("no request recorded");
 
-    expect(req.path).toBe("/v1beta/models/gemini-3.8-flash:streamGenerateContent");
+    expect(req.path).toBe("/v1/models/gemini-3.8-flash:streamGenerateContent");
     expect(req.query.alt).toBe("sse");
     expect(req.headers["x-goog-api-key"]).toBe("test-key");
     expect(req.systemText).toMatch(/expert MLOps site reliability engineer/);

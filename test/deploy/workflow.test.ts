@@ -99,9 +99,9 @@ describe("ai-log-analysis workflow", () => {
     expect(injectableRuns(bad)).toHaveLength(1);
   });
 
-  it("sets up Node 20 with the npm cache, installs with npm ci and writes the kubeconfig from a secret", () => {
+  it("sets up Node 24 with the npm cache, installs with npm ci and writes the kubeconfig from a secret", () => {
     const setupNode = steps.find((s) => s.uses?.startsWith("actions/setup-node@"));
-    expect(setupNode?.with).toMatchObject({ "node-version": 20, cache: "npm" });
+    expect(setupNode?.with).toMatchObject({ "node-version": 24, cache: "npm" });
     expect(steps.some((s) => s.uses?.startsWith("actions/checkout@"))).toBe(true);
     expect(steps.some((s) => /^npm ci\b/.test(s.run ?? ""))).toBe(true);
     const kube = steps.find((s) => /KUBECONFIG=/.test(s.run ?? ""));

@@ -3,9 +3,11 @@ import { z } from "zod";
 
 /**
  * A loopback fake of the Gemini Developer API (generativelanguage.googleapis.com), speaking
- * `POST /{v1beta|v1}/models/{model}:generateContent` and `:streamGenerateContent?alt=sse` in the wire
+ * `POST /{v1|v1beta}/models/{model}:generateContent` and `:streamGenerateContent?alt=sse` in the wire
  * format of ../shared/wire-facts.md §3. Each call takes the next scripted step (or the default: a
- * report built from the received prompt), and every request is recorded for assertions.
+ * report built from the received prompt), and every request is recorded for assertions. @google/genai
+ * 3.x calls v1 (its default for the Developer API, which the console states explicitly); the real API
+ * still serves v1beta too, so the fake answers both and records which one was called.
  */
 
 export type GeminiStep =
