@@ -35,8 +35,9 @@ step() { local name=$1; shift; echo; echo "== $name"; "$@" || failed_steps+=("$n
 
 step lint npx eslint . --max-warnings=0
 step typecheck npx tsc --noEmit
-step "unit+integration" npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json
+# The build comes first: some integration tests run the production server (test/fuzz/built-server.test.ts).
 step build npx next build
+step "unit+integration" npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json
 step e2e env PLAYWRIGHT_JSON_OUTPUT_NAME=.tmp/playwright.json npx playwright test --reporter=list,json
 
 echo
