@@ -1,10 +1,13 @@
+import { RE2JS } from "re2js";
 import { AppError } from "@/lib/errors";
 import type { Alert } from "@/lib/alerts/types";
 
 /**
  * Alertmanager matcher syntax (`severity="critical"`, `namespace=~"ml-.*"`, `!=`, `!~`), parsed the way
  * Alertmanager 0.25's labels.ParseMatchers does: optional braces, comma-separated, quoted or bare values,
- * only `\"`, `\\` and `\n` unescaped inside quotes, regexes anchored at both ends.
+ * only `\"`, `\\` and `\n` unescaped inside quotes. Regexes are RE2 (Go's regexp syntax, linear-time
+ * matching, via re2js) compiled as `^(?:value)$` and searched, exactly as Alertmanager's labels.NewMatcher
+ * and Matcher.Matches do.
  */
 
 export type MatchOp = "=" | "!=" | "=~" | "!~";
@@ -15,35 +18,56 @@ export interface Matcher {
   value: string;
 }
 
-/** Longest regex accepted: label values can be 16 KB, so long patterns are where backtracking hurts. */
+/** Longest regex accepted, and so the bound on compiling one. */
 export const MAX_REGEX_LENGTH = 256;
+/**
+ * Most RE2 instructions a compiled regex may have. Matching costs instructions × value length, and a
+ * counted repeat expands (`[a-z]{1000}` is about 1,000), so a short pattern can still be a large program.
+ */
+export const MAX_REGEX_PROGRAM = 2_000;
 export const MAX_MATCHERS = 20;
 export const MAX_FILTER_LENGTH = 2000;
 
 // Two-character operators first so "=~" is not read as "=" followed by "~".
 const OPS: readonly MatchOp[] = ["=~", "!~", "!=", "="];
 const HINT = 'Use Alertmanager matcher syntax, e.g. severity="critical", namespace=~"ml-.*" (operators = != =~ !~).';
+const REGEX_HINT =
+  "Matcher regexes use RE2 syntax, as in Alertmanager (https://github.com/google/re2/wiki/Syntax): " +
+  'no backreferences (\\1), lookahead (?=, ?!) or lookbehind (?<=, ?<!); e.g. namespace=~"ml-.*", pod=~"(?i)VLLM-.+".';
 const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
-// A quantified group that itself contains a quantifier, e.g. (a+)+ or (.*)*: exponential backtracking in JS.
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d+,?\d*\})/;
 
-function bad(text: string, reason: string): AppError {
-  return new AppError("unprocessable", `Invalid matcher "${text.trim()}": ${reason}.`, { hint: HINT, details: { matcher: text.trim() } });
+function bad(text: string, reason: string, hint = HINT): AppError {
+  return new AppError("unprocessable", `Invalid matcher "${text.trim()}": ${reason}.`, { hint, details: { matcher: text.trim() } });
 }
 
-const regexCache = new Map<string, RegExp>();
+/** RE2's reason (without "error parsing regexp: "), quoting the offending part when it is the user's. */
+function syntaxReason(e: unknown, value: string): string {
+  const what = e instanceof Error ? ("error" in e && typeof e.error === "string" ? e.error : e.message.replace(/^error parsing regexp: /, "")) : "syntax error";
+  const part = e instanceof Error && "input" in e && typeof e.input === "string" ? e.input : "";
+  // RE2, like Go, reads "(?<=" as a malformed named group; say what the user meant.
+  if (/^\(\?<[=!]/.test(part)) return `lookbehind \`${part.slice(0, 4)}\` is not supported by RE2`;
+  return `not a valid RE2 regex (${what}${part && value.includes(part) ? `: \`${part}\`` : ""})`;
+}
 
-/** The anchored RegExp for a regex matcher value. @throws AppError unprocessable if it is unsafe or invalid. */
-export function compileMatcherRegex(value: string, context = value): RegExp {
+const regexCache = new Map<string, RE2JS>();
+
+/**
+ * The compiled matcher regex for a regex matcher value: `^(?:value)$` with Go's default (Perl) flags, so
+ * `.` does not match a newline unless the pattern says `(?s)`. Test a label value with `.test(v)`.
+ * @throws AppError unprocessable if it is too long, too large or not valid RE2.
+ */
+export function compileMatcherRegex(value: string, context = value): RE2JS {
   const hit = regexCache.get(value);
   if (hit) return hit;
   if (value.length > MAX_REGEX_LENGTH) throw bad(context, `regex is longer than ${MAX_REGEX_LENGTH} characters`);
-  if (NESTED_QUANTIFIER.test(value)) throw bad(context, "nested quantifiers such as (a+)+ can take exponential time; simplify the regex");
-  let re: RegExp;
+  let re: RE2JS;
   try {
-    re = new RegExp(`^(?:${value})$`, "s");
+    re = RE2JS.compile(`^(?:${value})$`);
   } catch (e) {
-    throw bad(context, `not a valid regex (${e instanceof Error ? (e.message.split(": ").pop() ?? e.message) : "syntax error"})`);
+    throw bad(context, syntaxReason(e, value), REGEX_HINT);
+  }
+  if (re.programSize() > MAX_REGEX_PROGRAM) {
+    throw bad(context, `regex compiles to ${re.programSize()} instructions, more than ${MAX_REGEX_PROGRAM}`, "Use smaller repeat counts ({n}) or fewer alternatives.");
   }
   if (regexCache.size > 500) regexCache.clear();
   regexCache.set(value, re);

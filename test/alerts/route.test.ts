@@ -80,7 +80,8 @@ describe("GET /api/alerts", () => {
     expect(status).toBe(422);
     expect(body.error.code).toBe("unprocessable");
     expect(body.error.message).toContain('namespace=~"ml-("');
-    expect(body.error.hint).toMatch(/matcher syntax/);
+    expect(body.error.message).toContain("not a valid RE2 regex (missing closing ))");
+    expect(body.error.hint).toMatch(/RE2 syntax, as in Alertmanager/);
   });
 
   it("says when no Alertmanager is configured", async () => {
