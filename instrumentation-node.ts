@@ -19,7 +19,8 @@ export async function startServer(): Promise<void> {
     listener = await startWebhookListener(s, listen.host, listen.port);
     s.log.info({ host: listen.host, port: listen.port }, "webhook listener started");
   }
-  installSignalHandlers(() => drain({ services: s, listener, jobTimeoutMs: jobDrainTimeoutMs(config) }), s.log);
+  const jobTimeoutMs = jobDrainTimeoutMs(config);
+  installSignalHandlers(() => drain({ services: s, listener, jobTimeoutMs }), s.log, { deadlineMs: jobTimeoutMs + 15_000 });
 }
 
 /**

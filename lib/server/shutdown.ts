@@ -14,11 +14,6 @@ export function isDraining(): boolean {
   return state.on;
 }
 
-/** For tests that drain and then build the services again in the same process. */
-export function resetDrainingForTests(): void {
-  state.on = false;
-}
-
 /**
  * What a webhook or a new progress stream gets while the process drains: 503 with Retry-After, so
  * Alertmanager retries (reaching another replica, or this one after its restart) and a browser falls
@@ -85,17 +80,22 @@ const SIGNALS = ["SIGTERM", "SIGINT"] as const;
  * NEXT_MANUAL_SIG_HANDLE is set; they close the HTTP server and exit 143 as soon as open requests end, so
  * a progress stream kept them waiting forever while a short drain would be cut off by their exit. The
  * handlers found here are therefore taken off and run after `stop` finished: Next then closes its HTTP
- * server and exits as it always does. Without any, the process exits with 0. A second signal during the
- * drain is left to Node's default (immediate termination), so a double Ctrl-C still works.
+ * server and exits as it always does. Without any, the process exits with 0. Further signals during the
+ * drain are ignored, as Next does: a terminal's Ctrl-C reaches both `npm start` (which forwards it) and
+ * this process, so the same signal often arrives twice. A drain still running after `deadlineMs` exits 1.
  */
-export function installSignalHandlers(stop: () => Promise<void>, log: { error(obj: object, msg?: string): void }): void {
+export function installSignalHandlers(stop: () => Promise<void>, log: { error(obj: object, msg?: string): void }, options: { deadlineMs: number }): void {
   const previous = new Map(SIGNALS.map((sig) => [sig, process.listeners(sig)]));
   for (const sig of SIGNALS) process.removeAllListeners(sig);
   let started = false;
   const onSignal = (sig: NodeJS.Signals) => {
-    for (const other of SIGNALS) process.removeListener(other, onSignal);
     if (started) return;
     started = true;
+    // A drain stuck on I/O must not hold the pod until the kubelet's SIGKILL without a word.
+    setTimeout(() => {
+      log.error({ event: "shutdown", deadlineMs: options.deadlineMs }, "drain did not finish in time; exiting");
+      process.exit(1);
+    }, options.deadlineMs).unref();
     void stop()
       .catch((e: unknown) => log.error({ err: e, detail: describeError(e) }, "shutdown failed; exiting anyway"))
       .then(() => {
@@ -106,5 +106,5 @@ export function installSignalHandlers(stop: () => Promise<void>, log: { error(ob
         setTimeout(() => process.exit(sig === "SIGINT" ? 130 : 143), 10_000).unref();
       });
   };
-  for (const sig of SIGNALS) process.once(sig, onSignal);
+  for (const sig of SIGNALS) process.on(sig, onSignal);
 }

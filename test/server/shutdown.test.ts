@@ -123,6 +123,15 @@ describe("graceful shutdown", () => {
     // Next's own handler ran after the drain: it exits 143.
     expect(exit?.code).toBe(143);
     expect(Date.now() - signalled).toBeLessThan(60_000);
+    // The process's own log lines, as Cloud Logging reads them: JSON with a severity, the drain told.
+    const logs = first
+      .output()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.filter((l) => typeof l.severity !== "string")).toEqual([]);
+    expect(logs.map((l) => l.message)).toContain("drained: jobs finished or handed back, store closed");
 
     const after = await openStore(tc.env.DATABASE_URL ?? "");
     try {
