@@ -40,7 +40,16 @@ export function useAnalysis(id: string | undefined) {
       const status = parseActiveStatus((ev as MessageEvent<string>).data);
       if (status) setLive((l) => ({ id, progress: status === "queued" ? {} : l?.id === id ? l.progress : {}, status }));
     });
-    es.onopen = () => setStreamingId(id);
+    // The server is shutting down: let EventSource reconnect (after the `retry:` it sent), polling meanwhile.
+    let reconnecting = false;
+    es.addEventListener("reconnect", () => {
+      reconnecting = true;
+      setStreamingId(undefined);
+    });
+    es.onopen = () => {
+      reconnecting = false;
+      setStreamingId(id);
+    };
     es.addEventListener("done", (ev) => {
       es.close();
       const finished = parseFinished((ev as MessageEvent<string>).data, id);
@@ -54,6 +63,7 @@ export function useAnalysis(id: string | undefined) {
       });
     });
     es.onerror = () => {
+      if (reconnecting && es.readyState === EventSource.CONNECTING) return;
       es.close();
       setStreamingId(undefined);
     };

@@ -77,8 +77,8 @@ async function build(): Promise<Services> {
   const workers = [analyses, bookkeeping];
   const worker: Services["worker"] = {
     kick: () => workers.forEach((w) => w.kick()),
-    stop: async () => {
-      await Promise.all(workers.map((w) => w.stop()));
+    stop: async (o) => {
+      await Promise.all(workers.map((w) => w.stop(o)));
     },
     drain: async (o) => {
       await Promise.all(workers.map((w) => w.drain(o)));

@@ -6,6 +6,7 @@ import { getMetrics } from "@/lib/metrics";
 import { parseJsonText } from "@/lib/server/route";
 import type { Services } from "@/lib/server/services";
 import { acceptWebhook } from "@/lib/server/triage";
+import { drainingError, isDraining } from "@/lib/server/shutdown";
 import { webhookAuthorized } from "@/lib/webhooks/auth";
 import { webhookEnvelopeSchema } from "@/lib/webhooks/schema";
 
@@ -127,6 +128,11 @@ export function startWebhookListener(s: Services, host: string, port: number): P
     const path = (req.url ?? "").split("?")[0];
     if (path !== WEBHOOK_PATH) return send(404, { error: { code: "not_found", message: `Only POST ${WEBHOOK_PATH} is served here.` } });
     if (req.method !== "POST") return send(405, { error: { code: "bad_request", message: "Use POST." } }, { allow: "POST" });
+    // A request on a kept-alive connection after the drain began: Alertmanager retries the 503.
+    if (isDraining()) {
+      const e = drainingError();
+      return send(e.status, { error: e.toJSON() }, { "retry-after": String(e.retryAfterSeconds ?? 5), connection: "close" });
+    }
     receiveWebhook(s, { authorization: req.headers.authorization ?? null, peer: req.socket.remoteAddress ?? null, readText: (max) => readBody(req, max) }, requestId)
       .then((body) => send(202, body))
       .catch((e: unknown) => {

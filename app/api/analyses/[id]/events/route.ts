@@ -3,14 +3,18 @@ import { withRoute } from "@/lib/server/route";
 import { AppError } from "@/lib/errors";
 import type { BusEvent } from "@/lib/server/progress-bus";
 import type { Analysis } from "@/lib/store";
+import { drainingError, isDraining } from "@/lib/server/shutdown";
 
 export const dynamic = "force-dynamic";
 
 /**
  * Server-sent progress of one analysis: `progress` events, then one `done` carrying the finished
  * analysis (as GET /api/analyses/:id returns it), so the page shows the report without another request.
+ * When the process shuts down, a `reconnect` event (with `retry:` of 2 s) ends the stream so the browser
+ * reconnects, reaching another replica or this one after its restart; while draining, new streams get 503.
  */
 export const GET = withRoute<{ id: string }>(async ({ req, params }) => {
+  if (isDraining()) throw drainingError();
   const s = await getServices();
   const id = params.id.slice(0, 64);
   const a = await s.store.getAnalysis(id);
@@ -43,6 +47,12 @@ export const GET = withRoute<{ id: string }>(async ({ req, params }) => {
       const unsubscribe = s.bus.subscribe(id, (e: BusEvent) => {
         if (e.type === "progress") {
           if (!finishing) send("progress", e.progress);
+        } else if (e.type === "shutdown") {
+          if (finishing || closed) return;
+          finishing = true;
+          controller.enqueue(enc.encode("retry: 2000\n"));
+          send("reconnect", { reason: "The console is shutting down; reconnect to follow the analysis." });
+          close();
         } else finish(e.status);
       });
       const heartbeat = setInterval(() => {
