@@ -33,5 +33,4 @@ describe("the database's storage", () => {
     });
     expect(pvc.spec.storageClassName).toBe(sc.metadata.name);
   });
-
 });
