@@ -28,14 +28,16 @@ export async function enqueuePeriodic(o: Omit<PeriodicJobOptions, "log">): Promi
 }
 
 /**
- * Enqueue the job now and then look again several times per interval (a timer that fires late or a
- * process that starts mid-interval still gets the interval's job; the dedup key keeps it to one).
- * The durable worker runs it, with its lease, retries and the queue panel. Returns stop().
+ * Look for the interval's job several times per interval (at most every 5 minutes), so a timer that
+ * fires late or a process that starts mid-interval still enqueues it; the dedup key keeps it to one.
+ * The first look comes one period after start, not at once: start-up (resuming the queue, a burst of
+ * webhooks after a rollout) goes first, and a process that restarts often does not prune each time.
+ * The durable worker runs the job, with its lease, retries and the queue panel. Returns stop().
  */
 export function schedulePeriodic(o: PeriodicJobOptions): { stop(): void } {
-  const tick = () =>
+  const tick = () => {
     enqueuePeriodic(o).catch((e: unknown) => o.log?.warn({ kind: o.kind, err: describeError(e) }, "could not enqueue the periodic job; trying again later"));
-  void tick();
+  };
   const timer = setInterval(tick, Math.max(1000, Math.min(o.intervalMs / 4, 5 * 60_000)));
   timer.unref();
   return { stop: () => clearInterval(timer) };
