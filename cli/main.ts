@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { commands, type CommandName } from "./spec";
+import { commands, type CommandName, type CommandSpec } from "./spec";
 import { isConfigError, loadConfig } from "@/lib/config";
 import { describeError, isAppError } from "@/lib/errors";
 import { evidenceBundleSchema, type EvidenceBundle } from "@/lib/cluster/bundle";
@@ -16,6 +16,7 @@ import { gatherEvidence } from "@/lib/cluster/gather";
 import { buildIssue } from "@/lib/github/issue";
 import { createIssueFiler } from "@/lib/github/filer";
 import { createMemoryIssueRegistry } from "@/lib/github/registry";
+import { backupDatabase } from "@/lib/store";
 
 /** Exit codes: 0 ok, 1 the work failed, 2 bad usage or input. */
 class UsageError extends Error {}
@@ -38,8 +39,10 @@ const defaultIo: Io = {
 
 function usage(): string {
   const lines = ["Usage: triage <command> [flags]", "", "Commands:"];
-  for (const [name, spec] of Object.entries(commands)) {
+  for (const [name, spec] of Object.entries(commands) as [string, CommandSpec][]) {
+    const args = (spec.args ?? []).map((a) => ` <${a}>`).join("");
     lines.push(`  ${name.padEnd(9)} ${spec.summary}`);
+    if (args) lines.push(`      usage: triage ${name}${args}`);
     for (const [flag, f] of Object.entries(spec.flags)) lines.push(`      --${flag}${f.type === "string" ? " <value>" : ""}  ${f.description}`);
   }
   return lines.join("\n") + "\n";
@@ -58,9 +61,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
   const command = name as CommandName;
   try {
-    const { values } = parseArgs({ args: rest, options: commands[command].flags, strict: true, allowPositionals: false });
+    const spec: CommandSpec = commands[command];
+    const expected = spec.args ?? [];
+    const { values, positionals } = parseArgs({ args: rest, options: spec.flags, strict: true, allowPositionals: expected.length > 0 });
+    if (positionals.length !== expected.length) {
+      throw new UsageError(`expected ${expected.map((a) => `<${a}>`).join(" ")}, got ${positionals.length === 0 ? "nothing" : positionals.map((p) => `"${p}"`).join(" ")}. Usage: triage ${command} ${expected.map((a) => `<${a}>`).join(" ")}`);
+    }
     const flags = values as Record<string, string | boolean | undefined>;
-    return await run(command, flags, io);
+    return await run(command, flags, io, positionals);
   } catch (e) {
     if (e instanceof UsageError || isConfigError(e)) {
       io.err(`triage ${command}: ${e.message}\n`);
@@ -79,8 +87,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
 }
 
-async function run(command: CommandName, f: Record<string, string | boolean | undefined>, io: Io): Promise<number> {
+async function run(command: CommandName, f: Record<string, string | boolean | undefined>, io: Io, args: string[]): Promise<number> {
   switch (command) {
+    case "backup":
+      return backup(args[0] ?? "", Boolean(f.force), io);
     case "redact": {
       io.out(redactText(await io.stdin()).text);
       return 0;
@@ -188,6 +198,22 @@ async function analyze(f: Record<string, string | boolean | undefined>, io: Io):
     io.out(result.markdown + "\n");
   }
   if (issue) io.err(`${issue.action === "created" ? "Filed" : "Commented on"} ${issue.url}\n`);
+  return 0;
+}
+
+/** Copy the database to dest; progress on stderr (a line per 10 %), one result line on stdout. */
+async function backup(dest: string, force: boolean, io: Io): Promise<number> {
+  const config = loadConfig();
+  let shown = -1;
+  const r = await backupDatabase(config.databaseUrl, dest, {
+    force,
+    onProgress: (copied, total) => {
+      const tenth = total > 0 ? Math.floor((copied / total) * 10) : 10;
+      if (tenth > shown && tenth < 10) io.err(`backup: ${copied}/${total} pages\n`);
+      shown = Math.max(shown, tenth);
+    },
+  });
+  io.out(`Backed up ${config.databaseUrl} to ${r.path}: ${r.pages} pages, ${(r.bytes / 1024 / 1024).toFixed(1)} MiB, ${r.analyses} analyses, integrity ${r.integrity}.\n`);
   return 0;
 }
 

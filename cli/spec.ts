@@ -9,6 +9,8 @@ export interface FlagSpec {
 
 export interface CommandSpec {
   summary: string;
+  /** Positional arguments, all required, in order. */
+  args?: readonly string[];
   flags: Record<string, FlagSpec>;
 }
 
@@ -52,6 +54,11 @@ export const commands = {
   bundle: {
     summary: "gather a pod's evidence from the cluster and print it (redacted) as a bundle JSON",
     flags: { ...target },
+  },
+  backup: {
+    summary: "copy the console's database (DATABASE_URL) to <dest> with SQLite's online backup, while the console runs",
+    args: ["dest"],
+    flags: { force: { type: "boolean", description: "replace <dest> if it exists" } },
   },
 } as const satisfies Record<string, CommandSpec>;
 

@@ -143,6 +143,10 @@ const envSchema = z
       (v) => v.startsWith("file:") || v === ":memory:",
       { message: "DATABASE_URL must be file:<path> (SQLite), e.g. file:./data/triage.sqlite" },
     ),
+    RETENTION_DAYS: int("RETENTION_DAYS", 90, 0, 36_500),
+    RETENTION_MAX_ANALYSES: int("RETENTION_MAX_ANALYSES", 10_000, 0, 10_000_000),
+    RETENTION_AUDIT_DAYS: int("RETENTION_AUDIT_DAYS", 365, 0, 36_500),
+    RETENTION_PRUNE_INTERVAL_MINUTES: int("RETENTION_PRUNE_INTERVAL_MINUTES", 60, 1, 7 * 24 * 60),
 
     WEBHOOK_BEARER_TOKEN: optionalString,
     WEBHOOK_BASIC_AUTH: optionalString.refine((v) => v === undefined || /^[^:]+:.+$/.test(v), {
@@ -229,6 +233,8 @@ export interface Config {
   gemini: { apiKey?: string; model: string; baseUrl?: string; timeoutMs: number; concurrency: number; logBudgetTokens: number };
   github: { token?: string; repository?: string; apiUrl?: string };
   databaseUrl: string;
+  /** What the scheduled prune keeps (0 turns a limit off) and how often it runs. */
+  retention: { days: number; maxAnalyses: number; auditDays: number; pruneIntervalMinutes: number };
   /** listen: a dedicated webhook-only HTTP listener beside the console, when set. */
   webhook: { bearerToken?: string; basicAuth?: string; listen?: { host: string; port: number } };
   policy: {
@@ -310,6 +316,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     github: { token: e.GITHUB_TOKEN, repository: e.GITHUB_REPOSITORY, apiUrl: e.GITHUB_API_URL },
     databaseUrl: e.DATABASE_URL,
+    retention: {
+      days: e.RETENTION_DAYS,
+      maxAnalyses: e.RETENTION_MAX_ANALYSES,
+      auditDays: e.RETENTION_AUDIT_DAYS,
+      pruneIntervalMinutes: e.RETENTION_PRUNE_INTERVAL_MINUTES,
+    },
     webhook: { bearerToken: e.WEBHOOK_BEARER_TOKEN, basicAuth: e.WEBHOOK_BASIC_AUTH, listen: e.WEBHOOK_LISTEN },
     policy: {
       autoAnalyze: e.AUTO_ANALYZE,

@@ -49,6 +49,12 @@ function build() {
       labelNames: ["action"] as const,
       registers: [registry],
     }),
+    storeWriteErrors: new Counter({
+      name: "triage_store_write_errors_total",
+      help: "Store operations refused by the disk, by SQLite code (SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR)",
+      labelNames: ["code"] as const,
+      registers: [registry],
+    }),
   };
 }
 

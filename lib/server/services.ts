@@ -10,7 +10,8 @@ import { createGeminiDiagnoser } from "@/lib/analysis/gemini";
 import type { GeminiDiagnoser } from "@/lib/analysis/pipeline";
 import { createIssueFiler, type IssueFiler } from "@/lib/github/filer";
 import { openStore, type Store } from "@/lib/store";
-import { createWorker, type Worker } from "@/lib/jobs/worker";
+import { createWorker, type JobHandler, type Worker } from "@/lib/jobs/worker";
+import { schedulePeriodic } from "@/lib/jobs/schedule";
 import { ProgressBus } from "@/lib/server/progress-bus";
 import { jobHandlers } from "@/lib/server/triage";
 import { registerRevocationCheck } from "@/lib/auth/sessions";
@@ -66,18 +67,27 @@ async function build(): Promise<Services> {
     bus: new ProgressBus(),
   };
   const ref: { current?: Services } = {};
-  const handlers = jobHandlers(() => {
-    if (!ref.current) throw new Error("services not ready");
-    return ref.current;
-  });
+  const prune: JobHandler = async () => {
+    const removed = await store.prune(config.retention);
+    log.info({ event: "store.pruned", ...removed, retention: config.retention }, "pruned old analyses, jobs and audit entries");
+  };
+  const handlers = {
+    ...jobHandlers(() => {
+      if (!ref.current) throw new Error("services not ready");
+      return ref.current;
+    }),
+    prune,
+  };
   // Analyses wait for Gemini, so they get their own worker bounded by GEMINI_CONCURRENCY; resolutions
   // and filings never queue behind them.
   const analyses = createWorker({ store, concurrency: config.gemini.concurrency, handlers, kinds: ["analyze"], log });
-  const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue"], log });
+  const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue", "prune"], log });
   const workers = [analyses, bookkeeping];
+  const pruning: { stop?: () => void } = {};
   const worker: Services["worker"] = {
     kick: () => workers.forEach((w) => w.kick()),
     stop: async (o) => {
+      pruning.stop?.();
       await Promise.all(workers.map((w) => w.stop(o)));
     },
     drain: async (o) => {
@@ -91,6 +101,8 @@ async function build(): Promise<Services> {
   // two workers, and a second process on the same database, leave each other's jobs alone.
   await analyses.start();
   await bookkeeping.start();
+  // Retention: one prune job per interval across every process on the database, run by the bookkeeping worker.
+  pruning.stop = schedulePeriodic({ store, worker: bookkeeping, kind: "prune", intervalMs: config.retention.pruneIntervalMinutes * 60_000, log }).stop;
   log.info({ demo: config.demo, gemini: !!gemini, github: services.filer.configured, alertmanagers: config.alertmanagers.length }, "console services started");
   return services;
 }

@@ -314,7 +314,7 @@ async function resolveAlert(s: Services, p: z.infer<typeof resolvePayload>): Pro
   }
   if (issue && s.filer.configured) {
     await s.filer.commentOnIssue(issue, `✅ The alert resolved at ${at.toISOString()}.\n\n<!-- triage:fingerprint=${p.fingerprint} -->`);
-    if (s.config.policy.closeIssueOnResolve) await s.filer.closeIssue(issue);
+    if (s.config.policy.closeIssueOnResolve) await s.filer.closeIssue(issue).then(() => s.store.markIssueClosed(p.fingerprint, issue.number));
     await s.store.addAudit("alertmanager", "issue.resolved", p.fingerprint, { issue: issue.url });
   }
 }

@@ -1,3 +1,4 @@
-export { DEFAULT_LEASE_MS, openStore, Store, type IssueRegistry, type StoreOptions } from "@/lib/store/store";
+export { backupDatabase, DEFAULT_LEASE_MS, openStore, Store, type BackupResult, type IssueRegistry, type StoreOptions } from "@/lib/store/store";
+export { storageFailure } from "@/lib/store/sqlite";
 export type { LockOptions } from "@/lib/store/locks";
 export * from "@/lib/store/models";

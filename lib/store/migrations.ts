@@ -177,13 +177,44 @@ const rejectedAlerts: Migration = {
   },
 };
 
+/**
+ * Data lifecycle: a one-row `health` table the readiness probe writes (a real write, so a full or
+ * read-only disk fails readiness); `issues.closed_at`, set when the console closes an issue, so pruning
+ * can tell an open issue's analyses from a closed one's; indexes that let pruning find old jobs and
+ * audit entries without scanning.
+ */
+const lifecycle: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("health")
+      .ifNotExists()
+      .addColumn("key", "text", (c) => c.primaryKey())
+      .addColumn("at", "text", (c) => c.notNull())
+      .addColumn("pad", "text")
+      .execute();
+    await db.schema.alterTable("issues").addColumn("closed_at", "text").execute();
+    await db.schema.createIndex("jobs_status_updated").ifNotExists().on("jobs").columns(["status", "updated_at"]).execute();
+    await db.schema.createIndex("audit_at").ifNotExists().on("audit").column("at").execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex("audit_at").ifExists().execute();
+    await db.schema.dropIndex("jobs_status_updated").ifExists().execute();
+    await db.schema.alterTable("issues").dropColumn("closed_at").execute();
+    await db.schema.dropTable("health").ifExists().execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "2026_01_001_initial": initial,
   "2026_11_002_jobs_by_kind": jobsByKind,
   "2026_12_003_job_leases": jobLeases,
   "2026_12_004_rejected_alerts": rejectedAlerts,
   "2026_12_005_revoked_sessions": revokedSessions,
+  "2026_12_006_lifecycle": lifecycle,
 };
+
+/** The names of the migrations this build knows, oldest first. */
+export const knownMigrations: readonly string[] = Object.keys(migrations).sort();
 
 /** Kysely's Migrator reads the migrations from here instead of a folder. */
 export const migrationProvider: MigrationProvider = {

@@ -134,7 +134,7 @@ export interface AnalysisPage {
   nextCursor?: string;
 }
 
-export const jobKindSchema = z.enum(["analyze", "resolve", "file_issue"]);
+export const jobKindSchema = z.enum(["analyze", "resolve", "file_issue", "prune"]);
 export type JobKind = z.infer<typeof jobKindSchema>;
 
 export const jobStatusSchema = z.enum(["queued", "running", "done", "failed"]);
@@ -218,4 +218,22 @@ export interface RejectedAlert {
   fingerprint?: string;
   labels: Record<string, string>;
   reason: string;
+}
+
+/** What pruning keeps: analyses (with their evidence bundles) and finished jobs by age and count, audit by age. 0 turns a limit off. */
+export interface RetentionPolicy {
+  /** Analyses, and jobs that are done or failed, older than this many days go. */
+  days: number;
+  /** Beyond the newest this many analyses, older ones go. */
+  maxAnalyses: number;
+  /** Audit entries older than this many days go. */
+  auditDays: number;
+}
+
+/** What one prune removed, and how many old analyses it kept because an issue that may be open links to them. */
+export interface PruneResult {
+  analyses: number;
+  jobs: number;
+  audit: number;
+  keptForIssues: number;
 }

@@ -68,6 +68,8 @@ export interface IssuesTable {
   url: string;
   created_at: string;
   updated_at: string;
+  /** When the console closed this issue (CLOSE_ISSUE_ON_RESOLVE); null while it may be open. */
+  closed_at: string | null;
 }
 
 export interface LocksTable {
@@ -102,6 +104,13 @@ export interface RejectedAlertsTable {
   reason: string;
 }
 
+/** One row the readiness probe rewrites: proof that the store can still write. */
+export interface HealthTable {
+  key: string;
+  at: string;
+  pad: string | null;
+}
+
 export interface Database {
   analyses: AnalysesTable;
   jobs: JobsTable;
@@ -110,4 +119,5 @@ export interface Database {
   audit: AuditTable;
   revoked_sessions: RevokedSessionsTable;
   rejected_alerts: RejectedAlertsTable;
+  health: HealthTable;
 }

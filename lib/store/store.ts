@@ -1,16 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect, sql, type Insertable, type Selectable, type Updateable } from "kysely";
+import { Kysely, Migrator, SqliteDialect, sql, type ExpressionBuilder, type Insertable, type Selectable, type Updateable } from "kysely";
 import { z } from "zod";
 import { targetSchema } from "@/lib/alerts/types";
 import { evidenceBundleSchema } from "@/lib/cluster/bundle";
 import { likelihoodSchema, reportSchema } from "@/lib/analysis/types";
-import { AppError, describeError } from "@/lib/errors";
+import { AppError, describeError, isAppError } from "@/lib/errors";
 import { KeyedMutex, LeaseLocks, type LockOptions } from "@/lib/store/locks";
-import { createLocksTable, migrationProvider } from "@/lib/store/migrations";
+import { createLocksTable, knownMigrations, migrationProvider } from "@/lib/store/migrations";
+import { guardedDatabase } from "@/lib/store/sqlite";
 import {
   analysisAlertSchema,
   analysisPatchSchema,
@@ -41,6 +42,8 @@ import {
   type NewJob,
   type NewRejectedAlert,
   type RejectedAlert,
+  type PruneResult,
+  type RetentionPolicy,
 } from "@/lib/store/models";
 import type { AnalysesTable, Database, JobsTable } from "@/lib/store/schema";
 
@@ -51,6 +54,8 @@ export interface StoreOptions {
   now?: () => Date;
   /** SQLite busy_timeout: how long a write waits for another process's write. */
   busyTimeoutMs?: number;
+  /** How long checkWritable() answers from its last probe (default 1500 ms). */
+  probeCacheMs?: number;
 }
 
 /** The issue registry lib/github's filer uses: one issue per fingerprint, filing serialised per fingerprint. */
@@ -97,6 +102,11 @@ const FINGERPRINT_CHUNK = 500;
 const MAX_BACKOFF_MS = 5 * 60_000;
 const ID_CHUNK = 500;
 const ACTIVE_ANALYSIS: readonly AnalysisStatus[] = ["queued", "running"];
+const DAY_MS = 86_400_000;
+/** The readiness probe writes this much, so a store that cannot grow by it is not ready. */
+const PROBE_PAD = "x".repeat(16 * 1024);
+
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** How long a claim holds when the caller does not say; a worker renews its leases well before they end. */
 export const DEFAULT_LEASE_MS = 30_000;
@@ -263,15 +273,53 @@ function jobRow(j: z.output<typeof newJobSchema>, now: string): Insertable<JobsT
   };
 }
 
+/**
+ * An analysis pruning may remove: not queued or running, no live job, and no issue that may be open
+ * linking to it. An issue is known closed when the console closed it (issues.closed_at) or when the
+ * registry has moved on to another issue for the fingerprint (the filer files a new one only after
+ * GitHub said the old one is no longer open).
+ */
+function prunable(eb: ExpressionBuilder<Database, "analyses">) {
+  return eb.and([
+    eb("analyses.status", "not in", ACTIVE_ANALYSIS),
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom("jobs")
+          .select("jobs.id")
+          .whereRef("jobs.analysis_id", "=", "analyses.id")
+          .where("jobs.status", "in", ["queued", "running"]),
+      ),
+    ),
+    eb.or([
+      eb("analyses.issue_number", "is", null),
+      eb.exists(
+        eb
+          .selectFrom("issues")
+          .select("issues.fingerprint")
+          .whereRef("issues.fingerprint", "=", "analyses.fingerprint")
+          .where((i) => i.or([i("issues.closed_at", "is not", null), i("issues.number", "!=", i.ref("analyses.issue_number"))])),
+      ),
+    ]),
+  ]);
+}
+
 export class Store {
   private readonly mutex = new KeyedMutex();
   readonly locks: LeaseLocks;
+  private probe?: { at: number; result: Promise<void> };
 
   constructor(
     readonly db: Kysely<Database>,
     private readonly now: () => Date,
+    private readonly probeCacheMs = 1500,
   ) {
     this.locks = new LeaseLocks(db, now);
+  }
+
+  /** Forget the last readiness probe (a statement just failed on storage), so the next check writes again. */
+  storageFailed(): void {
+    this.probe = undefined;
   }
 
   private iso(offsetMs = 0): string {
@@ -833,10 +881,117 @@ export class Store {
         await this.db
           .insertInto("issues")
           .values({ fingerprint, number: issue.number, url: issue.url, created_at: now, updated_at: now })
-          .onConflict((oc) => oc.column("fingerprint").doUpdateSet({ number: issue.number, url: issue.url, updated_at: now }))
+          .onConflict((oc) => oc.column("fingerprint").doUpdateSet({ number: issue.number, url: issue.url, updated_at: now, closed_at: null }))
           .execute();
       },
     };
+  }
+
+  /** Record that the console closed this fingerprint's issue `number`, so pruning may remove the analyses it links to. */
+  async markIssueClosed(fingerprint: string, number: number): Promise<void> {
+    const now = this.iso();
+    await this.db.updateTable("issues").set({ closed_at: now, updated_at: now }).where("fingerprint", "=", fingerprint).where("number", "=", number).execute();
+  }
+
+  /**
+   * Apply the retention policy: remove analyses (and their evidence bundles) older than `days` or beyond
+   * the newest `maxAnalyses`, except queued or running ones and those an issue that may be open links to;
+   * finished jobs older than `days` and those of removed analyses; audit entries older than `auditDays`.
+   * Deletes in batches of `batchSize` rows and yields to the event loop between them, so requests are
+   * served while a large backlog goes. Idempotent: a second run finds nothing.
+   */
+  async prune(policy: RetentionPolicy, options: { batchSize?: number } = {}): Promise<PruneResult> {
+    const batch = Math.min(Math.max(Math.trunc(options.batchSize ?? 200), 1), 1000);
+    const result: PruneResult = { analyses: 0, jobs: 0, audit: 0, keptForIssues: 0 };
+
+    // Everything at or before this (created_at, id) is old by age or by count; the larger bound wins.
+    let upTo: { createdAt: string; id: string; inclusive: boolean } | undefined;
+    if (policy.days > 0) upTo = { createdAt: this.iso(-policy.days * DAY_MS), id: "", inclusive: false };
+    if (policy.maxAnalyses > 0) {
+      const b = await this.db
+        .selectFrom("analyses")
+        .select(["created_at", "id"])
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .limit(1)
+        .offset(policy.maxAnalyses)
+        .executeTakeFirst();
+      if (b && (!upTo || b.created_at >= upTo.createdAt)) upTo = { createdAt: b.created_at, id: b.id, inclusive: true };
+    }
+    if (upTo) {
+      const bound = upTo;
+      const old = (eb: ExpressionBuilder<Database, "analyses">) =>
+        eb.or([
+          eb("analyses.created_at", "<", bound.createdAt),
+          eb.and([eb("analyses.created_at", "=", bound.createdAt), eb("analyses.id", bound.inclusive ? "<=" : "<", bound.id)]),
+        ]);
+      let after: { createdAt: string; id: string } | undefined;
+      for (;;) {
+        const from = after;
+        const rows = await this.db
+          .selectFrom("analyses")
+          .select(["analyses.id", "analyses.created_at"])
+          .where(old)
+          .where(prunable)
+          .$if(from !== undefined, (q) =>
+            q.where((eb) =>
+              eb.or([eb("analyses.created_at", ">", from?.createdAt ?? ""), eb.and([eb("analyses.created_at", "=", from?.createdAt ?? ""), eb("analyses.id", ">", from?.id ?? "")])]),
+            ),
+          )
+          .orderBy("analyses.created_at")
+          .orderBy("analyses.id")
+          .limit(batch)
+          .execute();
+        const last = rows[rows.length - 1];
+        if (!last) break;
+        const ids = rows.map((r) => r.id);
+        await this.db.transaction().execute(async (trx) => {
+          const a = await trx.deleteFrom("analyses").where("id", "in", ids).where(prunable).executeTakeFirst();
+          const j = await trx.deleteFrom("jobs").where("analysis_id", "in", ids).where("status", "in", ["done", "failed"]).executeTakeFirst();
+          result.analyses += Number(a.numDeletedRows);
+          result.jobs += Number(j.numDeletedRows);
+        });
+        after = { createdAt: last.created_at, id: last.id };
+        await yieldToEventLoop();
+      }
+      const kept = await this.db
+        .selectFrom("analyses")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where(old)
+        .where("issue_number", "is not", null)
+        .where((eb) => eb.not(prunable(eb)))
+        .executeTakeFirst();
+      result.keptForIssues = Number(kept?.n ?? 0);
+    }
+
+    if (policy.days > 0) {
+      const cutoff = this.iso(-policy.days * DAY_MS);
+      result.jobs += await this.deleteInBatches(batch, (db) =>
+        db.selectFrom("jobs").select("id").where("status", "in", ["done", "failed"]).where("updated_at", "<", cutoff).limit(batch),
+      "jobs");
+    }
+    if (policy.auditDays > 0) {
+      const cutoff = this.iso(-policy.auditDays * DAY_MS);
+      result.audit = await this.deleteInBatches(batch, (db) => db.selectFrom("audit").select("id").where("at", "<", cutoff).limit(batch), "audit");
+    }
+    return result;
+  }
+
+  /** Delete the rows `select` names, a batch at a time, yielding between batches; returns how many went. */
+  private async deleteInBatches(
+    batch: number,
+    select: (db: Db) => { execute(): Promise<{ id: string }[]> },
+    table: "jobs" | "audit",
+  ): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const ids = (await select(this.db).execute()).map((r) => r.id);
+      if (ids.length === 0) return total;
+      const r = await this.db.deleteFrom(table).where("id", "in", ids).executeTakeFirst();
+      total += Number(r.numDeletedRows);
+      if (ids.length < batch) return total;
+      await yieldToEventLoop();
+    }
   }
 
   /**
@@ -984,6 +1139,44 @@ export class Store {
     }
   }
 
+  /**
+   * Readiness: a real write. In one transaction, write a 16 KiB row and remove it again, and stamp the
+   * health row: a store without room for 16 KiB more (a full disk, a database at its size limit), a
+   * read-only file or an I/O error fails here. The answer is cached for probeCacheMs so frequent probes cost one write per period.
+   * @throws AppError unavailable naming the cause and what to do.
+   */
+  checkWritable(): Promise<void> {
+    const t = performance.now();
+    if (this.probe && t - this.probe.at < this.probeCacheMs) return this.probe.result;
+    const result = this.writeProbe();
+    this.probe = { at: t, result };
+    // A failed probe is cached too, but must not count as an unhandled rejection while nobody awaits it.
+    result.catch(() => undefined);
+    return result;
+  }
+
+  private async writeProbe(): Promise<void> {
+    const at = this.iso();
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto("health")
+          .values({ key: "pad", at, pad: PROBE_PAD })
+          .onConflict((oc) => oc.column("key").doUpdateSet({ at, pad: PROBE_PAD }))
+          .execute();
+        await trx.deleteFrom("health").where("key", "=", "pad").execute();
+        await trx
+          .insertInto("health")
+          .values({ key: "probe", at, pad: null })
+          .onConflict((oc) => oc.column("key").doUpdateSet({ at }))
+          .execute();
+      });
+    } catch (e) {
+      if (isAppError(e)) throw e;
+      throw new AppError("unavailable", `The store cannot write: ${describeError(e)}`, { hint: "Check DATABASE_URL and that its file and folder are writable." });
+    }
+  }
+
   /** Close the connection. */
   async close(): Promise<void> {
     await this.db.destroy();
@@ -1000,8 +1193,32 @@ function sqlitePath(databaseUrl: string): string {
 }
 
 /**
- * Open the store: create the folder, open SQLite in WAL mode with a busy timeout, apply migrations.
- * @throws AppError not_configured when the URL or file is unusable, internal when a migration fails.
+ * Refuse a database that has migrations this build does not know: a newer image applied them, and this
+ * older one (a rollback) would run against a schema it was not written for.
+ * @throws AppError not_configured naming the unknown migrations and the two ways out.
+ */
+async function checkNoUnknownMigrations(db: Kysely<Database>): Promise<void> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === "kysely_migration")) return;
+  const rows = await sql<{ name: string; timestamp: string }>`select name, timestamp from kysely_migration order by name`.execute(db);
+  const known = new Set(knownMigrations);
+  const unknown = rows.rows.filter((r) => !known.has(r.name));
+  if (unknown.length === 0) return;
+  const names = unknown.map((r) => `${r.name} (applied ${r.timestamp})`).join(", ");
+  throw new AppError(
+    "not_configured",
+    `The database has migration${unknown.length === 1 ? "" : "s"} this build does not know: ${names}. A newer version of the console upgraded it; this older one will not run on that schema.`,
+    {
+      hint: `Roll forward to the image that applied ${unknown[unknown.length - 1]?.name}, or restore the backup taken before the upgrade (README: Upgrades and backups). This build knows migrations up to ${knownMigrations[knownMigrations.length - 1]}.`,
+    },
+  );
+}
+
+/**
+ * Open the store: create the folder, open SQLite in WAL mode with a busy timeout, refuse a schema newer
+ * than this build, apply migrations.
+ * @throws AppError not_configured when the URL or file is unusable or the schema is newer than this build,
+ * unavailable when the disk refuses writes, internal when a migration fails.
  */
 export async function openStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
   const path = sqlitePath(databaseUrl);
@@ -1018,21 +1235,105 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
       hint: "Point DATABASE_URL at a writable location, e.g. file:./data/triage.sqlite.",
     });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const store = new Store(db, options.now ?? (() => new Date()));
+  const ref: { store?: Store } = {};
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: guardedDatabase(sqlite, () => ref.store?.storageFailed()) }) });
+  const store = new Store(db, options.now ?? (() => new Date()), options.probeCacheMs);
+  ref.store = store;
   try {
+    await checkNoUnknownMigrations(db);
     await createLocksTable(db);
     // SQLite's migrator takes no lock of its own: two processes starting together serialise here.
-    const result = await store.locks.withLock("store:migrations", () => new Migrator({ db, provider: migrationProvider }).migrateToLatest(), {
-      ttlMs: 60_000,
-    });
+    const result = await store.locks.withLock(
+      "store:migrations",
+      async () => {
+        // Again under the lock: a newer process may have migrated while this one waited.
+        await checkNoUnknownMigrations(db);
+        return new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+      },
+      { ttlMs: 60_000 },
+    );
     if (result.error) throw result.error;
   } catch (e) {
     await db.destroy();
+    if (isAppError(e)) throw e;
     throw new AppError("internal", `Database migration failed: ${describeError(e)}`, {
       hint: "Check that DATABASE_URL points at this console's database and that no older build is writing to it.",
       cause: e,
     });
   }
   return store;
+}
+
+export interface BackupResult {
+  /** Where the backup was written. */
+  path: string;
+  pages: number;
+  bytes: number;
+  /** SQLite's integrity_check of the written copy: "ok", or its first complaint. */
+  integrity: string;
+  analyses: number;
+}
+
+/**
+ * Copy the database at databaseUrl to dest with SQLite's online backup, while the console keeps
+ * writing: pages are copied in steps (a write from another process restarts the copy, so after a
+ * restart the rest goes in one step, a consistent snapshot). The copy goes to a temporary file beside
+ * dest, is switched from WAL to a single self-contained file, checked (integrity_check) and renamed into
+ * place. Opens the database without migrating it.
+ * @throws AppError conflict when dest exists and force is not set, not_found when there is no database,
+ * bad_request for :memory: or a folder; SQLite's own error when the destination's disk refuses.
+ */
+export async function backupDatabase(
+  databaseUrl: string,
+  dest: string,
+  options: { force?: boolean; onProgress?: (copied: number, total: number) => void } = {},
+): Promise<BackupResult> {
+  const source = sqlitePath(databaseUrl);
+  if (source === ":memory:") throw new AppError("bad_request", "DATABASE_URL is :memory:; there is nothing on disk to back up.", { hint: "Set DATABASE_URL to the console's file:<path>." });
+  const target = resolve(/*turbopackIgnore: true*/ dest);
+  if (target === resolve(/*turbopackIgnore: true*/ source)) throw new AppError("bad_request", `The backup destination ${dest} is the database itself.`, { hint: "Name a file elsewhere, ideally on another volume." });
+  if (existsSync(target) && !options.force) {
+    throw new AppError("conflict", `${dest} already exists; refusing to overwrite it.`, { hint: "Choose a new file name, or pass --force to replace it." });
+  }
+  if (existsSync(target) && statSync(target).isDirectory()) throw new AppError("bad_request", `${dest} is a folder.`, { hint: "Name the backup file, e.g. /backup/triage-2026-12-06.sqlite." });
+  if (!existsSync(dirname(target))) throw new AppError("not_found", `The folder ${dirname(target)} does not exist.`, { hint: "Create it first, or name a file in an existing folder." });
+  let sqlite: SqliteDatabase.Database;
+  try {
+    sqlite = new SqliteDatabase(source, { fileMustExist: true });
+    sqlite.pragma("busy_timeout = 5000");
+  } catch (e) {
+    throw new AppError("not_found", `No database to back up at ${source}: ${describeError(e)}`, { hint: "Check DATABASE_URL: the backup reads the console's existing database." });
+  }
+  const tmp = `${target}.partial-${process.pid}`;
+  try {
+    let previous = Infinity;
+    let restarted = false;
+    const info = await sqlite.backup(tmp, {
+      progress({ totalPages, remainingPages }) {
+        if (remainingPages > previous) restarted = true;
+        previous = remainingPages;
+        options.onProgress?.(totalPages - remainingPages, totalPages);
+        return restarted ? 0x7fffffff : 1024;
+      },
+    });
+    const copy = new SqliteDatabase(tmp);
+    let integrity: string;
+    let analyses = 0;
+    try {
+      copy.pragma("journal_mode = DELETE");
+      integrity = String(copy.pragma("integrity_check", { simple: true }));
+      const hasAnalyses = copy.prepare("select 1 from sqlite_master where type = 'table' and name = 'analyses'").get() !== undefined;
+      if (hasAnalyses) analyses = Number(copy.prepare("select count(*) from analyses").pluck().get());
+    } finally {
+      copy.close();
+    }
+    if (integrity !== "ok") throw new AppError("internal", `The backup failed its integrity check: ${integrity}`, { hint: "Run the backup again; if it repeats, check the source with sqlite3 and PRAGMA integrity_check." });
+    if (existsSync(target) && !options.force) throw new AppError("conflict", `${dest} appeared while the backup ran; refusing to overwrite it.`, { hint: "Choose a new file name, or pass --force." });
+    renameSync(tmp, target);
+    return { path: target, pages: info.totalPages, bytes: statSync(target).size, integrity, analyses };
+  } finally {
+    rmSync(tmp, { force: true });
+    rmSync(`${tmp}-journal`, { force: true });
+    sqlite.close();
+  }
 }

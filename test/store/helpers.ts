@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
 import type { Report } from "@/lib/analysis/types";
+import type { Store } from "@/lib/store";
 
 /** A fresh temp folder and a database URL inside it; call cleanup() in afterEach. */
 export function tempDb(name = "store.sqlite") {
@@ -39,4 +41,18 @@ export function sampleReport(title: string, overrides: Partial<Report> = {}): Re
     generatedAt: "2026-03-01T10:00:05.000Z",
     ...overrides,
   };
+}
+
+/** Cap the database at its current size (SQLite's max_page_count) and use up its free pages: the disk is "full". */
+export async function fillDatabase(store: Store): Promise<void> {
+  const pages = await sql<{ page_count: number }>`pragma page_count`.execute(store.db);
+  await sql.raw(`pragma max_page_count = ${pages.rows[0]?.page_count ?? 1}`).execute(store.db);
+  for (let i = 0; i < 10_000; i++) {
+    try {
+      await store.addAudit("filler", "fill", `filler-${i}`, { pad: "x".repeat(2000) });
+    } catch {
+      return;
+    }
+  }
+  throw new Error("the database never filled up");
 }
