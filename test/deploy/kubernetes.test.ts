@@ -263,7 +263,7 @@ describe("Kubernetes manifests", () => {
     );
     for (const m of manifests) {
       const meta = z.object({ kind: z.string(), metadata: z.object({ namespace: z.string().optional() }) }).safeParse(m.doc).data;
-      if (!meta || ["Kustomization", "Component", "ClusterRole", "ClusterRoleBinding"].includes(meta.kind)) continue;
+      if (!meta || ["Kustomization", "Component", "ClusterRole", "ClusterRoleBinding", "StorageClass"].includes(meta.kind)) continue;
       if (meta.kind === "Role" || meta.kind === "RoleBinding") expect(meta.metadata.namespace, m.file).toBeTruthy();
       else expect(meta.metadata.namespace, `${m.file} names its namespace`).toBe("monitoring");
     }

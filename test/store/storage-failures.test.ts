@@ -101,7 +101,7 @@ describe("schema versions", () => {
     // As an older build left it: without the newest migration.
     const raw = new SqliteDatabase(t.path);
     raw.exec("drop table health; drop index jobs_status_updated; drop index audit_at; alter table issues drop column closed_at");
-    raw.prepare("delete from kysely_migration where name = ?").run("2026_12_004_lifecycle");
+    raw.prepare("delete from kysely_migration where name = ?").run("2026_12_006_lifecycle");
     raw.close();
     const again = await openStore(t.url, { probeCacheMs: 0 });
     cleanups.push(() => again.close());
