@@ -8,9 +8,9 @@ import { ENTRY, buildCli, isFresh } from "./build.mjs";
 async function loadCli() {
   if (!isFresh()) {
     try {
-      await buildCli();
+      await buildCli({ quiet: true });
     } catch (e) {
-      const why = String(e instanceof Error ? e.message : e).split("\n")[0];
+      const why = e?.errors?.[0]?.text ?? String(e instanceof Error ? e.message : e).split("\n")[0];
       process.stderr.write(`triage: cannot build the CLI bundle (${why}); running the sources through tsx, which starts slower\n`);
       const { tsImport } = await import("tsx/esm/api");
       return tsImport("./main.ts", import.meta.url);

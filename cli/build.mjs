@@ -47,9 +47,9 @@ export function isFresh() {
 /**
  * Bundle the CLI into dist/cli. Builds in a private folder and renames it into place, so a concurrent
  * call never runs a half-written bundle.
- * @throws when esbuild is missing or the sources do not compile.
+ * @throws when esbuild is missing or the sources do not compile; `quiet` leaves the reporting to the caller.
  */
-export async function buildCli() {
+export async function buildCli({ quiet = false } = {}) {
   const { build } = await import("esbuild");
   const startedAt = Date.now();
   const tmp = join(ROOT, "dist", `.cli-${process.pid}-${startedAt}`);
@@ -73,7 +73,7 @@ export async function buildCli() {
       banner: { js: 'import { createRequire as __triageRequire } from "node:module"; const require = __triageRequire(import.meta.url);' },
       metafile: true,
       legalComments: "none",
-      logLevel: "error",
+      logLevel: quiet ? "silent" : "error",
     });
     const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes("node_modules/") && !f.includes(":"));
     // Sources edited while the build ran count as newer than it: the next call rebuilds.
