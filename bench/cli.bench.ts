@@ -26,7 +26,7 @@ function timed(args: string[], input?: string): number {
 }
 
 function line(label: string, times: number[], target?: string): void {
-  console.log(`${label.padEnd(34)} median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}, ${times.length} runs)${target ? `  target ${target}` : ""}`);
+  console.log(`${label.padEnd(40)} median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}, ${times.length} runs)${target ? `  target ${target}` : ""}`);
 }
 
 /** Start-up of `triage --help`, `diagnose` and `redact` from the bundle, and the peak RSS of `reduce` on a 100,000-line log. */
@@ -50,6 +50,8 @@ export async function run(): Promise<void> {
       console.log(`triage reduce (100,000 lines): peak RSS not measured: ${TIME} is missing (apt-get install time)`);
       return;
     }
+    const help = spawnSync(TIME, ["-f", "%M", process.execPath, BIN, "--help"], { cwd: ROOT, encoding: "utf8" });
+    console.log(`${"triage --help peak RSS".padEnd(40)} ${(Number(/(\d+)\s*$/.exec(help.stderr)?.[1]) / 1024).toFixed(0)} MB`);
     const rss: number[] = [];
     const wall: number[] = [];
     for (let i = 0; i < (QUICK ? 1 : 3); i++) {

@@ -24,6 +24,19 @@ const emptyServerOnly = {
   },
 };
 
+// zod's namespace export keeps all of its ~50 message locales (half of its size) in any bundle; the CLI
+// speaks English only (zod's default), so the bundle carries only that one. z.locales.xx is undefined.
+const englishZodOnly = {
+  name: "zod-english-only",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      loader: "js",
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 /**
  * Whether dist/cli holds a bundle built from the sources as they are now: every input it was built from
  * still exists and none changed since.
@@ -68,7 +81,7 @@ export async function buildCli({ quiet = false } = {}) {
       chunkNames: "chunks/[name]-[hash]",
       tsconfig: "tsconfig.json",
       external: EXTERNAL,
-      plugins: [emptyServerOnly],
+      plugins: [emptyServerOnly, englishZodOnly],
       // Bundled CommonJS packages call require(); ESM output has none of its own.
       banner: { js: 'import { createRequire as __triageRequire } from "node:module"; const require = __triageRequire(import.meta.url);' },
       metafile: true,

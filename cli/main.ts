@@ -37,6 +37,7 @@ function usage(): string {
     lines.push(`  ${name.padEnd(9)} ${spec.summary}`);
     for (const [flag, f] of Object.entries(spec.flags)) lines.push(`      --${flag}${f.type === "string" ? " <value>" : ""}  ${f.description}`);
   }
+  lines.push("", "  --version     print triage's version", "  --help        print this help");
   return lines.join("\n") + "\n";
 }
 
