@@ -16,24 +16,40 @@ const SECRET_TEXT = "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-/** Wall time of one child process, in milliseconds; throws when it fails. */
-function timed(args: string[], input?: string): number {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  const elapsed = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`node ${args.join(" ")} exited ${String(r.status)}: ${r.stderr.slice(0, 500)}`);
-  return elapsed;
+interface Sample {
+  wallMs: number;
+  /** User plus system CPU time: what the start-up costs, whatever else the machine is running. */
+  cpuMs: number;
+  rssMb: number;
 }
 
-function line(label: string, times: number[], target?: string): void {
-  console.log(`${label.padEnd(40)} median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}, ${times.length} runs)${target ? `  target ${target}` : ""}`);
+/** Run node with args once, through /usr/bin/time when present (CPU time, peak RSS); throws when it fails. */
+function sample(args: string[], input?: string): Sample {
+  const timed = existsSync(TIME);
+  const t0 = performance.now();
+  const r = timed
+    ? spawnSync(TIME, ["-f", "%U %S %M", process.execPath, ...args], { cwd: ROOT, input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
+    : spawnSync(process.execPath, args, { cwd: ROOT, input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`node ${args.join(" ")} exited ${String(r.status)}: ${r.stderr.slice(0, 500)}`);
+  const m = timed ? /([\d.]+) ([\d.]+) (\d+)\s*$/.exec(r.stderr) : null;
+  return { wallMs, cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN, rssMb: m ? Number(m[3]) / 1024 : NaN };
+}
+
+function line(label: string, samples: Sample[], target?: string): void {
+  const wall = samples.map((x) => x.wallMs);
+  const cpu = median(samples.map((x) => x.cpuMs));
+  const rss = Math.max(...samples.map((x) => x.rssMb));
+  console.log(
+    `${label.padEnd(40)} median ${median(wall).toFixed(0)} ms (min ${Math.min(...wall).toFixed(0)}, max ${Math.max(...wall).toFixed(0)}, ${wall.length} runs), CPU ${Number.isNaN(cpu) ? "n/a" : `${cpu.toFixed(0)} ms`}, RSS ${Number.isNaN(rss) ? "n/a" : `${rss.toFixed(0)} MB`}${target ? `  target ${target}` : ""}`,
+  );
 }
 
 /** Start-up of `triage --help`, `diagnose` and `redact` from the bundle, and the peak RSS of `reduce` on a 100,000-line log. */
 export async function run(): Promise<void> {
   // The first call builds dist/cli when it is missing or stale; it is not measured.
-  timed([BIN, "--version"]);
-  const runs = (args: string[], input?: string, n = RUNS) => Array.from({ length: n }, () => timed(args, input));
+  sample([BIN, "--version"]);
+  const runs = (args: string[], input?: string, n = RUNS) => Array.from({ length: n }, () => sample(args, input));
 
   line("node -e 0 (Node itself)", runs(["-e", "0"]));
   line("triage --help", runs([BIN, "--help"]), "< 200 ms");
@@ -46,23 +62,8 @@ export async function run(): Promise<void> {
   try {
     const bundle = join(dir, "big.json");
     writeFileSync(bundle, JSON.stringify({ alert: { labels: { alertname: "ModelPodOOMKilled", namespace: "ml-serving", pod: "vllm-0" } }, logs: buildLog() }));
-    if (!existsSync(TIME)) {
-      console.log(`triage reduce (100,000 lines): peak RSS not measured: ${TIME} is missing (apt-get install time)`);
-      return;
-    }
-    const help = spawnSync(TIME, ["-f", "%M", process.execPath, BIN, "--help"], { cwd: ROOT, encoding: "utf8" });
-    console.log(`${"triage --help peak RSS".padEnd(40)} ${(Number(/(\d+)\s*$/.exec(help.stderr)?.[1]) / 1024).toFixed(0)} MB`);
-    const rss: number[] = [];
-    const wall: number[] = [];
-    for (let i = 0; i < (QUICK ? 1 : 3); i++) {
-      const t0 = performance.now();
-      const r = spawnSync(TIME, ["-f", "%M", process.execPath, BIN, "reduce", "--input", bundle, "--json"], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-      wall.push(performance.now() - t0);
-      const kb = Number(/(\d+)\s*$/.exec(r.stderr)?.[1]);
-      if (r.status !== 0 || !Number.isFinite(kb)) throw new Error(`triage reduce failed (${String(r.status)}): ${r.stderr.slice(0, 500)}`);
-      rss.push(kb / 1024);
-    }
-    console.log(`triage reduce (100,000 lines, 8 MB) peak RSS median ${median(rss).toFixed(0)} MB (max ${Math.max(...rss).toFixed(0)} MB), ${median(wall).toFixed(0)} ms  target < 150 MB`);
+    line("triage reduce (100,000 lines, 8 MB)", runs([BIN, "reduce", "--input", bundle, "--json"], undefined, QUICK ? 1 : 3), "RSS < 150 MB");
+    if (!existsSync(TIME)) console.log(`CPU time and RSS not measured: ${TIME} is missing (apt-get install time)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
