@@ -27,7 +27,7 @@ const noBrandedInstanceof = [
 ];
 
 export default tseslint.config(
-  { ignores: [".next/**", "node_modules/**", "next-env.d.ts", "test-results/**", "playwright-report/**", "cli/bin.mjs", ".tmp/**"] },
+  { ignores: [".next/**", "node_modules/**", "next-env.d.ts", "test-results/**", "playwright-report/**", "cli/bin.mjs", ".tmp/**", "dist/**"] },
   ...tseslint.configs.recommended,
   {
     plugins: { "react-hooks": reactHooks },

@@ -25,7 +25,7 @@ export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-backgr
 const REPO = resolve(import.meta.dirname, "..");
 const BUILDS = join(tmpdir(), "triage-bench-app");
 // Not part of the app: leaving them out keeps the build's typecheck off other people's half-written tests.
-const EXCLUDE = new Set(["node_modules", ".next", ".git", "test", "e2e", "bench", "test-results", "playwright-report", ".tmp", "data", "tsconfig.tsbuildinfo"]);
+const EXCLUDE = new Set(["node_modules", ".next", "dist", ".git", "test", "e2e", "bench", "test-results", "playwright-report", ".tmp", "data", "tsconfig.tsbuildinfo"]);
 
 /** The p-th percentile (nearest rank) of an ascending array. */
 export function percentile(sorted: readonly number[], p: number): number {

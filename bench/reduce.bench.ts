@@ -22,7 +22,7 @@ const OOM_TRACE = [
 ];
 
 /** A vLLM pod's log: startup, then uvicorn access and engine metrics lines, with one CUDA OOM traceback buried inside. */
-function buildLog(): string {
+export function buildLog(): string {
   const out: string[] = [
     "INFO 11-20 10:00:01 api_server.py:585] vLLM API server version 0.6.3.post1",
     "INFO 11-20 10:00:09 model_runner.py:1056] Starting to load model meta-llama/Llama-3.1-8B-Instruct...",

@@ -1,10 +1,27 @@
 #!/usr/bin/env node
-// The `triage` command. TypeScript sources run through tsx so `npx triage` works right after install.
-// The project runs on Node 24: started by an older node (the machine's own), it hands itself to
-// scripts/node, which runs Node 24 (and only that), so better-sqlite3 loads in the Node it was built for.
+// The `triage` command. It runs the prebuilt bundle in dist/cli (made by `npm ci` and `npm run build`),
+// so a call starts in plain Node without compiling TypeScript. The project runs on Node 24: started by an
+// older node (the machine's own), it hands itself to scripts/node, which runs Node 24, so better-sqlite3
+// loads in the Node it was built for.
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { NODE_MAJOR } from "../scripts/node-version.mjs";
+import { ENTRY, buildCli, isFresh } from "./build.mjs";
+
+/** The CLI's module: the bundle, rebuilt first when missing or older than a source; else the sources through tsx. */
+async function loadCli() {
+  if (!isFresh()) {
+    try {
+      await buildCli({ quiet: true });
+    } catch (e) {
+      const why = e?.errors?.[0]?.text ?? String(e instanceof Error ? e.message : e).split("\n")[0];
+      process.stderr.write(`triage: cannot build the CLI bundle (${why}); running the sources through tsx, which starts slower\n`);
+      const { tsImport } = await import("tsx/esm/api");
+      return tsImport("./main.ts", import.meta.url);
+    }
+  }
+  return import(pathToFileURL(ENTRY).href);
+}
 
 if (Number(process.versions.node.split(".")[0]) < NODE_MAJOR) {
   const child = spawn(fileURLToPath(new URL("../scripts/node", import.meta.url)), [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
@@ -18,7 +35,6 @@ if (Number(process.versions.node.split(".")[0]) < NODE_MAJOR) {
     else process.exitCode = code ?? 1;
   });
 } else {
-  const { tsImport } = await import("tsx/esm/api");
-  const { main } = await tsImport("./main.ts", import.meta.url);
+  const { main } = await loadCli();
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,25 +1,19 @@
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { commands, type CommandName, type CommandSpec } from "./spec";
-import { isConfigError, loadConfig } from "@/lib/config";
+import pkg from "@/package.json";
 import { describeError, isAppError } from "@/lib/errors";
-import { evidenceBundleSchema, type EvidenceBundle } from "@/lib/cluster/bundle";
-import { targetSchema, type Target } from "@/lib/alerts/types";
-import { redactBundle, redactText } from "@/lib/analysis/redact";
-import { diagnose } from "@/lib/analysis/diagnose";
-import { reduceLogs } from "@/lib/analysis/reduce";
-import { runAnalysis } from "@/lib/analysis/pipeline";
-import { createGeminiDiagnoser } from "@/lib/analysis/gemini";
-import { createKubeClusterReaders } from "@/lib/cluster/kube";
-import { gatherEvidence } from "@/lib/cluster/gather";
-import { buildIssue } from "@/lib/github/issue";
-import { createIssueFiler } from "@/lib/github/filer";
-import { createMemoryIssueRegistry } from "@/lib/github/registry";
-import { backupDatabase } from "@/lib/store";
+import type { Config } from "@/lib/config";
+import type { EvidenceBundle } from "@/lib/cluster/bundle";
+import type { Target } from "@/lib/alerts/types";
+
+// Everything but the argument table is imported by the command that needs it, so `--help` loads no
+// schema library and only `analyze` and `bundle` load the Kubernetes, Gemini and GitHub clients.
 
 /** Exit codes: 0 ok, 1 the work failed, 2 bad usage or input. */
 class UsageError extends Error {}
+/** The cluster could not be read at all: exit 1 with the reason, and no report built on no evidence. */
+class NoEvidenceError extends Error {}
 
 interface Io {
   out: (s: string) => void;
@@ -45,6 +39,7 @@ function usage(): string {
     if (args) lines.push(`      usage: triage ${name}${args}`);
     for (const [flag, f] of Object.entries(spec.flags)) lines.push(`      --${flag}${f.type === "string" ? " <value>" : ""}  ${f.description}`);
   }
+  lines.push("", "  --version     print triage's version", "  --help        print this help");
   return lines.join("\n") + "\n";
 }
 
@@ -54,6 +49,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   if (!name || name === "--help" || name === "-h" || name === "help") {
     io.out(usage());
     return name ? 0 : 2;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.out(`triage ${pkg.version}\n`);
+    return 0;
   }
   if (!(name in commands)) {
     io.err(`triage: unknown command "${name}". Commands: ${Object.keys(commands).join(", ")}.\n`);
@@ -70,6 +69,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const flags = values as Record<string, string | boolean | undefined>;
     return await run(command, flags, io, positionals);
   } catch (e) {
+    if (e instanceof NoEvidenceError) {
+      io.err(`triage ${command}: ${e.message.replace(/\s+/g, " ")}\n`);
+      return 1;
+    }
+    const { isConfigError } = await import("@/lib/config");
     if (e instanceof UsageError || isConfigError(e)) {
       io.err(`triage ${command}: ${e.message}\n`);
       return 2;
@@ -92,11 +96,12 @@ async function run(command: CommandName, f: Record<string, string | boolean | un
     case "backup":
       return backup(args[0] ?? "", Boolean(f.force), io);
     case "redact": {
+      const { redactText } = await import("@/lib/analysis/redact");
       io.out(redactText(await io.stdin()).text);
       return 0;
     }
     case "diagnose": {
-      const bundle = redactBundle(await readBundle(f.input)).bundle;
+      const [bundle, { diagnose }] = await Promise.all([readRedactedBundle(f.input), import("@/lib/analysis/diagnose")]);
       const d = diagnose(bundle);
       if (f.json) io.out(JSON.stringify({ hypotheses: d.hypotheses, signals: d.signals }, null, 2) + "\n");
       else
@@ -107,35 +112,14 @@ async function run(command: CommandName, f: Record<string, string | boolean | un
         );
       return 0;
     }
-    case "reduce": {
-      const bundle = redactBundle(await readBundle(f.input)).bundle;
-      const budget = f["budget-tokens"] === undefined ? loadConfig().gemini.logBudgetTokens : Number(f["budget-tokens"]);
-      if (!Number.isInteger(budget) || budget < 100) throw new UsageError(`--budget-tokens must be an integer of at least 100, got "${String(f["budget-tokens"])}"`);
-      const keep = (src: "logs" | "previousLogs") =>
-        diagnose(bundle).signals.flatMap((s) => s.evidence.filter((e) => e.source === src && e.line).map((e) => e.line ?? 0));
-      const parts = [
-        bundle.previousLogs !== undefined ? { title: "previous container logs", r: reduceLogs(bundle.previousLogs, { budgetTokens: budget, keepLines: keep("previousLogs") }) } : undefined,
-        bundle.logs !== undefined ? { title: "current logs", r: reduceLogs(bundle.logs, { budgetTokens: budget, keepLines: keep("logs") }) } : undefined,
-      ].filter((p) => p !== undefined);
-      if (!parts.length) throw new UsageError("the bundle has no logs or previousLogs to reduce");
-      if (f.json) {
-        const text = parts.map((p) => (parts.length > 1 ? `### ${p.title}\n${p.r.text}` : p.r.text)).join("\n");
-        const sum = (k: "tokens" | "keptLines" | "totalLines") => parts.reduce((n, p) => n + p.r[k], 0);
-        io.out(JSON.stringify({ text, tokens: sum("tokens"), keptLines: sum("keptLines"), totalLines: sum("totalLines") }) + "\n");
-      } else {
-        for (const p of parts) io.out(`### ${p.title}: ${p.r.keptLines}/${p.r.totalLines} lines, ~${p.r.tokens} tokens\n${p.r.text}\n`);
-      }
-      return 0;
-    }
+    case "reduce":
+      return reduce(f, io);
     case "bundle": {
-      const config = loadConfig();
-      const target = readTarget(f);
-      const raw = await gatherEvidence(createKubeClusterReaders(config.kube), target, alertFromFlags(f, target), {
-        tailLines: config.kube.tailLines,
-        limitBytes: config.kube.limitBytes,
-        timeoutMs: config.kube.timeoutMs,
-        container: target.container,
-      });
+      const { loadConfig } = await import("@/lib/config");
+      const { redactBundle } = await import("@/lib/analysis/redact");
+      const target = await readTarget(f);
+      const { snapshotFromTarget } = await import("@/lib/alerts/snapshot");
+      const raw = await gatherFromCluster(loadConfig(), target, snapshotFromTarget({ ...target, alertname: flagText(f.alert), severity: flagText(f.severity) }));
       const { bundle } = redactBundle(raw);
       io.out(JSON.stringify(bundle, null, 2) + "\n");
       for (const e of bundle.errors) io.err(`warning: ${e.part}: ${e.message}\n`);
@@ -146,32 +130,61 @@ async function run(command: CommandName, f: Record<string, string | boolean | un
   }
 }
 
+/** The logs exactly as the pipeline condenses them for Gemini (same signals, same budget split). */
+async function reduce(f: Record<string, string | boolean | undefined>, io: Io): Promise<number> {
+  const [bundle, { diagnose }, { condenseLogs }] = await Promise.all([readRedactedBundle(f.input), import("@/lib/analysis/diagnose"), import("@/lib/analysis/reduce")]);
+  const budget = f["budget-tokens"] === undefined ? (await import("@/lib/config")).loadConfig().gemini.logBudgetTokens : Number(f["budget-tokens"]);
+  if (!Number.isInteger(budget) || budget < 100) throw new UsageError(`--budget-tokens must be an integer of at least 100, got "${String(f["budget-tokens"])}"`);
+  const condensed = condenseLogs(bundle, diagnose(bundle).signals, budget);
+  const parts = [
+    condensed.previousLogs ? { title: "previous container logs", r: condensed.previousLogs } : undefined,
+    condensed.logs ? { title: "current logs", r: condensed.logs } : undefined,
+  ].filter((p) => p !== undefined);
+  if (!parts.length) throw new UsageError("the bundle has no logs or previousLogs to reduce");
+  const dropped = parts.reduce((n, p) => n + p.r.droppedCitedLines, 0);
+  if (dropped > 0) {
+    const cited = parts.reduce((n, p) => n + p.r.citedLines, 0);
+    io.err(`triage reduce: the lines the signals cite do not fit in ${budget} tokens: ${dropped} of ${cited} were left out (raise --budget-tokens to keep them all)\n`);
+  }
+  if (f.json) {
+    const text = parts.map((p) => (parts.length > 1 ? `### ${p.title}\n${p.r.text}` : p.r.text)).join("\n");
+    const sum = (k: "tokens" | "keptLines" | "totalLines") => parts.reduce((n, p) => n + p.r[k], 0);
+    io.out(JSON.stringify({ text, tokens: sum("tokens"), keptLines: sum("keptLines"), totalLines: sum("totalLines") }) + "\n");
+  } else {
+    for (const p of parts) io.out(`### ${p.title}: ${p.r.keptLines}/${p.r.totalLines} lines, ~${p.r.tokens} tokens\n${p.r.text}\n`);
+  }
+  return 0;
+}
+
 async function analyze(f: Record<string, string | boolean | undefined>, io: Io): Promise<number> {
+  const { loadConfig } = await import("@/lib/config");
   const config = loadConfig();
   if (f.json && f.markdown) throw new UsageError("choose one of --json and --markdown");
-  let bundle: EvidenceBundle | undefined;
-  let target: Target | undefined;
+  const { snapshotFingerprint, snapshotFromTarget } = await import("@/lib/alerts/snapshot");
+  let bundle: EvidenceBundle;
   if (typeof f.input === "string") {
     if (f.pod || f.namespace) throw new UsageError("give either --input or --namespace/--pod, not both");
     bundle = await readBundle(f.input);
     if (f.alert) bundle.alert.labels.alertname = String(f.alert);
     if (f.severity) bundle.alert.labels.severity = String(f.severity);
+    const { missingEvidence } = await import("@/lib/cluster/gather");
+    const missing = missingEvidence(bundle);
+    if (missing) throw new NoEvidenceError(`${f.input} holds no evidence: ${missing}`);
   } else {
-    target = readTarget(f);
+    const target = await readTarget(f);
+    bundle = await gatherFromCluster(config, target, snapshotFromTarget({ ...target, alertname: flagText(f.alert), severity: flagText(f.severity) }));
   }
-  const alert = bundle?.alert ?? alertFromFlags(f, target);
-  const gemini = !f.offline && config.gemini.apiKey ? createGeminiDiagnoser(config.gemini) : undefined;
+  // The console names a pod analyzed without an alert by the same fingerprint: both file on one issue.
+  const fingerprint = snapshotFingerprint(bundle.alert, bundle.target);
+  if (f["file-issue"] && !fingerprint) {
+    throw new UsageError("the bundle's alert has no fingerprint and no namespace and pod labels, so its issue cannot be matched: add alert.fingerprint or the labels");
+  }
+
+  const { runAnalysis } = await import("@/lib/analysis/pipeline");
+  const gemini = !f.offline && config.gemini.apiKey ? (await import("@/lib/analysis/gemini")).createGeminiDiagnoser(config.gemini) : undefined;
   const result = await runAnalysis(
-    { target, alert, bundle },
-    {
-      readers: target ? createKubeClusterReaders(config.kube) : undefined,
-      gemini,
-      offlineReason: "GEMINI_API_KEY is not set",
-      budgetTokens: config.gemini.logBudgetTokens,
-      tailLines: config.kube.tailLines,
-      limitBytes: config.kube.limitBytes,
-      timeoutMs: config.kube.timeoutMs,
-    },
+    { alert: bundle.alert, bundle },
+    { gemini, offlineReason: "GEMINI_API_KEY is not set", budgetTokens: config.gemini.logBudgetTokens },
     {
       offline: Boolean(f.offline),
       onProgress: (e) => {
@@ -181,8 +194,12 @@ async function analyze(f: Record<string, string | boolean | undefined>, io: Io):
   );
 
   let issue: { action: string; number: number; url: string } | undefined;
-  if (f["file-issue"]) {
-    const fingerprint = result.bundle.alert.fingerprint ?? cliFingerprint(result.bundle);
+  if (f["file-issue"] && fingerprint) {
+    const [{ buildIssue }, { createIssueFiler }, { createMemoryIssueRegistry }] = await Promise.all([
+      import("@/lib/github/issue"),
+      import("@/lib/github/filer"),
+      import("@/lib/github/registry"),
+    ]);
     const filer = createIssueFiler(config.github, { registry: createMemoryIssueRegistry() });
     const built = buildIssue({ report: result.report, reportMarkdown: result.markdown, bundle: result.bundle, fingerprint });
     if (!filer.configured) {
@@ -203,6 +220,7 @@ async function analyze(f: Record<string, string | boolean | undefined>, io: Io):
 
 /** Copy the database to dest; progress on stderr (a line per 10 %), one result line on stdout. */
 async function backup(dest: string, force: boolean, io: Io): Promise<number> {
+  const [{ loadConfig }, { backupDatabase }] = await Promise.all([import("@/lib/config"), import("@/lib/store")]);
   const config = loadConfig();
   let shown = -1;
   const r = await backupDatabase(config.databaseUrl, dest, {
@@ -215,6 +233,33 @@ async function backup(dest: string, force: boolean, io: Io): Promise<number> {
   });
   io.out(`Backed up ${config.databaseUrl} to ${r.path}: ${r.pages} pages, ${(r.bytes / 1024 / 1024).toFixed(1)} MiB, ${r.analyses} analyses, integrity ${r.integrity}.\n`);
   return 0;
+}
+
+/**
+ * Read the target's evidence from the cluster (unredacted; callers redact).
+ * @throws NoEvidenceError when nothing could be read (no kubeconfig, unreachable, 401): no report is
+ * built on no evidence.
+ */
+async function gatherFromCluster(config: Config, target: Target, alert: EvidenceBundle["alert"]): Promise<EvidenceBundle> {
+  const [{ createKubeClusterReaders }, { gatherEvidence, missingEvidence }] = await Promise.all([import("@/lib/cluster/kube"), import("@/lib/cluster/gather")]);
+  const raw = await gatherEvidence(createKubeClusterReaders(config.kube), target, alert, {
+    tailLines: config.kube.tailLines,
+    limitBytes: config.kube.limitBytes,
+    timeoutMs: config.kube.timeoutMs,
+    container: target.container,
+  });
+  const missing = missingEvidence(raw);
+  if (missing) throw new NoEvidenceError(`cannot read the cluster: ${missing}`);
+  return raw;
+}
+
+function flagText(v: string | boolean | undefined): string | undefined {
+  return typeof v === "string" && v ? v : undefined;
+}
+
+async function readRedactedBundle(path: string | boolean | undefined): Promise<EvidenceBundle> {
+  const [bundle, { redactBundle }] = await Promise.all([readBundle(path), import("@/lib/analysis/redact")]);
+  return redactBundle(bundle).bundle;
 }
 
 async function readBundle(path: string | boolean | undefined): Promise<EvidenceBundle> {
@@ -232,6 +277,7 @@ async function readBundle(path: string | boolean | undefined): Promise<EvidenceB
   } catch (e) {
     throw new UsageError(`${path} is not valid JSON: ${describeError(e)}`);
   }
+  const { evidenceBundleSchema } = await import("@/lib/cluster/bundle");
   const r = evidenceBundleSchema.safeParse(data);
   if (!r.success) {
     const i = r.error.issues[0];
@@ -240,8 +286,9 @@ async function readBundle(path: string | boolean | undefined): Promise<EvidenceB
   return r.data;
 }
 
-function readTarget(f: Record<string, string | boolean | undefined>): Target {
+async function readTarget(f: Record<string, string | boolean | undefined>): Promise<Target> {
   if (!f.namespace || !f.pod) throw new UsageError("--namespace and --pod are required (or --input bundle.json)");
+  const { targetSchema } = await import("@/lib/alerts/types");
   const r = targetSchema.safeParse({
     cluster: f.cluster || undefined,
     namespace: f.namespace,
@@ -251,24 +298,3 @@ function readTarget(f: Record<string, string | boolean | undefined>): Target {
   if (!r.success) throw new UsageError(r.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("; "));
   return r.data;
 }
-
-function alertFromFlags(f: Record<string, string | boolean | undefined>, target: Target | undefined): EvidenceBundle["alert"] {
-  const labels: Record<string, string> = {};
-  if (typeof f.alert === "string") labels.alertname = f.alert;
-  if (typeof f.severity === "string") labels.severity = f.severity;
-  if (target) {
-    labels.namespace = target.namespace;
-    labels.pod = target.pod;
-    if (target.container) labels.container = target.container;
-    if (target.cluster) labels.cluster = target.cluster;
-  }
-  return { labels, annotations: {} };
-}
-
-/** Alertmanager's fingerprint is not known on the CLI; derive a stable one from the identifying labels. */
-function cliFingerprint(bundle: EvidenceBundle): string {
-  const l = bundle.alert.labels;
-  const key = ["alertname", "cluster", "namespace", "pod"].map((k) => `${k}=${l[k] ?? ""}`).join(",");
-  return createHash("sha256").update(key).digest("hex").slice(0, 16);
-}
-

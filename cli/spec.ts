@@ -46,7 +46,7 @@ export const commands = {
     summary: "condense a bundle's logs to a token budget",
     flags: {
       input: { type: "string", description: "evidence bundle JSON file" },
-      "budget-tokens": { type: "string", description: "token budget (default 8000)" },
+      "budget-tokens": { type: "string", description: "token budget of the condensed logs, as an analysis uses it (default LOG_BUDGET_TOKENS, 8000)" },
       json: { type: "boolean", description: "print JSON" },
     },
   },

@@ -1,10 +1,11 @@
 import type { Target } from "@/lib/alerts/types";
+import type { AlertSnapshot } from "@/lib/alerts/snapshot";
 import type { EvidenceBundle, EvidencePart } from "@/lib/cluster/bundle";
 import type { ClusterReaders } from "@/lib/cluster/reader";
 import { gatherEvidence } from "@/lib/cluster/gather";
 import { diagnose } from "@/lib/analysis/diagnose";
 import { redactBundle } from "@/lib/analysis/redact";
-import { reduceLogs, type ReducedLog } from "@/lib/analysis/reduce";
+import { condenseLogs, type CondensedLog, type CondensedLogs } from "@/lib/analysis/reduce";
 import { buildPrompt } from "@/lib/analysis/prompt";
 import { groundReport } from "@/lib/analysis/grounding";
 import { summarizePodStatus } from "@/lib/analysis/status";
@@ -38,7 +39,7 @@ export interface PipelineDeps {
 
 export interface PipelineInput {
   target?: Target;
-  alert: EvidenceBundle["alert"];
+  alert: AlertSnapshot;
   /** A bundle gathered earlier (CLI --input); otherwise the cluster is read. */
   bundle?: EvidenceBundle;
 }
@@ -56,7 +57,8 @@ export interface AnalysisResult {
   report: Report;
   markdown: string;
   signals: Signal[];
-  condensed: { logs?: ReducedLog; previousLogs?: ReducedLog };
+  /** The logs as Gemini sees them (the CLI's `reduce` prints the same). */
+  condensed: CondensedLogs;
   redactions: number;
   timings: Record<string, number>;
   /** How the Gemini call went: ok, skipped (not configured or --offline), or the error code. */
@@ -113,7 +115,7 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
   const diagnosis = await time("signals", () => diagnose(bundle));
   emit({ step: "signals", status: "done", detail: `${diagnosis.signals.length} signal(s)` });
 
-  const condensed = await time("reduce", () => condense(bundle, diagnosis.signals, deps.budgetTokens));
+  const condensed = await time("reduce", () => condenseLogs(bundle, diagnosis.signals, deps.budgetTokens));
   emit({ step: "reduce", status: "done", detail: condensedDetail(condensed) });
 
   const statusSummary = summarizePodStatus(bundle.pod);
@@ -161,20 +163,6 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
   return { bundle, report, markdown, signals: diagnosis.signals, condensed, redactions, timings, geminiOutcome };
 }
 
-function condense(bundle: EvidenceBundle, signals: Signal[], budgetTokens: number): AnalysisResult["condensed"] {
-  const cited = (source: "logs" | "previousLogs") =>
-    signals.flatMap((s) => s.evidence.filter((e) => e.source === source && e.line !== undefined).map((e) => e.line ?? 0));
-  const both = bundle.logs !== undefined && bundle.previousLogs !== undefined;
-  // The previous container usually holds the crash, so it gets a fair share when both exist.
-  const logsBudget = both ? Math.round(budgetTokens * 0.55) : budgetTokens;
-  const prevBudget = both ? budgetTokens - logsBudget : budgetTokens;
-  return {
-    logs: bundle.logs !== undefined ? reduceLogs(bundle.logs, { budgetTokens: logsBudget, keepLines: cited("logs") }) : undefined,
-    previousLogs:
-      bundle.previousLogs !== undefined ? reduceLogs(bundle.previousLogs, { budgetTokens: prevBudget, keepLines: cited("previousLogs") }) : undefined,
-  };
-}
-
 function partDetail(b: EvidenceBundle, p: EvidencePart): string | undefined {
   if (p === "logs" && b.logs !== undefined) return `${countLines(b.logs)} lines`;
   if (p === "previousLogs" && b.previousLogs !== undefined) return `${countLines(b.previousLogs)} lines`;
@@ -184,9 +172,11 @@ function partDetail(b: EvidenceBundle, p: EvidencePart): string | undefined {
 }
 
 function condensedDetail(c: AnalysisResult["condensed"]): string {
-  const parts = [c.logs, c.previousLogs].filter((x): x is ReducedLog => !!x);
+  const parts = [c.logs, c.previousLogs].filter((x): x is CondensedLog => !!x);
   if (!parts.length) return "no logs";
-  return parts.map((r) => `${r.keptLines}/${r.totalLines} lines, ~${r.tokens} tokens`).join("; ");
+  return parts
+    .map((r) => `${r.keptLines}/${r.totalLines} lines, ~${r.tokens} tokens${r.droppedCitedLines ? ` (${r.droppedCitedLines} cited lines over the budget left out)` : ""}`)
+    .join("; ");
 }
 
 function countLines(s: string): number {

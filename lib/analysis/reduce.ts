@@ -477,3 +477,70 @@ export function reduceLogs(text: string, options: ReduceOptions = {}): ReducedLo
   }
   return { ...result, totalLines: n, overBudget: overBudget || result.tokens > budget };
 }
+
+/** A condensed log, with what happened to the lines the signals cite (their proof). */
+export interface CondensedLog extends ReducedLog {
+  /** Distinct lines the signals cite. */
+  citedLines: number;
+  /** Cited lines left out because even they did not fit the budget (the strongest signals' are kept first). */
+  droppedCitedLines: number;
+}
+
+export interface CondensedLogs {
+  logs?: CondensedLog;
+  previousLogs?: CondensedLog;
+}
+
+/** The share of the budget the current logs get when both logs exist; the previous container gets the rest. */
+const CURRENT_LOGS_SHARE = 0.55;
+
+/**
+ * The logs as the analysis sends them to Gemini: each condensed around the lines the signals cite, in at
+ * most `budgetTokens` together. When both logs exist the previous container (which usually holds the
+ * crash) gets a fair share. Unlike reduceLogs alone, the budget is a hard limit: when the cited lines do
+ * not all fit, those of the strongest signals are kept and `droppedCitedLines` says how many were not.
+ */
+export function condenseLogs(
+  bundle: { logs?: string; previousLogs?: string },
+  signals: ReadonlyArray<{ evidence: ReadonlyArray<{ source: string; line?: number }> }>,
+  budgetTokens: number,
+): CondensedLogs {
+  const cited = (source: "logs" | "previousLogs") => [
+    ...new Set(signals.flatMap((s) => s.evidence.filter((e) => e.source === source && e.line !== undefined && Number.isInteger(e.line) && e.line >= 1).map((e) => e.line ?? 0))),
+  ];
+  const both = bundle.logs !== undefined && bundle.previousLogs !== undefined;
+  const logsBudget = both ? Math.round(budgetTokens * CURRENT_LOGS_SHARE) : budgetTokens;
+  const prevBudget = both ? budgetTokens - logsBudget : budgetTokens;
+  return {
+    ...(bundle.logs !== undefined ? { logs: condenseOne(bundle.logs, logsBudget, cited("logs")) } : {}),
+    ...(bundle.previousLogs !== undefined ? { previousLogs: condenseOne(bundle.previousLogs, prevBudget, cited("previousLogs")) } : {}),
+  };
+}
+
+/** reduceLogs within a hard budget: the longest prefix of `cited` (in priority order) that fits. */
+function condenseOne(text: string, budget: number, cited: number[]): CondensedLog {
+  const attempt = (k: number) => reduceLogs(text, { budgetTokens: budget, keepLines: cited.slice(0, k) });
+  const whole = attempt(cited.length);
+  const inRange = new Set(cited.filter((l) => l <= whole.totalLines)).size;
+  if (whole.tokens <= budget) return { ...whole, citedLines: inRange, droppedCitedLines: 0 };
+  // Binary search over how many cited lines to keep: O(log cited) linear passes. `lo` always fits.
+  let lo = 0;
+  let best = attempt(0);
+  let hi = cited.length - 1;
+  if (best.tokens > budget) {
+    best = { text: "", tokens: 0, keptLines: 0, totalLines: whole.totalLines, lines: [], overBudget: true };
+    hi = -1;
+  }
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    const r = attempt(mid);
+    if (r.tokens <= budget) {
+      lo = mid;
+      best = r;
+    } else hi = mid - 1;
+  }
+  // Lower tiers may have kept some of the cited lines anyway: count what is really missing.
+  const shown = new Set(best.lines.map((l) => ("n" in l ? l.n : 0)));
+  const missing = new Set(cited.filter((l) => l <= whole.totalLines && !shown.has(l))).size;
+  return { ...best, overBudget: missing > 0, citedLines: inRange, droppedCitedLines: missing };
+}

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { labelMapSchema, targetSchema } from "@/lib/alerts/types";
+import { targetSchema } from "@/lib/alerts/types";
+import { alertSnapshotSchema } from "@/lib/alerts/snapshot";
 
 /**
  * The evidence bundle: everything gathered about one failing pod, in one serializable JSON shape.
@@ -22,13 +23,7 @@ export type EvidenceError = z.infer<typeof evidenceErrorSchema>;
 const looseObject = z.record(z.string(), z.unknown());
 
 export const evidenceBundleSchema = z.object({
-  alert: z.object({
-    labels: labelMapSchema,
-    annotations: labelMapSchema.default({}),
-    fingerprint: z.string().optional(),
-    startsAt: z.string().optional(),
-    generatorURL: z.string().optional(),
-  }),
+  alert: alertSnapshotSchema,
   target: targetSchema.partial().optional(),
   /** v1 Pod as the API returns it; null when the pod is gone. */
   pod: looseObject.nullable().optional(),

@@ -1,15 +1,8 @@
 import type { Target } from "@/lib/alerts/types";
+import type { AlertSnapshot, AlertSnapshotInput } from "@/lib/alerts/snapshot";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { ClusterReaders, GatherOptions } from "@/lib/cluster/reader";
 import { describeError, isAppError } from "@/lib/errors";
-
-export interface BundleAlert {
-  labels: Record<string, string>;
-  annotations?: Record<string, string>;
-  fingerprint?: string;
-  startsAt?: string;
-  generatorURL?: string;
-}
 
 /**
  * Gather a pod's evidence from the cluster its target names and join it to the alert. Unredacted: the
@@ -19,16 +12,10 @@ export interface BundleAlert {
 export async function gatherEvidence(
   readers: ClusterReaders,
   target: Target,
-  alert: BundleAlert,
+  alert: AlertSnapshotInput,
   options: GatherOptions = {},
 ): Promise<EvidenceBundle> {
-  const bundleAlert = {
-    labels: { ...alert.labels },
-    annotations: { ...(alert.annotations ?? {}) },
-    ...(alert.fingerprint ? { fingerprint: alert.fingerprint } : {}),
-    ...(alert.startsAt ? { startsAt: alert.startsAt } : {}),
-    ...(alert.generatorURL ? { generatorURL: alert.generatorURL } : {}),
-  };
+  const bundleAlert: AlertSnapshot = { ...alert, labels: { ...alert.labels }, annotations: { ...(alert.annotations ?? {}) } };
   try {
     const gathered = await readers.forCluster(target.cluster).gather(target, options);
     return { alert: bundleAlert, ...gathered };
@@ -42,4 +29,16 @@ export async function gatherEvidence(
       gatheredAt: new Date().toISOString(),
     };
   }
+}
+
+/**
+ * Why a bundle holds no evidence at all (no pod, no logs, no events: the cluster could not be read,
+ * e.g. no kubeconfig, unreachable, 401), or undefined when it holds some. A pod that is gone (null) is
+ * an answer, not a failure.
+ */
+export function missingEvidence(bundle: EvidenceBundle): string | undefined {
+  const some = bundle.pod !== undefined || bundle.logs !== undefined || bundle.previousLogs !== undefined || bundle.events.length > 0;
+  if (some) return undefined;
+  const first = bundle.errors.find((e) => e.part === "pod") ?? bundle.errors[0];
+  return first ? first.message : "it holds no pod, logs or events";
 }

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Alert, Target } from "@/lib/alerts/types";
 import { targetFromLabels } from "@/lib/alerts/types";
+import { alertSnapshotSchema, snapshotFromAlert, snapshotFromTarget, targetFingerprint, type AlertSnapshot } from "@/lib/alerts/snapshot";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import { AppError, describeError } from "@/lib/errors";
 import { runAnalysis, type ProgressEvent } from "@/lib/analysis/pipeline";
@@ -24,10 +25,8 @@ export function uuidFromKey(key: string): string {
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
 }
 
-/** A stable fingerprint for a target that has no live alert (deep links, CLI). */
-export function targetFingerprint(t: Target): string {
-  return `t${createHash("sha256").update([t.cluster ?? "", t.namespace, t.pod].join("/")).digest("hex").slice(0, 15)}`;
-}
+/** The fingerprint of a target that has no live alert; it lives with the alert snapshot. */
+export { targetFingerprint };
 
 export interface AnalysisRequest {
   fingerprint?: string;
@@ -44,13 +43,13 @@ export interface AnalysisRequest {
  * @throws AppError not_found (alert gone, no target), unprocessable (no namespace/pod labels).
  */
 export async function requestAnalysis(s: Services, req: AnalysisRequest): Promise<{ id: string; joined: boolean }> {
-  let alert: EvidenceBundle["alert"];
+  let alert: AlertSnapshot;
   let target: Target | undefined;
   let fingerprint: string;
   if (req.fingerprint) {
     const live = await findLiveAlert(s, req.fingerprint);
     if (live) {
-      alert = { labels: live.labels, annotations: live.annotations, fingerprint: live.fingerprint, startsAt: live.startsAt, generatorURL: live.generatorURL };
+      alert = snapshotFromAlert(live);
       target = targetFromLabels(live.labels);
       if (!target) {
         throw new AppError("unprocessable", `Alert ${live.labels.alertname ?? req.fingerprint} has no namespace and pod labels to analyze.`, {
@@ -69,14 +68,10 @@ export async function requestAnalysis(s: Services, req: AnalysisRequest): Promis
     }
     fingerprint = req.fingerprint;
   } else if (req.target) {
-    const { alertname, ...t } = req.target;
+    const { alertname: _alertname, ...t } = req.target;
     target = t;
+    alert = snapshotFromTarget(req.target);
     fingerprint = targetFingerprint(t);
-    alert = {
-      labels: { ...(alertname ? { alertname } : {}), namespace: t.namespace, pod: t.pod, ...(t.container ? { container: t.container } : {}), ...(t.cluster ? { cluster: t.cluster } : {}) },
-      annotations: {},
-      fingerprint,
-    };
   } else {
     throw new AppError("unprocessable", "Give a fingerprint or a target (namespace and pod).");
   }
@@ -94,7 +89,7 @@ export async function requestAnalysis(s: Services, req: AnalysisRequest): Promis
   return started;
 }
 
-async function createManualAnalysis(s: Services, req: AnalysisRequest, fingerprint: string, target: Target, alert: EvidenceBundle["alert"]): Promise<string> {
+async function createManualAnalysis(s: Services, req: AnalysisRequest, fingerprint: string, target: Target, alert: AlertSnapshot): Promise<string> {
   const analysis = await s.store.createAnalysis({
     fingerprint,
     ...storedNames(alert.labels),
@@ -235,21 +230,16 @@ function storedNames(labels: Record<string, string>): { alertname?: string; seve
 
 /** A webhook job whose analysis row was never written (the process died in between): write it now. */
 async function recreateFromJob(s: Services, job: Job, analysisId: string): Promise<Analysis | undefined> {
-  const parsed = z
-    .object({
-      alert: z.object({ labels: z.record(z.string(), z.string()), annotations: z.record(z.string(), z.string()).default({}), fingerprint: z.string(), startsAt: z.string() }),
-    })
-    .safeParse(job.payload);
+  const parsed = z.object({ alert: alertSnapshotSchema.required({ fingerprint: true, startsAt: true }) }).safeParse(job.payload);
   if (!parsed.success) return undefined;
-  const alert = { data: parsed.data.alert };
-  const target = targetFromLabels(alert.data.labels);
+  const alert = parsed.data.alert;
   return s.store.createAnalysis({
     id: analysisId,
-    fingerprint: alert.data.fingerprint,
-    ...storedNames(alert.data.labels),
-    target,
-    episode: alert.data.startsAt,
-    alert: alert.data,
+    fingerprint: alert.fingerprint,
+    ...storedNames(alert.labels),
+    target: targetFromLabels(alert.labels),
+    episode: alert.startsAt,
+    alert,
     trigger: "webhook",
     startedBy: "alertmanager",
   });
@@ -424,7 +414,7 @@ async function acceptSlice(s: Services, raw: readonly unknown[], offset: number,
       key += `:${Math.floor(now / cooldownMs)}`;
     }
     const analysisId = uuidFromKey(key);
-    const alertData = { labels: alert.labels, annotations: alert.annotations, fingerprint: alert.fingerprint, startsAt: alert.startsAt, generatorURL: alert.generatorURL };
+    const alertData = snapshotFromAlert(alert);
     items.push({
       job: { kind: "analyze" as const, dedupKey: key, analysisId, payload: { analysisId, file: decide(alert, s.config.policy).file, alert: alertData, requestId } },
       analysis: {
@@ -461,13 +451,7 @@ export async function resolveDeepLink(s: Services, p: Target & { alertname?: str
   const fingerprint = live?.fingerprint ?? targetFingerprint(target);
   const latest = await s.store.latestAnalysisByFingerprint(fingerprint);
   const recent = isRecent(s, latest?.createdAt, Date.now());
-  const labels: Record<string, string> = live?.labels ?? {
-    ...(alertname ? { alertname } : {}),
-    namespace: target.namespace,
-    pod: target.pod,
-    ...(target.cluster ? { cluster: target.cluster } : {}),
-    ...(target.container ? { container: target.container } : {}),
-  };
+  const labels: Record<string, string> = live?.labels ?? snapshotFromTarget({ ...target, alertname }).labels;
   return { live: !!live, fingerprint, latestId: latest?.id, autoStart: analyze && !recent, labels };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { targetSchema } from "@/lib/alerts/types";
+import { alertSnapshotSchema } from "@/lib/alerts/snapshot";
 import { evidenceBundleSchema } from "@/lib/cluster/bundle";
 import { likelihoodSchema, reportSchema } from "@/lib/analysis/types";
 
@@ -14,8 +15,8 @@ export type AnalysisTrigger = z.infer<typeof analysisTriggerSchema>;
 export const issueActionSchema = z.enum(["created", "commented"]);
 export type IssueAction = z.infer<typeof issueActionSchema>;
 
-/** The alert as the analysis saw it: the evidence bundle's alert shape (labels, annotations, startsAt...). */
-export const analysisAlertSchema = evidenceBundleSchema.shape.alert;
+/** The alert as the analysis saw it: the one alert snapshot (lib/alerts/snapshot.ts). */
+export const analysisAlertSchema = alertSnapshotSchema;
 export type AnalysisAlert = z.infer<typeof analysisAlertSchema>;
 
 /** The last progress event of a running analysis; its shape belongs to the pipeline. */
