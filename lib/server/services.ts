@@ -9,6 +9,7 @@ import { createDemoClusterReaders } from "@/lib/demo/cluster";
 import { createGeminiDiagnoser } from "@/lib/analysis/gemini";
 import type { GeminiDiagnoser } from "@/lib/analysis/pipeline";
 import { createIssueFiler, type IssueFiler } from "@/lib/github/filer";
+import { createWorkflowDispatcher, type WorkflowDispatcher } from "@/lib/github/dispatch";
 import { openStore, type Store } from "@/lib/store";
 import { createWorker, type Worker } from "@/lib/jobs/worker";
 import { ProgressBus } from "@/lib/server/progress-bus";
@@ -25,6 +26,8 @@ export interface Services {
   /** Why Gemini is not used, when it is not. */
   geminiMissing?: string;
   filer: IssueFiler;
+  /** Starts the GitHub analysis workflow (WEBHOOK_MODE=dispatch). */
+  dispatcher: WorkflowDispatcher;
   bus: ProgressBus;
   /** Both workers as one: kick after enqueueing, drain and stop in tests and at shutdown. */
   worker: Pick<Worker, "kick" | "stop" | "drain" | "running">;
@@ -63,6 +66,7 @@ async function build(): Promise<Services> {
       registry: store.issueRegistry(),
       log: { warn: (...a: unknown[]) => log.warn({ args: a }, "github"), info: (...a: unknown[]) => log.info({ args: a }, "github") },
     }),
+    dispatcher: createWorkflowDispatcher(config.github, { log }),
     bus: new ProgressBus(),
   };
   const ref: { current?: Services } = {};
@@ -70,10 +74,10 @@ async function build(): Promise<Services> {
     if (!ref.current) throw new Error("services not ready");
     return ref.current;
   });
-  // Analyses wait for Gemini, so they get their own worker bounded by GEMINI_CONCURRENCY; resolutions
-  // and filings never queue behind them.
+  // Analyses wait for Gemini, so they get their own worker bounded by GEMINI_CONCURRENCY; resolutions,
+  // filings and workflow dispatches never queue behind them.
   const analyses = createWorker({ store, concurrency: config.gemini.concurrency, handlers, kinds: ["analyze"], log });
-  const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue"], log });
+  const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue", "dispatch"], log });
   const workers = [analyses, bookkeeping];
   const worker: Services["worker"] = {
     kick: () => workers.forEach((w) => w.kick()),
@@ -91,6 +95,6 @@ async function build(): Promise<Services> {
   // two workers, and a second process on the same database, leave each other's jobs alone.
   await analyses.start();
   await bookkeeping.start();
-  log.info({ demo: config.demo, gemini: !!gemini, github: services.filer.configured, alertmanagers: config.alertmanagers.length }, "console services started");
+  log.info({ demo: config.demo, webhookMode: config.webhook.mode, gemini: !!gemini, github: services.filer.configured, alertmanagers: config.alertmanagers.length }, "console services started");
   return services;
 }

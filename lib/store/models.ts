@@ -134,7 +134,7 @@ export interface AnalysisPage {
   nextCursor?: string;
 }
 
-export const jobKindSchema = z.enum(["analyze", "resolve", "file_issue"]);
+export const jobKindSchema = z.enum(["analyze", "resolve", "file_issue", "dispatch"]);
 export type JobKind = z.infer<typeof jobKindSchema>;
 
 export const jobStatusSchema = z.enum(["queued", "running", "done", "failed"]);
