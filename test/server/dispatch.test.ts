@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { GET as queue } from "@/app/api/jobs/route";
 import { POST as webhook } from "@/app/api/webhooks/alertmanager/route";
@@ -100,6 +100,33 @@ describe("webhook in dispatch mode", () => {
     await post(envelope([amAlert(a, oomLabels({ pod: "vllm-c" }), "2026-11-25T11:00:00Z")]));
     await drain();
     expect(dispatchesFor("vllm-c")).toHaveLength(2);
+  });
+
+  it("with a cooldown, a still-firing episode starts a new run at most once per cooldown, across window boundaries", async () => {
+    const s = await tc.restart({ ANALYSIS_COOLDOWN_SECONDS: "900" });
+    // Only Date moves: timers stay real, so the worker keeps running. Nothing runs while the clock jumps.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const windowStart = Math.floor(Date.parse("2026-11-25T12:00:00Z") / 900_000) * 900_000;
+      const alert = amAlert(fp(), oomLabels({ pod: "vllm-g" }), "2026-11-25T11:50:00Z");
+      const at = async (ms: number) => {
+        vi.setSystemTime(ms);
+        const r = await post(envelope([alert]));
+        await s.worker.drain({ timeoutMs: 60_000 });
+        return r;
+      };
+      expect(await at(windowStart + 890_000)).toMatchObject({ queued: 1 });
+      // 20 s later, but in the next window: still within the cooldown of the first run.
+      expect(await at(windowStart + 910_000)).toMatchObject({ queued: 0, duplicates: 1 });
+      expect(await at(windowStart + 1_785_000)).toMatchObject({ queued: 0, duplicates: 1 });
+      // More than a cooldown after the first run: a new one; a redelivery of it in its window is a duplicate.
+      expect(await at(windowStart + 1_795_000)).toMatchObject({ queued: 1 });
+      expect(await at(windowStart + 1_799_000)).toMatchObject({ queued: 0, duplicates: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(dispatchesFor("vllm-g")).toHaveLength(2);
+    await tc.restart({ ANALYSIS_COOLDOWN_SECONDS: "0" });
   });
 
   it("retries 5xx and rate limits (honouring retry-after), then dispatches once", async () => {
