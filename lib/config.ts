@@ -138,6 +138,12 @@ const envSchema = z
       message: "GITHUB_REPOSITORY must be owner/repo, e.g. acme/ml-incidents",
     }),
     GITHUB_API_URL: httpUrl("GITHUB_API_URL"),
+    GITHUB_WORKFLOW: optionalString.transform((v) => v ?? "ai-log-analysis.yml").refine((v) => /^(?:[\w.-]+\.ya?ml|\d{1,20})$/.test(v), {
+      message: "GITHUB_WORKFLOW must be the workflow's file name under .github/workflows (e.g. ai-log-analysis.yml) or its numeric id",
+    }),
+    GITHUB_WORKFLOW_REF: optionalString.transform((v) => v ?? "main").refine((v) => v.length <= 255 && /^[^\s~^:?*[\\]+$/.test(v), {
+      message: "GITHUB_WORKFLOW_REF must be a branch or tag name (e.g. main, or refs/tags/v1) of at most 255 characters",
+    }),
 
     DATABASE_URL: optionalString.transform((v) => v ?? "file:./data/triage.sqlite").refine(
       (v) => v.startsWith("file:") || v === ":memory:",
@@ -152,6 +158,7 @@ const envSchema = z
     WEBHOOK_BASIC_AUTH: optionalString.refine((v) => v === undefined || /^[^:]+:.+$/.test(v), {
       message: "WEBHOOK_BASIC_AUTH must be user:password",
     }),
+    WEBHOOK_MODE: z.enum(["analyze", "dispatch"], { message: "WEBHOOK_MODE must be analyze (the console analyzes) or dispatch (each alert starts the GITHUB_WORKFLOW workflow)" }).optional().default("analyze"),
     WEBHOOK_LISTEN: optionalString.transform((v, ctx) => {
       if (!v) return undefined;
       const m = /^(?:(\[[0-9a-fA-F:]+\]|[\w.-]+)?:)?(\d{1,5})$/.exec(v);
@@ -190,6 +197,16 @@ const envSchema = z
         path: ["AUTH_TOKEN"],
         message: "AUTH_MODE=token needs AUTH_TOKEN of at least 16 characters (e.g. openssl rand -hex 32)",
       });
+    }
+    if (c.WEBHOOK_MODE === "dispatch") {
+      const missing = [...(c.GITHUB_TOKEN ? [] : ["GITHUB_TOKEN (a token with Actions: read and write)"]), ...(c.GITHUB_REPOSITORY ? [] : ["GITHUB_REPOSITORY=owner/repo"])];
+      if (missing.length) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["WEBHOOK_MODE"],
+          message: `WEBHOOK_MODE=dispatch starts the ${c.GITHUB_WORKFLOW} workflow on GitHub and needs ${missing.join(" and ")}`,
+        });
+      }
     }
     if (c.CLUSTER_NAME && c.CLUSTER_NAME in c.CLUSTER_CONTEXTS) {
       ctx.addIssue({
@@ -231,12 +248,23 @@ export interface Config {
     limitBytes: number;
   };
   gemini: { apiKey?: string; model: string; baseUrl?: string; timeoutMs: number; concurrency: number; logBudgetTokens: number };
-  github: { token?: string; repository?: string; apiUrl?: string };
+  github: {
+    token?: string;
+    repository?: string;
+    apiUrl?: string;
+    /** The workflow WEBHOOK_MODE=dispatch starts: its file name under .github/workflows, or its id. */
+    workflow: string;
+    /** The branch or tag whose version of the workflow runs. */
+    workflowRef: string;
+  };
   databaseUrl: string;
   /** What the scheduled prune keeps (0 turns a limit off) and how often it runs. */
   retention: { days: number; maxAnalyses: number; auditDays: number; pruneIntervalMinutes: number };
-  /** listen: a dedicated webhook-only HTTP listener beside the console, when set. */
-  webhook: { bearerToken?: string; basicAuth?: string; listen?: { host: string; port: number } };
+  /**
+   * listen: a dedicated webhook-only HTTP listener beside the console, when set. mode: analyze (the
+   * console analyzes each alert) or dispatch (each alert starts the GitHub workflow github.workflow).
+   */
+  webhook: { bearerToken?: string; basicAuth?: string; listen?: { host: string; port: number }; mode: "analyze" | "dispatch" };
   policy: {
     autoAnalyze: boolean;
     analyzeSeverities: string[];
@@ -314,7 +342,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       concurrency: e.GEMINI_CONCURRENCY,
       logBudgetTokens: e.LOG_BUDGET_TOKENS,
     },
-    github: { token: e.GITHUB_TOKEN, repository: e.GITHUB_REPOSITORY, apiUrl: e.GITHUB_API_URL },
+    github: {
+      token: e.GITHUB_TOKEN,
+      repository: e.GITHUB_REPOSITORY,
+      apiUrl: e.GITHUB_API_URL,
+      workflow: e.GITHUB_WORKFLOW,
+      workflowRef: e.GITHUB_WORKFLOW_REF,
+    },
     databaseUrl: e.DATABASE_URL,
     retention: {
       days: e.RETENTION_DAYS,
@@ -322,7 +356,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       auditDays: e.RETENTION_AUDIT_DAYS,
       pruneIntervalMinutes: e.RETENTION_PRUNE_INTERVAL_MINUTES,
     },
-    webhook: { bearerToken: e.WEBHOOK_BEARER_TOKEN, basicAuth: e.WEBHOOK_BASIC_AUTH, listen: e.WEBHOOK_LISTEN },
+    webhook: { bearerToken: e.WEBHOOK_BEARER_TOKEN, basicAuth: e.WEBHOOK_BASIC_AUTH, listen: e.WEBHOOK_LISTEN, mode: e.WEBHOOK_MODE },
     policy: {
       autoAnalyze: e.AUTO_ANALYZE,
       analyzeSeverities: e.AUTO_ANALYZE_SEVERITIES,

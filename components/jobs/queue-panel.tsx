@@ -21,6 +21,23 @@ interface RejectedAlertView {
   labels: Record<string, string>;
   reason: string;
 }
+interface DispatchView {
+  id: string;
+  status: string;
+  attempts: number;
+  lastError?: string;
+  alertName?: string;
+  target?: string;
+  severity?: string;
+  updatedAt: string;
+}
+interface DispatchesView {
+  workflow: string;
+  ref: string;
+  /** The workflow's runs page on GitHub (the dispatch API returns no run id). */
+  runsUrl?: string;
+  recent: DispatchView[];
+}
 interface QueueView {
   counts: { queued: number; running: number; done: number; failed: number };
   running: JobView[];
@@ -28,6 +45,42 @@ interface QueueView {
   concurrency: number;
   /** Webhook alerts refused one by one (the rest of their notification was taken). */
   rejectedAlerts?: { total: number; recent: RejectedAlertView[] };
+  webhookMode?: "analyze" | "dispatch";
+  /** The latest workflow dispatches (WEBHOOK_MODE=dispatch). */
+  dispatches?: DispatchesView;
+}
+
+const DISPATCH_STATE: Record<string, string> = { queued: "waiting", running: "starting", done: "started", failed: "failed" };
+
+/** The workflow runs the webhook started, each with its state, and the link to the workflow's runs. */
+function DispatchList({ d }: { d: DispatchesView }) {
+  return (
+    <div className="mt-1" data-testid="queue-dispatches">
+      <span className="text-slate-600 dark:text-slate-400">
+        Alerts start {d.workflow} on {d.ref}
+      </span>
+      {d.runsUrl && (
+        <a className="ml-2 underline" href={d.runsUrl} target="_blank" rel="noreferrer noopener">
+          workflow runs
+        </a>
+      )}
+      {d.recent.length > 0 && (
+        <ul aria-label="Workflow dispatches" className="mt-0.5 space-y-0.5">
+          {d.recent.slice(0, 5).map((j) => (
+            <li key={j.id} data-testid="queue-dispatch" className={j.status === "failed" ? "break-all text-red-700" : "break-all"}>
+              <span className="font-mono">{j.alertName ?? "alert"}</span> {j.target ?? ""} ({j.severity ?? "?"}): {DISPATCH_STATE[j.status] ?? j.status}
+              {j.status !== "done" && j.lastError ? ` after ${j.attempts} attempt${j.attempts === 1 ? "" : "s"}: ${j.lastError}` : ""}
+              {j.status === "done" && d.runsUrl && (
+                <a className="ml-1 underline" href={d.runsUrl} target="_blank" rel="noreferrer noopener">
+                  runs
+                </a>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
 }
 
 export const jobKeys = { queue: ["jobs", "queue"] as const };
@@ -75,6 +128,7 @@ export function QueuePanel() {
           ))}
         </ul>
       )}
+      {q.data.dispatches && (q.data.webhookMode === "dispatch" || q.data.dispatches.recent.length > 0) && <DispatchList d={q.data.dispatches} />}
       {rejected && rejected.total > 0 && (
         <details className="mt-1" data-testid="queue-rejected">
           <summary className="cursor-pointer text-amber-700">

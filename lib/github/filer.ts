@@ -186,7 +186,7 @@ export function repeatCommentBody(issueBody: string, fingerprint: string): strin
  * A GitHub issue filer for cfg (token, owner/repo, API URL). When not configured, `configured` is false and
  * every call throws AppError not_configured naming the missing settings.
  */
-export function createIssueFiler(cfg: Config["github"], deps: IssueFilerDeps): IssueFiler {
+export function createIssueFiler(cfg: Pick<Config["github"], "token" | "repository" | "apiUrl">, deps: IssueFilerDeps): IssueFiler {
   const missing = [...(cfg.token ? [] : ["GITHUB_TOKEN"]), ...(parseRepository(cfg.repository) ? [] : ["GITHUB_REPOSITORY"])];
   const target = parseRepository(cfg.repository);
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));

@@ -9,6 +9,7 @@ import { createDemoClusterReaders } from "@/lib/demo/cluster";
 import { createGeminiDiagnoser } from "@/lib/analysis/gemini";
 import type { GeminiDiagnoser } from "@/lib/analysis/pipeline";
 import { createIssueFiler, type IssueFiler } from "@/lib/github/filer";
+import { createWorkflowDispatcher, type WorkflowDispatcher } from "@/lib/github/dispatch";
 import { openStore, type Store } from "@/lib/store";
 import { createWorker, type JobHandler, type Worker } from "@/lib/jobs/worker";
 import { schedulePeriodic } from "@/lib/jobs/schedule";
@@ -26,6 +27,8 @@ export interface Services {
   /** Why Gemini is not used, when it is not. */
   geminiMissing?: string;
   filer: IssueFiler;
+  /** Starts the GitHub analysis workflow (WEBHOOK_MODE=dispatch). */
+  dispatcher: WorkflowDispatcher;
   bus: ProgressBus;
   /** Both workers as one: kick after enqueueing, drain and stop in tests and at shutdown. */
   worker: Pick<Worker, "kick" | "stop" | "drain" | "running">;
@@ -64,6 +67,7 @@ async function build(): Promise<Services> {
       registry: store.issueRegistry(),
       log: { warn: (...a: unknown[]) => log.warn({ args: a }, "github"), info: (...a: unknown[]) => log.info({ args: a }, "github") },
     }),
+    dispatcher: createWorkflowDispatcher(config.github, { log }),
     bus: new ProgressBus(),
   };
   const ref: { current?: Services } = {};
@@ -78,10 +82,10 @@ async function build(): Promise<Services> {
     }),
     prune,
   };
-  // Analyses wait for Gemini, so they get their own worker bounded by GEMINI_CONCURRENCY; resolutions
-  // and filings never queue behind them.
+  // Analyses wait for Gemini, so they get their own worker bounded by GEMINI_CONCURRENCY; resolutions,
+  // filings, workflow dispatches and pruning never queue behind them.
   const analyses = createWorker({ store, concurrency: config.gemini.concurrency, handlers, kinds: ["analyze"], log });
-  const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue", "prune"], log });
+  const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue", "dispatch", "prune"], log });
   const workers = [analyses, bookkeeping];
   const pruning: { stop?: () => void } = {};
   const worker: Services["worker"] = {
@@ -103,6 +107,6 @@ async function build(): Promise<Services> {
   await bookkeeping.start();
   // Retention: one prune job per interval across every process on the database, run by the bookkeeping worker.
   pruning.stop = schedulePeriodic({ store, worker: bookkeeping, kind: "prune", intervalMs: config.retention.pruneIntervalMinutes * 60_000, log }).stop;
-  log.info({ demo: config.demo, gemini: !!gemini, github: services.filer.configured, alertmanagers: config.alertmanagers.length }, "console services started");
+  log.info({ demo: config.demo, webhookMode: config.webhook.mode, gemini: !!gemini, github: services.filer.configured, alertmanagers: config.alertmanagers.length }, "console services started");
   return services;
 }

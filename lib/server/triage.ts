@@ -15,6 +15,7 @@ import { getMetrics } from "@/lib/metrics";
 import { decide } from "@/lib/webhooks/policy";
 import { isZeroTime, validateWebhookAlert, type RejectedWebhookAlert, type WebhookAlert, type WebhookEnvelope } from "@/lib/webhooks/schema";
 import type { Services } from "@/lib/server/services";
+import { enqueueDispatches, runDispatchJob } from "@/lib/server/dispatch";
 
 /** A deterministic UUID (version 8) from a key: the same webhook delivery always names the same analysis. */
 export function uuidFromKey(key: string): string {
@@ -122,6 +123,7 @@ export function jobHandlers(get: () => Services): Partial<Record<JobKind, (job: 
       const p = filePayload.parse(job.payload);
       await fileIssueForAnalysis(get(), p.analysisId, p.user);
     },
+    dispatch: async (job) => runDispatchJob(get(), job),
     resolve: async (job) => {
       // A 10,000-alert resolution is 10,000 of these back to back, and the synchronous store never
       // yields: one turn of the event loop per job keeps health checks and pages answered meanwhile.
@@ -396,6 +398,14 @@ async function acceptSlice(s: Services, raw: readonly unknown[], offset: number,
     const created = await s.store.enqueueJobs(resolvedJobs);
     out.resolved += created.size;
     out.duplicates += resolvedJobs.length - created.size;
+  }
+
+  if (s.config.webhook.mode === "dispatch") {
+    // The workflow analyzes in GitHub Actions: one dispatch per firing episode instead of an analysis.
+    const d = await enqueueDispatches(s, firing, now, requestId);
+    out.queued += d.queued;
+    out.duplicates += d.duplicates;
+    return;
   }
 
   const cooldownMs = s.config.policy.cooldownSeconds * 1000;

@@ -836,6 +836,17 @@ export class Store {
     return rows.map(toJob);
   }
 
+  /** The jobs with these dedup keys, by key (one query per 500 keys). */
+  async findJobsByDedupKeys(keys: readonly string[]): Promise<Map<string, Job>> {
+    const unique = [...new Set(keys.filter((k) => k.length > 0 && k.length <= 512))];
+    const out = new Map<string, Job>();
+    for (let i = 0; i < unique.length; i += ID_CHUNK) {
+      const rows = await this.db.selectFrom("jobs").selectAll().where("dedup_key", "in", unique.slice(i, i + ID_CHUNK)).execute();
+      for (const r of rows) out.set(r.dedup_key, toJob(r));
+    }
+    return out;
+  }
+
   /** One job, or undefined. */
   async getJob(id: string): Promise<Job | undefined> {
     const row = await this.db.selectFrom("jobs").selectAll().where("id", "=", id.slice(0, 64)).executeTakeFirst();

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import * as k8s from "@kubernetes/client-node";
@@ -87,7 +87,8 @@ const kustomizationSchema = z.object({
   namespace: z.string().optional(),
   resources: z.array(z.string()).optional(),
   components: z.array(z.string()).optional(),
-  patches: z.array(z.object({ path: z.string() })).optional(),
+  // A patch is a file (path) or inline (patch, with a target).
+  patches: z.array(z.union([z.object({ path: z.string() }), z.object({ patch: z.string(), target: z.object({ kind: z.string() }).loose() })])).optional(),
 });
 const kindSchema = z.object({ kind: z.string(), metadata: z.object({ name: z.string() }).loose() }).loose();
 
@@ -250,7 +251,7 @@ describe("Kubernetes manifests", () => {
     for (const file of [...yamlFiles(K8S), ...yamlFiles(GKE)].filter((f) => /kustomization\.ya?ml$/.test(f))) {
       const k = kustomizationSchema.parse(parse(readFileSync(file, "utf8")));
       const dir = join(file, "..");
-      for (const p of [...(k.resources ?? []), ...(k.components ?? []), ...(k.patches ?? []).map((x) => x.path)]) {
+      for (const p of [...(k.resources ?? []), ...(k.components ?? []), ...(k.patches ?? []).flatMap((x) => ("path" in x ? [x.path] : []))]) {
         expect(exists(join(dir, p)), `${relative(K8S, file)} lists ${p}`).toBe(true);
       }
       expect(k.resources ?? []).not.toContain("secret.example.yaml");
@@ -517,6 +518,46 @@ describe.runIf(hasKubectl)("rendered with kustomize (kubectl kustomize)", () => 
       .parse(deploymentDoc).spec.template.spec.volumes;
     const volume = volumes.find((v) => v.name === mount?.name);
     expect(volume?.secret?.secretName).toBe("triage-console-kubeconfig");
+  });
+
+  it("runs as a dispatch-only bridge with the dispatch-only component: no cluster reads, no token, no Gemini key", async () => {
+    const variants = [
+      await renderEdited((k) => k.replace(/^# components:\n/m, "components:\n  - optional/dispatch-only\n# ")),
+      await renderEdited((k) => k.replace(/^ {2}- watched-namespaces\n/m, "").replace(/^# components:\n/m, "components:\n  - optional/cluster-wide\n  - optional/dispatch-only\n# ")),
+    ];
+    for (const docs of variants) {
+      expect(kindsOf(docs)).toEqual(["Deployment", "NetworkPolicy", "PersistentVolumeClaim", "Service", "ServiceAccount"]);
+      const deploymentDoc = docs.find((d) => d.kind === "Deployment")?.doc;
+      const pod = podOf(deploymentDoc);
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(pod.volumes.map((v) => v.name)).not.toContain("kube-api-access");
+      expect(pod.containers.flatMap((c) => (c.volumeMounts ?? []).map((m) => m.mountPath))).not.toContain(clientServiceAccountRoot());
+      const env = containerEnvSchema.parse(deploymentDoc).spec.template.spec.containers.find((c) => c.name === "console")?.env ?? [];
+      const names = configEnvNames();
+      for (const e of env) expect(names.has(e.name) || e.name in NON_CONFIG_ENV, e.name).toBe(true);
+      expect(env.map((e) => e.name)).not.toContain("GEMINI_API_KEY");
+      const values: Record<string, string> = {};
+      for (const e of env) {
+        const ref = e.valueFrom?.secretKeyRef;
+        const v = e.value ?? (ref ? secretExample.stringData[ref.key] : undefined);
+        if (v !== undefined) values[e.name] = v;
+      }
+      const config = parseConfig(values);
+      expect(config.webhook.mode).toBe("dispatch");
+      expect(config.gemini.apiKey).toBeUndefined();
+      expect(config.github).toMatchObject({ workflow: "ai-log-analysis.yml", workflowRef: "main" });
+      expect(existsSync(join(ROOT, ".github", "workflows", config.github.workflow))).toBe(true);
+      expect(config.webhook.listen).toEqual({ host: "0.0.0.0", port: 9095 });
+      // The egress to the Kubernetes API goes; DNS, Alertmanager and HTTPS to public addresses (GitHub) stay.
+      const policy = networkPolicySchema.parse(docs.find((d) => d.kind === "NetworkPolicy")?.doc);
+      expect(egressSummary(policy).sort()).toEqual([
+        "443/TCP -> 0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16",
+        "53/TCP -> kube-system/kube-dns",
+        "53/UDP -> kube-system/kube-dns",
+        "9093/TCP -> monitoring/alertmanager",
+      ]);
+      expect(ingressSummary(policy)).toEqual(["3000/TCP <- monitoring/prometheus", "9095/TCP <- monitoring/alertmanager"]);
+    }
   });
 
   it("builds the GKE overlay: gce Ingress with a managed certificate, a long backend timeout, token mode, the image by digest", async () => {

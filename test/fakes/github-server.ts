@@ -1,11 +1,14 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { parse } from "yaml";
 
 /**
  * A loopback GitHub REST fake for the issues endpoints the filer uses, answering with GitHub's paths,
  * status codes, headers and bodies (wire-facts.md §4): create/get/update/list issues, comments, Link
  * pagination (pull requests included in listings, as on GitHub), token auth, 401/403/404/410/422, and
- * scriptable rate limits and server errors.
+ * scriptable rate limits and server errors. Also the workflow_dispatch endpoint for workflows added
+ * with addWorkflow (fakeWorkflowFromYaml reads a real workflow file): 204 with no body, 404 for an
+ * unknown workflow, and GitHub's 422 messages for a missing ref, unexpected, missing or invalid inputs.
  */
 
 export interface FakeIssue {
@@ -36,6 +39,50 @@ export type FakeFailure =
   | { kind: "primary-rate-limit"; status?: 403 | 429; resetInSeconds: number }
   | { kind: "secondary-rate-limit"; status?: 403 | 429; retryAfterSeconds?: number };
 
+/** A workflow_dispatch input as a workflow file declares it. */
+export interface FakeWorkflowInput {
+  required?: boolean;
+  type?: "string" | "choice" | "boolean" | "number" | "environment";
+  options?: string[];
+  default?: string;
+}
+
+export interface FakeWorkflow {
+  /** The file name under .github/workflows (what the dispatch path may name). */
+  file: string;
+  /** Branches and tags that carry it (default ["main"]). */
+  refs?: string[];
+  /** undefined: the workflow has no workflow_dispatch trigger. */
+  inputs?: Record<string, FakeWorkflowInput>;
+}
+
+export interface FakeDispatch {
+  repo: string;
+  workflow: string;
+  ref: string;
+  inputs: Record<string, unknown>;
+}
+
+/** A FakeWorkflow from a workflow file's YAML, with its workflow_dispatch inputs as declared there. */
+export function fakeWorkflowFromYaml(file: string, text: string, refs?: string[]): FakeWorkflow {
+  const doc: unknown = parse(text);
+  const on = doc && typeof doc === "object" && "on" in doc ? doc.on : undefined;
+  const dispatch = on && typeof on === "object" && "workflow_dispatch" in on ? on.workflow_dispatch : undefined;
+  if (dispatch === undefined) return { file, refs };
+  const declared = dispatch && typeof dispatch === "object" && "inputs" in dispatch && dispatch.inputs && typeof dispatch.inputs === "object" ? dispatch.inputs : {};
+  const inputs: Record<string, FakeWorkflowInput> = {};
+  for (const [name, spec] of Object.entries(declared)) {
+    const o: Record<string, unknown> = spec && typeof spec === "object" ? Object.fromEntries(Object.entries(spec)) : {};
+    inputs[name] = {
+      required: o.required === true,
+      type: o.type === "choice" || o.type === "boolean" || o.type === "number" || o.type === "environment" ? o.type : "string",
+      options: Array.isArray(o.options) ? o.options.map(String) : undefined,
+      default: o.default === undefined ? undefined : String(o.default),
+    };
+  }
+  return { file, refs, inputs };
+}
+
 export interface FakeGitHubOptions {
   /** Accepted tokens and what they may do; "read" tokens get 403 on writes. Default { "test-token": "write" }. */
   tokens?: Record<string, "read" | "write">;
@@ -59,6 +106,10 @@ export interface FakeGitHub {
   issues(repo?: string): FakeIssue[];
   comments(repo?: string, issueNumber?: number): FakeComment[];
   seed(repo: string, issue: { title: string; body: string; labels?: string[]; state?: "open" | "closed"; pullRequest?: boolean }): FakeIssue;
+  /** Add (or replace) a workflow in a repository, so its dispatch endpoint answers. */
+  addWorkflow(repo: string, workflow: FakeWorkflow): void;
+  /** The workflow runs started through the dispatch endpoint (204s only), oldest first. */
+  dispatches(repo?: string): FakeDispatch[];
   /** The next `times` (default 1) matching requests fail this way, after auth is checked. */
   failNext(failure: FakeFailure, match?: { method?: string; path?: RegExp; times?: number }): void;
   close(): Promise<void>;
@@ -70,6 +121,8 @@ interface Repo {
   issues: FakeIssue[];
   comments: FakeComment[];
   labels: Map<string, number>;
+  workflows: Map<string, FakeWorkflow & { id: number }>;
+  dispatches: FakeDispatch[];
 }
 
 const DOCS = "https://docs.github.com/rest";
@@ -83,7 +136,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const repos = new Map<string, Repo>();
   let nextId = 1_000_000;
   for (const full of options.repos ?? ["acme/incidents"]) {
-    repos.set(full.toLowerCase(), { id: nextId++, full, issues: [], comments: [], labels: new Map() });
+    repos.set(full.toLowerCase(), { id: nextId++, full, issues: [], comments: [], labels: new Map(), workflows: new Map(), dispatches: [] });
   }
   const disabled = new Set((options.issuesDisabled ?? []).map((r) => r.toLowerCase()));
   const scripted: Array<{ failure: FakeFailure; method?: string; path?: RegExp; times: number }> = [];
@@ -94,7 +147,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     remaining = Math.max(0, remaining - 1);
     res.writeHead(status, {
-      "content-type": "application/json; charset=utf-8",
+      // A 204 (a workflow dispatch) carries no body and no content type.
+      ...(status === 204 ? {} : { "content-type": "application/json; charset=utf-8" }),
       "x-github-api-version-selected": "2022-11-28",
       "x-github-request-id": `F4KE:${nextId++}`,
       "x-ratelimit-limit": "5000",
@@ -273,6 +327,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       return fail(res, rule.failure);
     }
 
+    const wf = /^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/dispatches\/?$/.exec(url.pathname);
+    if (wf) return dispatchWorkflow(res, method, access, `${wf[1]}/${wf[2]}`, decodeURIComponent(wf[3] ?? ""), text);
+
     const m =
       /^\/repos\/([^/]+)\/([^/]+)\/issues(?:\/(\d+)(\/comments)?)?\/?$/.exec(url.pathname) ??
       /^\/repositories\/(\d+)\/issues\/?$/.exec(url.pathname);
@@ -355,6 +412,38 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return send(res, 200, issueJson(repo, issue));
   };
 
+  /** POST /repos/{o}/{r}/actions/workflows/{file or id}/dispatches, validated as GitHub does (wire format: 204, no body). */
+  const dispatchWorkflow = (res: http.ServerResponse, method: string, access: "read" | "write", full: string, id: string, text: string) => {
+    const repo = repos.get(full.toLowerCase());
+    const workflow = repo ? [...repo.workflows.values()].find((w) => w.file === id || String(w.id) === id) : undefined;
+    if (!repo || !workflow || method !== "POST") return error(res, 404, "Not Found");
+    if (access !== "write") return error(res, 403, "Resource not accessible by personal access token");
+    const body = parseJson(text);
+    if (!body) return error(res, 400, "Problems parsing JSON");
+    if (typeof body.ref !== "string" || !body.ref) return error(res, 422, 'Invalid request.\n\n"ref" wasn\'t supplied.');
+    const ref = body.ref.replace(/^refs\/(?:heads|tags)\//, "");
+    if (!(workflow.refs ?? ["main"]).includes(ref)) return error(res, 422, `No ref found for: ${body.ref}`);
+    if (!workflow.inputs) return error(res, 422, "Workflow does not have 'workflow_dispatch' trigger");
+    const given = body.inputs === undefined ? {} : body.inputs;
+    if (!given || typeof given !== "object" || Array.isArray(given)) return error(res, 422, 'Invalid request.\n\nFor \'properties/inputs\', "not an object" is not an object.');
+    const inputs: Record<string, unknown> = Object.fromEntries(Object.entries(given));
+    const declared = workflow.inputs;
+    const unexpected = Object.keys(inputs).filter((k) => !(k in declared));
+    if (unexpected.length) return error(res, 422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`);
+    for (const [name, spec] of Object.entries(declared)) {
+      const v = inputs[name];
+      if (spec.required && (v === undefined || v === "") && spec.default === undefined) return error(res, 422, `Required input '${name}' not provided`);
+      if (v !== undefined && typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
+        return error(res, 422, `Invalid request.\n\nFor 'properties/${name}', ${JSON.stringify(v)} is not a string, number or boolean.`);
+      }
+      if (spec.type === "choice" && v !== undefined && !(spec.options ?? []).includes(String(v))) {
+        return error(res, 422, `Provided value '${String(v)}' for input '${name}' not in the list of allowed values`);
+      }
+    }
+    repo.dispatches.push({ repo: repo.full, workflow: workflow.file, ref: body.ref, inputs });
+    return send(res, 204, undefined);
+  };
+
   const commentJson = (repo: Repo, c: FakeComment) => ({
     url: `${base}/repos/${repo.full}/issues/comments/${c.id}`,
     html_url: c.htmlUrl,
@@ -390,6 +479,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       if (!repo) throw new Error(`fake GitHub has no repository ${full}; pass it in options.repos`);
       return addIssue(repo, { title: f.title, body: f.body, labels: f.labels ?? [], state: f.state, pullRequest: f.pullRequest });
     },
+    addWorkflow(full, workflow) {
+      const repo = repos.get(full.toLowerCase());
+      if (!repo) throw new Error(`fake GitHub has no repository ${full}; pass it in options.repos`);
+      repo.workflows.set(workflow.file, { ...workflow, id: repo.workflows.get(workflow.file)?.id ?? nextId++ });
+    },
+    dispatches: (full) => repoOf(full).flatMap((r) => r.dispatches),
     failNext(failure, match = {}) {
       scripted.push({ failure, method: match.method, path: match.path, times: match.times ?? 1 });
     },

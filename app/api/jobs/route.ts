@@ -1,17 +1,22 @@
 import { NextResponse } from "next/server";
 import { getServices } from "@/lib/server/services";
 import { withRoute } from "@/lib/server/route";
+import { listDispatches } from "@/lib/server/dispatch";
 
 export const dynamic = "force-dynamic";
 
-/** The job queue: counts by state, the latest failures with their reasons, and webhook alerts refused one by one. */
+/**
+ * The job queue: counts by state, the latest failures with their reasons, webhook alerts refused one by
+ * one, and the latest workflow dispatches (WEBHOOK_MODE=dispatch) with the workflow's runs page.
+ */
 export const GET = withRoute(async () => {
   const s = await getServices();
-  const [counts, failed, running, rejected] = await Promise.all([
+  const [counts, failed, running, rejected, dispatches] = await Promise.all([
     s.store.jobCounts(),
     s.store.listJobs({ status: "failed", limit: 20 }),
     s.store.listJobs({ status: "running", limit: 20 }),
     s.store.listRejectedAlerts(10),
+    listDispatches(s, 10),
   ]);
   // owner: the lease holder (worker id host:pid:random) of a running job, and until when its lease holds.
   const view = (j: (typeof failed)[number]) => ({
@@ -31,5 +36,7 @@ export const GET = withRoute(async () => {
     failed: failed.map(view),
     concurrency: s.config.gemini.concurrency,
     rejectedAlerts: { total: rejected.total, recent: rejected.items },
+    webhookMode: s.config.webhook.mode,
+    dispatches,
   });
 });
