@@ -13,6 +13,7 @@ import { runAnalysis } from "@/lib/analysis/pipeline";
 import { createGeminiDiagnoser } from "@/lib/analysis/gemini";
 import { createKubeClusterReaders } from "@/lib/cluster/kube";
 import { gatherEvidence } from "@/lib/cluster/gather";
+import { createPrometheusVitals } from "@/lib/prometheus/vitals";
 import { buildIssue } from "@/lib/github/issue";
 import { createIssueFiler } from "@/lib/github/filer";
 import { createMemoryIssueRegistry } from "@/lib/github/registry";
@@ -125,6 +126,7 @@ async function run(command: CommandName, f: Record<string, string | boolean | un
         limitBytes: config.kube.limitBytes,
         timeoutMs: config.kube.timeoutMs,
         container: target.container,
+        vitals: createPrometheusVitals(config.prometheus),
       });
       const { bundle } = redactBundle(raw);
       io.out(JSON.stringify(bundle, null, 2) + "\n");
@@ -155,6 +157,7 @@ async function analyze(f: Record<string, string | boolean | undefined>, io: Io):
     { target, alert, bundle },
     {
       readers: target ? createKubeClusterReaders(config.kube) : undefined,
+      vitals: target ? createPrometheusVitals(config.prometheus) : undefined,
       gemini,
       offlineReason: "GEMINI_API_KEY is not set",
       budgetTokens: config.gemini.logBudgetTokens,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { labelMapSchema, targetSchema } from "@/lib/alerts/types";
+import { bundleMetricsSchema } from "@/lib/prometheus/schema";
 
 /**
  * The evidence bundle: everything gathered about one failing pod, in one serializable JSON shape.
@@ -7,8 +8,10 @@ import { labelMapSchema, targetSchema } from "@/lib/alerts/types";
  * Every later step (signals, reduce, prompt, report, issue) and the CLI's --input read this shape.
  */
 
-export const evidencePartSchema = z.enum(["pod", "logs", "previousLogs", "events", "ownerEvents"]);
+export const evidencePartSchema = z.enum(["pod", "logs", "previousLogs", "events", "ownerEvents", "metrics"]);
 export type EvidencePart = z.infer<typeof evidencePartSchema>;
+/** The parts read from the Kubernetes API (metrics come from Prometheus). */
+export type ClusterPart = Exclude<EvidencePart, "metrics">;
 
 export const evidenceErrorSchema = z.object({
   part: evidencePartSchema,
@@ -41,6 +44,8 @@ export const evidenceBundleSchema = z.object({
   /** Tail size requested for the logs (so readers can say "last N lines"). */
   tailLines: z.number().int().optional(),
   errors: z.array(evidenceErrorSchema).default([]),
+  /** Prometheus series of the pod (lib/prometheus); absent when no Prometheus serves the alert. */
+  metrics: bundleMetricsSchema.optional(),
   gatheredAt: z.string().optional(),
   /** True once secrets were replaced; the pipeline redacts before anything leaves the process. */
   redacted: z.boolean().optional(),
