@@ -125,6 +125,8 @@ export interface MetricsReading {
 /** At most this many summary lines, each at most MAX_LINE_LENGTH characters. */
 export const MAX_SUMMARY_LINES = 40;
 export const MAX_LINE_LENGTH = 300;
+/** Lines of one kind (level lines excepted), so restarts of many containers cannot crowd out the rest. */
+export const MAX_PER_KIND = 8;
 
 const NEAR_LIMIT = 0.9;
 const TREND_MIN_SHARE = 0.05;
@@ -270,7 +272,13 @@ export function readMetrics(metrics: BundleMetrics, context: ReadingContext = {}
   absentFindings(absent, add);
   gapFindings(readings, add);
 
+  const perKind = new Map<FindingKind, number>();
   const ordered = findings
+    .filter((f) => {
+      const n = (perKind.get(f.kind) ?? 0) + 1;
+      perKind.set(f.kind, n);
+      return f.kind === "level" || n <= MAX_PER_KIND;
+    })
     .map((f, i) => ({ f, i }))
     .sort((a, b) => PRIORITY[a.f.kind] - PRIORITY[b.f.kind] || a.i - b.i)
     .slice(0, MAX_SUMMARY_LINES)
@@ -313,7 +321,8 @@ function readSeries(
   ctx: { limitSeries?: Point[]; requestSeries?: Point[]; constantLimit?: number; restarts?: number[] },
 ): SeriesReading {
   const { s, points } = p;
-  const gaps = findGaps(points, step);
+  // Gaps are missing samples; a NaN sample is a sample (counted in nonFinite).
+  const gaps = findGaps(s.values.map(([t]) => ({ t, v: 0 })), step);
   const r: SeriesReading = {
     id: s.id,
     unit: s.unit,
