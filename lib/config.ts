@@ -93,7 +93,7 @@ export interface PrometheusEndpoint {
 }
 
 function parsePrometheusUrls(v: string | undefined, ctx: z.RefinementCtx): PrometheusEndpoint[] {
-  if (!v) return [];
+  if (!v || v.toLowerCase() === "none") return [];
   const out: PrometheusEndpoint[] = [];
   for (const raw of v.split(",").map((s) => s.trim()).filter(Boolean)) {
     const eq = raw.indexOf("=");
@@ -180,7 +180,10 @@ const envSchema = z
     LOG_TAIL_LINES: int("LOG_TAIL_LINES", 1000, 10, 100_000),
     LOG_LIMIT_BYTES: int("LOG_LIMIT_BYTES", 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
 
-    PROMETHEUS_URL: optionalString.transform(parsePrometheusUrls),
+    PROMETHEUS_URL: optionalString.transform((v, ctx) => ({
+      endpoints: parsePrometheusUrls(v, ctx),
+      fromGeneratorURL: v?.toLowerCase() !== "none",
+    })),
     PROMETHEUS_TIMEOUT_MS: int("PROMETHEUS_TIMEOUT_MS", 5000, 100, 120_000),
     PROMETHEUS_BEARER_TOKEN: optionalString,
     PROMETHEUS_BASIC_AUTH: optionalString.refine((v) => v === undefined || /^[^:]+:.+$/.test(v), {
@@ -296,8 +299,10 @@ export interface Config {
     limitBytes: number;
   };
   prometheus: {
-    /** Configured Prometheus servers; empty means: try the origin of each alert's generatorURL. */
+    /** Configured Prometheus servers. */
     endpoints: PrometheusEndpoint[];
+    /** With no endpoints: whether to try the Prometheus of each alert's generatorURL (PROMETHEUS_URL=none turns it off). */
+    fromGeneratorURL: boolean;
     timeoutMs: number;
     /** Sent only to the configured endpoints, never to a URL derived from an alert. */
     bearerToken?: string;
@@ -381,7 +386,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       limitBytes: e.LOG_LIMIT_BYTES,
     },
     prometheus: {
-      endpoints: e.PROMETHEUS_URL,
+      endpoints: e.PROMETHEUS_URL.endpoints,
+      fromGeneratorURL: e.PROMETHEUS_URL.fromGeneratorURL,
       timeoutMs: e.PROMETHEUS_TIMEOUT_MS,
       bearerToken: e.PROMETHEUS_BEARER_TOKEN,
       basicAuth: e.PROMETHEUS_BASIC_AUTH,

@@ -322,7 +322,7 @@ function readSeries(
 ): SeriesReading {
   const { s, points } = p;
   // Gaps are missing samples; a NaN sample is a sample (counted in nonFinite).
-  const gaps = findGaps(s.values.map(([t]) => ({ t, v: 0 })), step);
+  const gaps = findGaps(s.values.map(([t]) => t), step);
   const r: SeriesReading = {
     id: s.id,
     unit: s.unit,

@@ -14,11 +14,10 @@ export interface Point {
 
 /** A Prometheus value string as a number: `"NaN"` and unparsable text are NaN, `"+Inf"`/`"-Inf"` infinite. */
 export function parseValue(s: string): number {
-  const x = s.trim();
-  if (x === "+Inf" || x === "Inf") return Infinity;
-  if (x === "-Inf") return -Infinity;
-  if (x === "") return NaN;
-  return Number(x);
+  if (s === "+Inf" || s === "Inf") return Infinity;
+  if (s === "-Inf") return -Infinity;
+  // Number() ignores surrounding blanks but reads "" and "  " as 0.
+  return s.trim() === "" ? NaN : Number(s);
 }
 
 export interface ParsedSeries {
@@ -53,13 +52,13 @@ export interface Gap {
   to: number;
 }
 
-/** Stretches longer than 1.5 steps with no finite point between two finite points. */
-export function findGaps(points: Point[], stepSeconds: number): Gap[] {
+/** Stretches longer than 1.5 steps between two neighbouring sample times (sorted). */
+export function findGaps(times: number[], stepSeconds: number): Gap[] {
   const gaps: Gap[] = [];
-  for (let i = 1; i < points.length; i++) {
-    const a = points[i - 1];
-    const b = points[i];
-    if (a && b && b.t - a.t > 1.5 * stepSeconds) gaps.push({ from: a.t, to: b.t });
+  for (let i = 1; i < times.length; i++) {
+    const a = times[i - 1];
+    const b = times[i];
+    if (a !== undefined && b !== undefined && b - a > 1.5 * stepSeconds) gaps.push({ from: a, to: b });
   }
   return gaps;
 }
@@ -136,9 +135,10 @@ export interface Step {
   to: number;
 }
 
-function median(xs: number[]): number {
+function median(xs: Float64Array): number {
   if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator call per pair.
+  const s = xs.slice().sort();
   const mid = s.length >> 1;
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
@@ -152,14 +152,14 @@ function median(xs: number[]): number {
 export function findSteps(points: Point[], max = 3): Step[] {
   const n = points.length;
   if (n < 4) return [];
-  const diffs: number[] = [];
+  const diffs = new Float64Array(n - 1);
   let scale = 0;
   for (let i = 0; i < n; i++) {
     const p = points[i];
     if (!p) continue;
     scale = Math.max(scale, Math.abs(p.v));
     const q = points[i - 1];
-    if (q) diffs.push(Math.abs(p.v - q.v));
+    if (q) diffs[i - 1] = Math.abs(p.v - q.v);
   }
   const threshold = Math.max(8 * median(diffs), 0.1 * scale);
   if (threshold === 0) return [];

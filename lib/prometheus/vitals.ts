@@ -18,6 +18,16 @@ import { METRICS_LIMITS, SERIES_IDS, type BundleMetrics, type MetricsSeries, typ
  * (part `metrics`), and a metric nobody exports is listed in `absent`, never invented.
  */
 
+/** Failures that every other query would repeat: after the first query, the rest are not sent. */
+const STOP_KINDS: ReadonlySet<string> = new Set(["unreachable", "timeout", "unauthorized", "not_found", "not_ready", "invalid_response", "server_error"]);
+
+function settle<T>(p: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return p.then(
+    (value): PromiseFulfilledResult<T> => ({ status: "fulfilled", value }),
+    (reason: unknown): PromiseRejectedResult => ({ status: "rejected", reason }),
+  );
+}
+
 /** Points per series the step is chosen for. */
 export const MAX_POINTS = 300;
 /** Series kept per query (a pod's containers, a node's GPUs). */
@@ -102,9 +112,15 @@ export async function readVitals(
   const end = Math.floor(window.end / stepSeconds) * stepSeconds;
   const start = Math.min(end, Math.floor(window.start / stepSeconds) * stepSeconds);
   const queries = vitalsQueries(target, { stepSeconds, alertExpr: options.alertExpr });
-  const outcomes = await Promise.allSettled(
-    queries.map((q) => client.queryRange({ query: q.query, start, end, stepSeconds, signal: options.signal })),
-  );
+  const ask = (q: SeriesQuery) => client.queryRange({ query: q.query, start, end, stepSeconds, signal: options.signal });
+  // One query first: a Prometheus that is unreachable, locked or missing costs one attempt (one DNS
+  // lookup, one timeout), not one per series; then the rest in parallel.
+  const [first, ...rest] = queries;
+  const firstOutcome = first ? await settle(ask(first)) : undefined;
+  const fatal = firstOutcome?.status === "rejected" && STOP_KINDS.has(prometheusFailureKind(firstOutcome.reason) ?? "");
+  const outcomes = firstOutcome
+    ? [firstOutcome, ...(fatal ? [] : await Promise.allSettled(rest.map(ask)))]
+    : [];
 
   const series: MetricsSeries[] = [];
   const absent: SeriesId[] = [];
@@ -131,7 +147,7 @@ export async function readVitals(
 
   const errors: EvidenceError[] = [];
   for (const [kind, f] of failures) {
-    const all = f.ids.length === queries.length;
+    const all = f.ids.length === outcomes.length;
     const what = all ? "" : ` (${plural(f.ids)})`;
     errors.push({ part: "metrics", code: kind, message: `metrics could not be read${what}: ${describeError(f.error)}` });
   }
@@ -184,12 +200,13 @@ export type ResolvedPrometheus =
 
 /**
  * The Prometheus for an alert: the PROMETHEUS_URL entry named by its `cluster` label (or the entry
- * without a cluster), else, when PROMETHEUS_URL is unset, the one that evaluated the rule (generatorURL).
+ * without a cluster), else, when PROMETHEUS_URL is unset (not `none`), the one that evaluated the rule
+ * (generatorURL).
  */
 export function resolvePrometheus(settings: PrometheusSettings, cluster: string | undefined, generatorURL: string | undefined): ResolvedPrometheus {
   const { endpoints } = settings;
   if (endpoints.length === 0) {
-    const derived = prometheusFromGeneratorURL(generatorURL);
+    const derived = settings.fromGeneratorURL ? prometheusFromGeneratorURL(generatorURL) : undefined;
     return derived ? { kind: "endpoint", url: derived, origin: "generatorURL" } : { kind: "none" };
   }
   const named = cluster ? endpoints.find((e) => e.cluster === cluster) : undefined;

@@ -14,7 +14,7 @@ function problems(env: Record<string, string>): string {
 
 describe("Prometheus settings", () => {
   it("defaults: no Prometheus, 5 s per query, a 3 h window", () => {
-    expect(parseConfig({}).prometheus).toEqual({ endpoints: [], timeoutMs: 5000, windowHours: 3, bearerToken: undefined, basicAuth: undefined });
+    expect(parseConfig({}).prometheus).toEqual({ endpoints: [], fromGeneratorURL: true, timeoutMs: 5000, windowHours: 3, bearerToken: undefined, basicAuth: undefined });
   });
 
   it("parses one or more, each url or cluster=url, prefixes kept", () => {
@@ -53,6 +53,7 @@ describe("Prometheus settings", () => {
     expect(resolvePrometheus(both, undefined, undefined)).toEqual({ kind: "endpoint", url: "http://b:9090", origin: "config" });
     expect(resolvePrometheus(s({}), "prod", g)).toEqual({ kind: "endpoint", url: "http://prometheus-k8s.monitoring.svc:9090", origin: "generatorURL" });
     expect(resolvePrometheus(s({}), "prod", undefined)).toEqual({ kind: "none" });
+    expect(resolvePrometheus(s({ PROMETHEUS_URL: "none" }), "prod", g)).toEqual({ kind: "none" });
     expect(resolvePrometheus(s({ PROMETHEUS_URL: "http://only:9090" }), undefined, g)).toEqual({ kind: "endpoint", url: "http://only:9090", origin: "config" });
     const named = s({ PROMETHEUS_URL: "prod=http://a:9090,eu=http://e:9090" });
     expect(resolvePrometheus(named, undefined, g)).toMatchObject({ kind: "error", message: expect.stringContaining("the alert has no cluster label and PROMETHEUS_URL names only clusters prod, eu") });

@@ -124,6 +124,17 @@ function vllm(now: number, pod: string, spec: { rate: (ago: number) => number; r
   ];
 }
 
+/** A leaking vLLM pod's full set (cAdvisor, kube-state-metrics, vLLM) under any name: for benchmarks. */
+export function leakingPod(now: number, namespace: string, pod: string, container: string): OmSeries[] {
+  const rename = (s: OmSeries): OmSeries => ({
+    ...s,
+    labels: { ...s.labels, namespace, pod, ...(s.labels.container && s.labels.container !== "POD" ? { container } : {}) },
+  });
+  return allScenarios(now)
+    .filter((s) => s.labels.pod === PODS.leak)
+    .map(rename);
+}
+
 /** Every scenario's series, for one backfill. `now` is unix seconds. */
 export function allScenarios(now: number): OmSeries[] {
   const H = 3600;
