@@ -218,6 +218,19 @@ describe("the Prometheus client against a real server", () => {
     expect(isAppError(e) && e.hint).toMatch(/METRICS_WINDOW_HOURS/);
   });
 
+  it("too many samples: Prometheus's --query.max-samples is named with the setting to lower", async () => {
+    const small = await startPrometheus(allScenarios(now).filter((x) => x.labels.pod === PODS.bare), { args: ["--query.max-samples=50"] });
+    try {
+      const r = await readVitals(createPrometheusClient({ url: small.url, timeoutMs: 10_000 }), { namespace: NS, pod: PODS.bare }, window);
+      expect(r.errors.map((e) => e.code)).toContain("too_many_samples");
+      expect(r.errors.find((e) => e.code === "too_many_samples")?.message).toMatch(
+        /\(memory_working_set.*\): Prometheus at .* would load too many samples for a query \(query processing would load too many samples into memory in query execution\) \(lower METRICS_WINDOW_HOURS, or raise Prometheus's --query.max-samples\)$/,
+      );
+    } finally {
+      await small.stop();
+    }
+  });
+
   it("a malformed alert expression fails alone; the other series are read", async () => {
     const r = await vitalsOf(PODS.leak, "vllm", "rate(oops[");
     expect(r.metrics?.series.some((s) => s.id === "memory_working_set")).toBe(true);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { evidenceBundleSchema } from "@/lib/cluster/bundle";
 import { chooseStep } from "@/lib/prometheus/client";
 import { formatBytes, formatCores, formatDuration } from "@/lib/prometheus/format";
 import { matcher, promqlString } from "@/lib/prometheus/promql";
@@ -128,6 +129,31 @@ describe("the metrics summary lines", () => {
   it("is deterministic: the same metrics give the same lines", () => {
     const m = bundle([series("memory_working_set", "bytes", (i) => (5 + noise(i)) * GiB), series("request_rate", "requests", (i) => 3 + noise(i + 7))]);
     expect(readMetrics(m).lines).toEqual(readMetrics(structuredClone(m)).lines);
+  });
+});
+
+describe("the bundle's metrics part", () => {
+  it("is bounded: series, points and label sizes past the limits are refused", () => {
+    const one = series("memory_working_set", "bytes", () => GiB);
+    const ok = (list: unknown[]) => bundleMetricsSchema.safeParse({ source: "x", start: START, end: START + 3600, stepSeconds: 60, series: list }).success;
+    expect(ok([one])).toBe(true);
+    expect(ok(Array.from({ length: 64 }, () => one))).toBe(true);
+    expect(ok(Array.from({ length: 65 }, () => one))).toBe(false);
+    expect(ok([{ ...one, values: Array.from({ length: 1201 }, (_, i) => [START + i, "1"]) }])).toBe(false);
+    expect(ok([{ ...one, labels: { container: "x".repeat(257) } }])).toBe(false);
+    expect(ok([{ ...one, id: "disk_usage" }])).toBe(false);
+    expect(ok([{ ...one, unit: "furlongs" }])).toBe(false);
+    expect(ok([{ ...one, values: [[START, 1]] }])).toBe(false);
+  });
+
+  it("rides in the evidence bundle, with failures under part metrics; a bundle without it parses as before", () => {
+    const b = evidenceBundleSchema.parse({
+      alert: { labels: { alertname: "ModelHighMemoryUsage" } },
+      metrics: bundle([series("memory_working_set", "bytes", () => GiB)]),
+      errors: [{ part: "metrics", code: "timeout", message: "metrics could not be read: ..." }],
+    });
+    expect(b.metrics?.series[0]?.values[0]).toEqual([START, String(GiB)]);
+    expect(evidenceBundleSchema.parse({ alert: { labels: {} } }).metrics).toBeUndefined();
   });
 });
 
