@@ -241,12 +241,17 @@ async function backup(dest: string, force: boolean, io: Io): Promise<number> {
  * built on no evidence.
  */
 async function gatherFromCluster(config: Config, target: Target, alert: EvidenceBundle["alert"]): Promise<EvidenceBundle> {
-  const [{ createKubeClusterReaders }, { gatherEvidence, missingEvidence }] = await Promise.all([import("@/lib/cluster/kube"), import("@/lib/cluster/gather")]);
+  const [{ createKubeClusterReaders }, { gatherEvidence, missingEvidence }, { createPrometheusVitals }] = await Promise.all([
+    import("@/lib/cluster/kube"),
+    import("@/lib/cluster/gather"),
+    import("@/lib/prometheus/vitals"),
+  ]);
   const raw = await gatherEvidence(createKubeClusterReaders(config.kube), target, alert, {
     tailLines: config.kube.tailLines,
     limitBytes: config.kube.limitBytes,
     timeoutMs: config.kube.timeoutMs,
     container: target.container,
+    vitals: createPrometheusVitals(config.prometheus),
   });
   const missing = missingEvidence(raw);
   if (missing) throw new NoEvidenceError(`cannot read the cluster: ${missing}`);

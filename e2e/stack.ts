@@ -102,6 +102,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ALERTMANAGER_URL: `e2e=${am.url}`,
       KUBECONFIG: kube.writeKubeconfig(),
       KUBE_TIMEOUT_MS: "10000",
+      // Hermetic: the alerts' generatorURL names a Prometheus that does not exist here.
+      PROMETHEUS_URL: "none",
       GEMINI_API_KEY: "test-key",
       GEMINI_BASE_URL: gemini.url,
       GEMINI_MODEL: "gemini-3.8-flash",

@@ -85,6 +85,60 @@ function parseAlertmanagers(v: string | undefined, ctx: z.RefinementCtx): Alertm
   return out;
 }
 
+/** One Prometheus (or Thanos, Mimir, a managed one): `cluster` unset means the default, for any alert. */
+export interface PrometheusEndpoint {
+  cluster?: string;
+  /** Base URL without a trailing slash; may carry a path prefix (Mimir's /prometheus). */
+  url: string;
+}
+
+function parsePrometheusUrls(v: string | undefined, ctx: z.RefinementCtx): PrometheusEndpoint[] {
+  if (!v || v.toLowerCase() === "none") return [];
+  const out: PrometheusEndpoint[] = [];
+  for (const raw of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const eq = raw.indexOf("=");
+    const hasCluster = eq > 0 && !raw.slice(0, eq).includes("/");
+    const cluster = hasCluster ? raw.slice(0, eq).trim() : undefined;
+    const url = (hasCluster ? raw.slice(eq + 1) : raw).trim().replace(/\/+$/, "");
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      ctx.addIssue({
+        code: "custom",
+        message: `PROMETHEUS_URL entry "${raw}" is not a URL: use url or cluster=url, comma-separated (e.g. prod=http://prometheus.monitoring:9090)`,
+      });
+      continue;
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      ctx.addIssue({ code: "custom", message: `PROMETHEUS_URL entry "${raw}" must use http or https` });
+      continue;
+    }
+    if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+      ctx.addIssue({
+        code: "custom",
+        message: `PROMETHEUS_URL entry for ${parsed.host} must be a plain base URL: put credentials in PROMETHEUS_BEARER_TOKEN or PROMETHEUS_BASIC_AUTH, and no ?query or #fragment`,
+      });
+      continue;
+    }
+    out.push(cluster ? { cluster, url } : { url });
+  }
+  const seen = new Set<string>();
+  for (const e of out) {
+    const key = e.cluster ?? "";
+    if (seen.has(key)) {
+      ctx.addIssue({
+        code: "custom",
+        message: e.cluster
+          ? `PROMETHEUS_URL names cluster "${e.cluster}" twice: one Prometheus per cluster`
+          : "PROMETHEUS_URL has two entries without a cluster: give at most one default, the others as cluster=url",
+      });
+    }
+    seen.add(key);
+  }
+  return out;
+}
+
 function parseMap(name: string, example: string) {
   return optionalString.transform((v, ctx) => {
     const map: Record<string, string> = {};
@@ -125,6 +179,17 @@ const envSchema = z
     KUBE_TIMEOUT_MS: int("KUBE_TIMEOUT_MS", 10_000, 100, 120_000),
     LOG_TAIL_LINES: int("LOG_TAIL_LINES", 1000, 10, 100_000),
     LOG_LIMIT_BYTES: int("LOG_LIMIT_BYTES", 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+
+    PROMETHEUS_URL: optionalString.transform((v, ctx) => ({
+      endpoints: parsePrometheusUrls(v, ctx),
+      fromGeneratorURL: v?.toLowerCase() !== "none",
+    })),
+    PROMETHEUS_TIMEOUT_MS: int("PROMETHEUS_TIMEOUT_MS", 5000, 100, 120_000),
+    PROMETHEUS_BEARER_TOKEN: optionalString,
+    PROMETHEUS_BASIC_AUTH: optionalString.refine((v) => v === undefined || /^[^:]+:.+$/.test(v), {
+      message: "PROMETHEUS_BASIC_AUTH must be user:password",
+    }),
+    METRICS_WINDOW_HOURS: int("METRICS_WINDOW_HOURS", 3, 1, 48),
 
     GEMINI_API_KEY: optionalString,
     GEMINI_MODEL: optionalString.transform((v) => v ?? DEFAULT_GEMINI_MODEL),
@@ -215,6 +280,13 @@ const envSchema = z
         message: `CLUSTER_NAME "${c.CLUSTER_NAME}" is also a key of CLUSTER_CONTEXTS: name the local cluster in one of them only`,
       });
     }
+    if (c.PROMETHEUS_BEARER_TOKEN && c.PROMETHEUS_BASIC_AUTH) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["PROMETHEUS_BASIC_AUTH"],
+        message: "PROMETHEUS_BEARER_TOKEN and PROMETHEUS_BASIC_AUTH are both set: keep the one your Prometheus gateway expects",
+      });
+    }
     if (c.AUTH_MODE === "proxy" && c.AUTH_TRUSTED_PROXIES.length === 0) {
       ctx.addIssue({
         code: "custom",
@@ -246,6 +318,19 @@ export interface Config {
     timeoutMs: number;
     tailLines: number;
     limitBytes: number;
+  };
+  prometheus: {
+    /** Configured Prometheus servers. */
+    endpoints: PrometheusEndpoint[];
+    /** With no endpoints: whether to try the Prometheus of each alert's generatorURL (PROMETHEUS_URL=none turns it off). */
+    fromGeneratorURL: boolean;
+    timeoutMs: number;
+    /** Sent only to the configured endpoints, never to a URL derived from an alert. */
+    bearerToken?: string;
+    /** user:password, likewise only for configured endpoints. */
+    basicAuth?: string;
+    /** How far back the metrics window reaches before now (it also covers the alert's start). */
+    windowHours: number;
   };
   gemini: { apiKey?: string; model: string; baseUrl?: string; timeoutMs: number; concurrency: number; logBudgetTokens: number };
   github: {
@@ -333,6 +418,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       timeoutMs: e.KUBE_TIMEOUT_MS,
       tailLines: e.LOG_TAIL_LINES,
       limitBytes: e.LOG_LIMIT_BYTES,
+    },
+    prometheus: {
+      endpoints: e.PROMETHEUS_URL.endpoints,
+      fromGeneratorURL: e.PROMETHEUS_URL.fromGeneratorURL,
+      timeoutMs: e.PROMETHEUS_TIMEOUT_MS,
+      bearerToken: e.PROMETHEUS_BEARER_TOKEN,
+      basicAuth: e.PROMETHEUS_BASIC_AUTH,
+      windowHours: e.METRICS_WINDOW_HOURS,
     },
     gemini: {
       apiKey: e.GEMINI_API_KEY,

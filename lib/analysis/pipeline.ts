@@ -1,8 +1,9 @@
 import type { Target } from "@/lib/alerts/types";
 import type { AlertSnapshot } from "@/lib/alerts/snapshot";
-import type { EvidenceBundle, EvidencePart } from "@/lib/cluster/bundle";
+import type { ClusterPart, EvidenceBundle, EvidencePart } from "@/lib/cluster/bundle";
 import type { ClusterReaders } from "@/lib/cluster/reader";
 import { gatherEvidence } from "@/lib/cluster/gather";
+import type { VitalsSource } from "@/lib/prometheus/vitals";
 import { diagnose } from "@/lib/analysis/diagnose";
 import { redactBundle } from "@/lib/analysis/redact";
 import { condenseLogs, type CondensedLog, type CondensedLogs } from "@/lib/analysis/reduce";
@@ -17,7 +18,7 @@ import { isAppError } from "@/lib/errors";
 export type GeminiDiagnoser = ReturnType<typeof createGeminiDiagnoser>;
 
 /** One step of the pipeline, as shown to the user while an analysis runs. */
-export type PipelineStep = EvidencePart | "redact" | "signals" | "reduce" | "gemini" | "report";
+export type PipelineStep = ClusterPart | "redact" | "signals" | "reduce" | "gemini" | "report";
 
 export interface ProgressEvent {
   step: PipelineStep;
@@ -28,6 +29,8 @@ export interface ProgressEvent {
 export interface PipelineDeps {
   /** Where evidence comes from; not needed when the input carries a bundle. */
   readers?: ClusterReaders;
+  /** Where the metrics part comes from (Prometheus, or the demo's series); none: no metrics part. */
+  vitals?: VitalsSource;
   /** Undefined when Gemini is not configured; `offlineReason` then says why. */
   gemini?: GeminiDiagnoser;
   offlineReason?: string;
@@ -65,7 +68,7 @@ export interface AnalysisResult {
   geminiOutcome: string;
 }
 
-const PARTS: EvidencePart[] = ["pod", "logs", "previousLogs", "events"];
+const PARTS: ClusterPart[] = ["pod", "logs", "previousLogs", "events"];
 
 /**
  * The analysis pipeline every entry point uses: gather → redact → signals → reduce → Gemini (or
@@ -99,6 +102,7 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
         limitBytes: deps.limitBytes,
         timeoutMs: deps.timeoutMs,
         container: target.container,
+        vitals: deps.vitals,
       }),
     );
   }

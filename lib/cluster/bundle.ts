@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { targetSchema } from "@/lib/alerts/types";
 import { alertSnapshotSchema } from "@/lib/alerts/snapshot";
+import { bundleMetricsSchema } from "@/lib/prometheus/schema";
 
 /**
  * The evidence bundle: everything gathered about one failing pod, in one serializable JSON shape.
@@ -8,8 +9,10 @@ import { alertSnapshotSchema } from "@/lib/alerts/snapshot";
  * Every later step (signals, reduce, prompt, report, issue) and the CLI's --input read this shape.
  */
 
-export const evidencePartSchema = z.enum(["pod", "logs", "previousLogs", "events", "ownerEvents"]);
+export const evidencePartSchema = z.enum(["pod", "logs", "previousLogs", "events", "ownerEvents", "metrics"]);
 export type EvidencePart = z.infer<typeof evidencePartSchema>;
+/** The parts read from the Kubernetes API (metrics come from Prometheus). */
+export type ClusterPart = Exclude<EvidencePart, "metrics">;
 
 export const evidenceErrorSchema = z.object({
   part: evidencePartSchema,
@@ -36,6 +39,8 @@ export const evidenceBundleSchema = z.object({
   /** Tail size requested for the logs (so readers can say "last N lines"). */
   tailLines: z.number().int().optional(),
   errors: z.array(evidenceErrorSchema).default([]),
+  /** Prometheus series of the pod (lib/prometheus); absent when no Prometheus serves the alert. */
+  metrics: bundleMetricsSchema.optional(),
   gatheredAt: z.string().optional(),
   /** True once secrets were replaced; the pipeline redacts before anything leaves the process. */
   redacted: z.boolean().optional(),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Target } from "@/lib/alerts/types";
 import { hasBrand, setBrand } from "@/lib/errors";
-import type { EvidenceError, EvidencePart } from "@/lib/cluster/bundle";
+import type { ClusterPart, EvidenceError } from "@/lib/cluster/bundle";
 import {
   chooseContainer,
   containerStatus,
@@ -87,7 +87,7 @@ function bounded<T>(timeoutMs: number, what: string, run: (signal: AbortSignal) 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-const verbFor: Record<EvidencePart, string> = {
+const verbFor: Record<ClusterPart, string> = {
   pod: "get on pods",
   logs: "get on pods/log",
   previousLogs: "get on pods/log",
@@ -95,7 +95,7 @@ const verbFor: Record<EvidencePart, string> = {
   ownerEvents: "list on events",
 };
 
-const partNoun: Record<EvidencePart, string> = {
+const partNoun: Record<ClusterPart, string> = {
   pod: "the pod",
   logs: "the current logs",
   previousLogs: "the previous container's logs",
@@ -105,7 +105,7 @@ const partNoun: Record<EvidencePart, string> = {
 
 /** A sentence a person can act on for one failed read. */
 export function describeFailure(
-  part: EvidencePart,
+  part: ClusterPart,
   error: ClusterApiError,
   where: { namespace: string; pod: string; container?: string; timeoutMs: number } & ReaderContext,
 ): EvidenceError {

@@ -177,6 +177,7 @@ async function runAnalyzeJob(s: Services, p: z.infer<typeof analyzePayload>, job
       { target: analysis.target, alert: analysis.alert ?? { labels: {}, annotations: {} } },
       {
         readers: s.readers,
+        vitals: s.vitals,
         gemini: s.gemini,
         offlineReason: s.geminiMissing,
         budgetTokens: s.config.gemini.logBudgetTokens,

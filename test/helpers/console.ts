@@ -134,6 +134,8 @@ export async function startTestConsole(overrides: Record<string, string | undefi
     KUBECONFIG: kube.writeKubeconfig(),
     CLUSTER_CONTEXTS: "",
     KUBE_TIMEOUT_MS: "5000",
+    // Hermetic: the alerts' generatorURL names a Prometheus that does not exist here.
+    PROMETHEUS_URL: "none",
     GEMINI_API_KEY: "test-key",
     GEMINI_BASE_URL: gemini.url,
     GEMINI_MODEL: "gemini-3.8-flash",
