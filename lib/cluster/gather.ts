@@ -1,6 +1,7 @@
 import type { Target } from "@/lib/alerts/types";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { ClusterReaders, GatherOptions } from "@/lib/cluster/reader";
+import { gatherNeighbourhood, withNeighbourhood } from "@/lib/cluster/workload";
 import { describeError, isAppError } from "@/lib/errors";
 
 export interface BundleAlert {
@@ -30,8 +31,10 @@ export async function gatherEvidence(
     ...(alert.generatorURL ? { generatorURL: alert.generatorURL } : {}),
   };
   try {
-    const gathered = await readers.forCluster(target.cluster).gather(target, options);
-    return { alert: bundleAlert, ...gathered };
+    const reader = readers.forCluster(target.cluster);
+    const workloadP = gatherNeighbourhood(reader, target, alert, options);
+    const gathered = await reader.gather(target, options);
+    return { alert: bundleAlert, ...withNeighbourhood(gathered, await workloadP) };
   } catch (e) {
     const message = isAppError(e) ? describeError(e) : `the cluster reader failed: ${describeError(e)}`;
     return {
