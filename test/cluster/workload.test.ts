@@ -171,6 +171,30 @@ describe("workload gathering through @kubernetes/client-node", () => {
     expect(fake.requests.some((r) => r.path.endsWith("/controllerrevisions") && r.query.labelSelector === "app=triton")).toBe(true);
   });
 
+  it("reads a DaemonSet's ControllerRevisions through its selector and ownerReferences", async () => {
+    const sts = statefulSetWorld(
+      now,
+      "dcgm-exporter",
+      [
+        { revision: 1, hash: "5b7c9d8f6", container: { image: "nvcr.io/nvidia/k8s/dcgm-exporter:3.3.7-3.5.0-ubuntu22.04" }, createdSecondsAgo: 86400 },
+        { revision: 2, hash: "8d6f5c7b9", container: { image: "nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04" }, createdSecondsAgo: 600 },
+      ],
+      1,
+      NODE_B,
+    );
+    // The same objects, owned by a DaemonSet instead.
+    const asDaemonSet = JSON.parse(JSON.stringify(sts).replaceAll('"StatefulSet"', '"DaemonSet"')) as World;
+    // A revision of another DaemonSet that matches the selector is not this one's.
+    const stray = structuredClone(asDaemonSet.objects.find((o) => o.kind === "ControllerRevision"));
+    if (!stray) throw new Error("no ControllerRevision");
+    Object.assign(stray, { revision: 9, metadata: { ...metaOf(stray), name: "other-1", ownerReferences: [{ apiVersion: "apps/v1", kind: "DaemonSet", name: "other", uid: "x", controller: true }] } });
+    const { gather } = await start(merge(asDaemonSet, { pods: [], objects: [stray, node(now, NODE_B)] }));
+    const out = await gather("dcgm-exporter-0");
+    expect(out.errors).toEqual([]);
+    expect(out.workload).toMatchObject({ kind: "DaemonSet", name: "dcgm-exporter" });
+    expect(out.workload?.revisions.map(revisionNumber)).toEqual([2, 1]);
+  });
+
   it("reads a Job and names the CronJob above it", async () => {
     const { gather } = await start(cronJobWorld(now, "nightly-eval", "nightly-eval-29001234", "nightly-eval-29001234-x7k2q"));
     const out = await gather("nightly-eval-29001234-x7k2q");
