@@ -1022,8 +1022,9 @@ function redactMap(map: Record<string, string>, t: Tally): Record<string, string
 
 /**
  * Redact every text an evidence bundle carries: logs, previous logs, every string in events, the pod
- * (secret-named env values, any embedded secret, the last-applied-configuration annotation) and the
- * alert's labels and annotations. Pure; returns a new bundle marked `redacted: true`.
+ * (secret-named env values, any embedded secret, the last-applied-configuration annotation), the same for
+ * the workload, its revisions, sibling pods, node, HPA and InferenceService, and the alert's labels and
+ * annotations. Pure; returns a new bundle marked `redacted: true`.
  */
 export function redactBundle(bundle: EvidenceBundle): { bundle: EvidenceBundle; count: number; kinds: Record<string, number> } {
   const t: Tally = { count: 0, kinds: {} };
@@ -1040,6 +1041,18 @@ export function redactBundle(bundle: EvidenceBundle): { bundle: EvidenceBundle; 
     redacted: true,
   };
   if (bundle.pod) out.pod = redactRecord(bundle.pod, t);
+  // The neighbourhood carries pod templates too (revisions, sibling pods, the InferenceService's spec).
+  if (bundle.workload) {
+    out.workload = {
+      ...bundle.workload,
+      object: redactRecord(bundle.workload.object, t),
+      revisions: bundle.workload.revisions.map((r) => redactRecord(r, t)),
+    };
+  }
+  if (bundle.siblings) out.siblings = bundle.siblings.map((p) => redactRecord(p, t));
+  if (bundle.node) out.node = redactRecord(bundle.node, t);
+  if (bundle.hpa) out.hpa = redactRecord(bundle.hpa, t);
+  if (bundle.inferenceService) out.inferenceService = redactRecord(bundle.inferenceService, t);
   if (bundle.logs !== undefined) out.logs = redactString(bundle.logs, t);
   if (bundle.previousLogs !== undefined) out.previousLogs = redactString(bundle.previousLogs, t);
   return { bundle: out, count: t.count, kinds: t.kinds };

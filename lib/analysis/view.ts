@@ -6,7 +6,7 @@ export type { Analysis, AnalysisSummary, AnalysisStatus } from "@/lib/store/mode
 export type { Report, Hypothesis, ReportEvidence } from "@/lib/analysis/types";
 export type { EvidenceBundle } from "@/lib/cluster/bundle";
 
-export type StepName = "pod" | "logs" | "previousLogs" | "events" | "ownerEvents" | "redact" | "signals" | "reduce" | "gemini" | "report";
+export type StepName = "pod" | "logs" | "previousLogs" | "events" | "ownerEvents" | "workload" | "siblings" | "node" | "hpa" | "redact" | "signals" | "reduce" | "gemini" | "report";
 export type StepStatus = "started" | "done" | "failed" | "skipped" | "progress";
 
 /** The progress column of an analysis: the latest status of each step. */
@@ -18,6 +18,10 @@ export const STEP_LABELS: Record<StepName, string> = {
   previousLogs: "Previous container logs",
   events: "Events",
   ownerEvents: "Owner events",
+  workload: "Owner and revisions",
+  siblings: "Sibling pods",
+  node: "Node",
+  hpa: "Autoscaler",
   redact: "Redact secrets",
   signals: "Offline signals",
   reduce: "Condense logs",

@@ -2,6 +2,7 @@ import type { Target } from "@/lib/alerts/types";
 import type { AlertSnapshot, AlertSnapshotInput } from "@/lib/alerts/snapshot";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { ClusterReaders, GatherOptions } from "@/lib/cluster/reader";
+import { gatherNeighbourhood, withNeighbourhood } from "@/lib/cluster/workload";
 import { describeError, isAppError } from "@/lib/errors";
 import type { VitalsResult, VitalsSource } from "@/lib/prometheus/vitals";
 
@@ -44,8 +45,10 @@ async function gatherCluster(
 ): Promise<EvidenceBundle> {
   const bundleAlert: AlertSnapshot = { ...alert, labels: { ...alert.labels }, annotations: { ...(alert.annotations ?? {}) } };
   try {
-    const gathered = await readers.forCluster(target.cluster).gather(target, options);
-    return { alert: bundleAlert, ...gathered };
+    const reader = readers.forCluster(target.cluster);
+    const workloadP = gatherNeighbourhood(reader, target, alert, options);
+    const gathered = await reader.gather(target, options);
+    return { alert: bundleAlert, ...withNeighbourhood(gathered, await workloadP) };
   } catch (e) {
     const message = isAppError(e) ? describeError(e) : `the cluster reader failed: ${describeError(e)}`;
     return {

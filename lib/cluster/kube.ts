@@ -1,87 +1,15 @@
 import { existsSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
-import { ObjectSerializer } from "@kubernetes/client-node/dist/serializer.js";
-import { z } from "zod";
 import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import type { ClusterReader, ClusterReaders } from "@/lib/cluster/reader";
-import { ClusterApiError, createPodReader, type LogRequest, type PodApi, type WireObject } from "@/lib/cluster/pod-reader";
-
-const statusSchema = z.object({ message: z.string().optional(), reason: z.string().optional() });
-const wireObjectSchema = z.record(z.string(), z.unknown());
-
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "EHOSTUNREACH", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
-
-function causeCode(e: unknown): string | undefined {
-  for (let c: unknown = e, depth = 0; c && depth < 4; depth++) {
-    const r = z.object({ code: z.string() }).safeParse(c);
-    if (r.success) return r.data.code;
-    c = c instanceof Error ? c.cause : undefined;
-  }
-  return undefined;
-}
-
-/** Turn whatever the client threw into a ClusterApiError carrying the Status reason and message. */
-function toClusterError(e: unknown, signal: AbortSignal): ClusterApiError {
-  if (signal.aborted) return new ClusterApiError("timeout", "request aborted after its timeout");
-  if (e instanceof k8s.ApiException) {
-    const code = z.number().safeParse(e.code);
-    let parsed: unknown;
-    try {
-      parsed = typeof e.body === "string" ? JSON.parse(e.body) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    const status = statusSchema.safeParse(parsed);
-    const message = status.success && status.data.message ? status.data.message : `HTTP ${String(e.code)}`;
-    return new ClusterApiError(code.success ? code.data : "unreachable", message, status.success ? status.data.reason : undefined);
-  }
-  const code = causeCode(e);
-  const text = e instanceof Error ? e.message : String(e);
-  if (code && NETWORK_CODES.has(code)) return new ClusterApiError("unreachable", code);
-  return new ClusterApiError("unreachable", code ? `${text} (${code})` : text);
-}
-
-// metav1.Time is RFC 3339 with whole seconds; the client's Date round-trip adds ".000".
-const wholeSecond = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.000Z$/;
-function normalizeTimes(v: unknown): unknown {
-  if (typeof v === "string") return v.replace(wholeSecond, "$1Z");
-  if (Array.isArray(v)) return v.map(normalizeTimes);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalizeTimes(x)]));
-  return v;
-}
-
-/** A typed client object back to the JSON the API server sent (string times, wire field names). */
-function toWire(obj: unknown, type: string): WireObject {
-  const r = wireObjectSchema.safeParse(normalizeTimes(ObjectSerializer.serialize(obj, type)));
-  return r.success ? r.data : {};
-}
-
-/** Per-call options that make the request abortable: the generated client takes an ObservableMiddleware. */
-function abortable(signal: AbortSignal): k8s.ConfigurationOptions {
-  return {
-    middleware: [
-      {
-        pre: (ctx: k8s.RequestContext) => {
-          ctx.setSignal(signal);
-          return new k8s.Observable(Promise.resolve(ctx));
-        },
-        post: (res: k8s.ResponseContext) => new k8s.Observable(Promise.resolve(res)),
-      },
-    ],
-    middlewareMergeStrategy: "append",
-  };
-}
+import { abortable, callApi as call, toWire } from "@/lib/cluster/kube-client";
+import { createKubeWorkloadApi } from "@/lib/cluster/kube-workload";
+import { createPodReader, type LogRequest, type PodApi } from "@/lib/cluster/pod-reader";
+import { createWorkloadGatherer } from "@/lib/cluster/workload";
 
 function createKubePodApi(kc: k8s.KubeConfig): PodApi {
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  const call = async <T>(signal: AbortSignal, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (e) {
-      throw toClusterError(e, signal);
-    }
-  };
   return {
     readPod: (namespace, name, signal) =>
       call(signal, async () => toWire(await core.readNamespacedPod({ name, namespace }, abortable(signal)), "V1Pod")),
@@ -196,14 +124,18 @@ export function createKubeClusterReaders(config: Config["kube"], options: KubeRe
   let base: k8s.KubeConfig | undefined;
   let inCluster: ClusterReader | undefined;
   const readers = new Map<string, ClusterReader>();
-  const build = (kc: k8s.KubeConfig, contextName: string): ClusterReader =>
-    createPodReader(createKubePodApi(kc), {
+  const build = (kc: k8s.KubeConfig, contextName: string): ClusterReader => {
+    const server = kc.getCurrentCluster()?.server;
+    const pods = createPodReader(createKubePodApi(kc), {
       timeoutMs: config.timeoutMs,
       tailLines: config.tailLines,
       limitBytes: config.limitBytes,
-      server: kc.getCurrentCluster()?.server,
+      server,
       context: contextName,
     });
+    const workload = createWorkloadGatherer(createKubeWorkloadApi(kc), { timeoutMs: config.timeoutMs, server, context: contextName });
+    return { gather: pods.gather, gatherWorkload: workload.gather };
+  };
   return {
     forCluster(cluster?: string): ClusterReader {
       if (cluster && config.clusterContexts[cluster] === IN_CLUSTER) {

@@ -65,9 +65,11 @@ export interface ReaderContext {
   context?: string;
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: ClusterApiError };
+/** A read's result: the value, or the ClusterApiError it failed with. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ClusterApiError };
 
-function bounded<T>(timeoutMs: number, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<Outcome<T>> {
+/** Run one read with its own timeout; never rejects. */
+export function bounded<T>(timeoutMs: number, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<Outcome<T>> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   // The race guarantees an answer even from a transport that ignores the abort.
@@ -93,6 +95,10 @@ const verbFor: Record<ClusterPart, string> = {
   previousLogs: "get on pods/log",
   events: "list on events",
   ownerEvents: "list on events",
+  workload: "get on the pod's owner",
+  siblings: "list on pods",
+  node: "get on nodes",
+  hpa: "list on horizontalpodautoscalers.autoscaling",
 };
 
 const partNoun: Record<ClusterPart, string> = {
@@ -101,6 +107,10 @@ const partNoun: Record<ClusterPart, string> = {
   previousLogs: "the previous container's logs",
   events: "the pod's events",
   ownerEvents: "the owner's events",
+  workload: "the pod's owner and its revisions",
+  siblings: "the owner's pods",
+  node: "the node",
+  hpa: "the HorizontalPodAutoscaler",
 };
 
 /** A sentence a person can act on for one failed read. */

@@ -1,5 +1,6 @@
 import type { Target } from "@/lib/alerts/types";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
+import type { WorkloadEvidence } from "@/lib/cluster/workload";
 
 /** What a ClusterReader returns: the evidence bundle without its alert. */
 export type GatheredEvidence = Omit<EvidenceBundle, "alert">;
@@ -22,6 +23,11 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Reads the evidence of one pod from one cluster. Never throws for a failing part: it records it in `errors`. */
 export interface ClusterReader {
   gather(target: Target, options?: GatherOptions): Promise<GatheredEvidence>;
+  /**
+   * The pod's neighbourhood (lib/cluster/workload.ts): owner, revisions, sibling pods, node, HPA, KServe
+   * InferenceService. Optional: a reader without it (the demo, for now) gathers no workload. Never throws.
+   */
+  gatherWorkload?(target: Target, alert: { labels?: Record<string, string> }, options?: GatherOptions): Promise<WorkloadEvidence>;
 }
 
 /** One ClusterReader per cluster name (an alert's `cluster` label); undefined means the default cluster. */

@@ -127,7 +127,19 @@ const PERMISSION_OF: Record<string, string> = {
   "AppsV1Api.readNamespacedStatefulSet": "apps/statefulsets/get",
   "CoreV1Api.readNamespacedService": "/services/get",
   "CoreV1Api.readNode": "/nodes/get",
+  "AppsV1Api.listNamespacedReplicaSet": "apps/replicasets/list",
+  "AppsV1Api.readNamespacedDaemonSet": "apps/daemonsets/get",
+  "AppsV1Api.listNamespacedControllerRevision": "apps/controllerrevisions/list",
+  "BatchV1Api.readNamespacedJob": "batch/jobs/get",
+  "AutoscalingV2Api.listNamespacedHorizontalPodAutoscaler": "autoscaling/horizontalpodautoscalers/list",
+  // The code reads one custom resource, KServe's InferenceService (lib/cluster/kube-workload.ts).
+  "CustomObjectsApi.getNamespacedCustomObject": "serving.kserve.io/inferenceservices/get",
 };
+
+/** Resources that belong to no namespace: granted by the ClusterRole NODE_ROLE, in every layout. */
+const CLUSTER_SCOPED = new Set(["/nodes"]);
+const NODE_ROLE = "triage-console-nodes";
+const isClusterScoped = (permission: string) => CLUSTER_SCOPED.has(permission.slice(0, permission.lastIndexOf("/")));
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -139,7 +151,9 @@ function sourceFiles(dir: string): string[] {
 function requiredPermissions(): string[] {
   const needed = new Set<string>();
   const apis = new Map<string, object>(
-    Object.entries(k8s).flatMap(([name, value]) => (/^\w+V\d\w*Api$/.test(name) && typeof value === "function" ? [[name, value.prototype as object]] : [])),
+    Object.entries(k8s).flatMap(([name, value]) =>
+      /^(?:\w+V\d\w*Api|CustomObjectsApi)$/.test(name) && typeof value === "function" ? [[name, value.prototype as object]] : [],
+    ),
   );
   for (const file of [...sourceFiles(join(ROOT, "lib")), ...sourceFiles(join(ROOT, "cli"))]) {
     const text = readFileSync(file, "utf8");
@@ -260,7 +274,7 @@ describe("Kubernetes manifests", () => {
     // No `namespace:` transformer: it would move the watched namespaces' Roles into monitoring.
     expect(base.namespace).toBeUndefined();
     expect(base.resources).toEqual(
-      expect.arrayContaining(["deployment.yaml", "service.yaml", "serviceaccount.yaml", "watched-namespaces", "pvc.yaml", "networkpolicy.yaml"]),
+      expect.arrayContaining(["deployment.yaml", "service.yaml", "serviceaccount.yaml", "watched-namespaces", "node-reader.yaml", "pvc.yaml", "networkpolicy.yaml"]),
     );
     for (const m of manifests) {
       const meta = z.object({ kind: z.string(), metadata: z.object({ namespace: z.string().optional() }) }).safeParse(m.doc).data;
@@ -274,15 +288,22 @@ describe("Kubernetes manifests", () => {
   });
 
   it("grants per watched namespace exactly the reads the code makes, and the ClusterRole alternative the same", () => {
-    const want = requiredPermissions();
-    const roles = [...ofKind("Role"), ...ofKind("ClusterRole")].map((m) => ({ file: m.file, role: roleSchema.parse(m.doc) }));
+    const required = requiredPermissions();
+    const want = required.filter((p) => !isClusterScoped(p));
+    const clusterWant = required.filter(isClusterScoped);
+    expect(clusterWant).toEqual(["/nodes/get"]);
+    const all = [...ofKind("Role"), ...ofKind("ClusterRole")].map((m) => ({ file: m.file, role: roleSchema.parse(m.doc) }));
+    const nodeRoles = all.filter((r) => r.role.metadata.name === NODE_ROLE);
+    expect(nodeRoles.map((r) => [r.file, r.role.kind])).toEqual([["node-reader.yaml", "ClusterRole"]]);
+    expect(granted(nodeRoles[0]?.role ?? { kind: "ClusterRole", metadata: { name: "" }, rules: [] })).toEqual(clusterWant);
+    const roles = all.filter((r) => r.role.metadata.name !== NODE_ROLE);
     expect(roles.map((r) => r.role.kind).sort()).toEqual(["ClusterRole", ...Array<string>(roles.length - 1).fill("Role")]);
     for (const { file, role } of roles) expect(granted(role), `${file}: ${role.kind} ${role.metadata.name}`).toEqual(want);
 
     const sa = deployment.spec.template.spec.serviceAccountName;
     expect(ofKind("ServiceAccount").map((m) => kindSchema.parse(m.doc).metadata.name)).toEqual([sa]);
     const bindings = [...ofKind("RoleBinding"), ...ofKind("ClusterRoleBinding")].map((m) => bindingSchema.parse(m.doc));
-    for (const { role } of roles) {
+    for (const { role } of all) {
       const b = bindings.filter((x) => x.roleRef.name === role.metadata.name && x.metadata.namespace === role.metadata.namespace);
       expect(b, `one binding for ${role.kind} ${role.metadata.namespace ?? ""}/${role.metadata.name}`).toHaveLength(1);
       expect(b[0]?.kind).toBe(role.kind === "Role" ? "RoleBinding" : "ClusterRoleBinding");
@@ -292,7 +313,7 @@ describe("Kubernetes manifests", () => {
     // The default is namespaced: the base lists watched-namespaces, and the ClusterRole is only a component.
     const watched = kustomizationSchema.parse(parse(readFileSync(join(K8S, "watched-namespaces", "kustomization.yaml"), "utf8")));
     expect(watched.resources?.length).toBeGreaterThan(0);
-    expect(ofKind("ClusterRole").map((m) => m.file)).toEqual([join("optional", "cluster-wide", "clusterrole.yaml")]);
+    expect(ofKind("ClusterRole").map((m) => m.file).sort()).toEqual([join("optional", "cluster-wide", "clusterrole.yaml"), "node-reader.yaml"].sort());
   });
 
   it("names only files that exist in the README's deploy walkthrough", () => {
@@ -465,12 +486,14 @@ async function renderEdited(edit: (kustomization: string) => string) {
 }
 
 describe.runIf(hasKubectl)("rendered with kustomize (kubectl kustomize)", () => {
-  it("builds the base: namespaced read access, the NetworkPolicy, no cluster-wide role", async () => {
+  it("builds the base: namespaced read access, the NetworkPolicy, no cluster-wide role but get on nodes", async () => {
     const docs = await render(K8S);
-    expect(kindsOf(docs)).toEqual(["Deployment", "NetworkPolicy", "PersistentVolumeClaim", "Role", "RoleBinding", "Service", "ServiceAccount"]);
+    expect(kindsOf(docs)).toEqual(["ClusterRole", "ClusterRoleBinding", "Deployment", "NetworkPolicy", "PersistentVolumeClaim", "Role", "RoleBinding", "Service", "ServiceAccount"]);
     const role = roleSchema.parse(docs.find((d) => d.kind === "Role")?.doc);
     expect(role.metadata.namespace).toBe("ml-serving");
-    expect(granted(role)).toEqual(requiredPermissions());
+    expect(granted(role)).toEqual(requiredPermissions().filter((p) => !isClusterScoped(p)));
+    const nodes = roleSchema.parse(docs.find((d) => d.kind === "ClusterRole")?.doc);
+    expect([nodes.metadata.name, granted(nodes)]).toEqual([NODE_ROLE, ["/nodes/get"]]);
     const binding = bindingSchema.parse(docs.find((d) => d.kind === "RoleBinding")?.doc);
     expect(binding.metadata.namespace).toBe("ml-serving");
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "triage-console", namespace: "monitoring" }]);
@@ -481,8 +504,10 @@ describe.runIf(hasKubectl)("rendered with kustomize (kubectl kustomize)", () => 
 
   it("swaps the Roles for the ClusterRole with the cluster-wide component", async () => {
     const docs = await renderEdited((k) => k.replace(/^ {2}- watched-namespaces\n/m, "").replace(/^# components:\n/m, "components:\n  - optional/cluster-wide\n# "));
-    expect(kindsOf(docs).filter((k) => /Role/.test(k))).toEqual(["ClusterRole", "ClusterRoleBinding"]);
-    expect(granted(roleSchema.parse(docs.find((d) => d.kind === "ClusterRole")?.doc))).toEqual(requiredPermissions());
+    expect(kindsOf(docs).filter((k) => /Role/.test(k))).toEqual(["ClusterRole", "ClusterRole", "ClusterRoleBinding", "ClusterRoleBinding"]);
+    const clusterRoles = docs.filter((d) => d.kind === "ClusterRole").map((d) => roleSchema.parse(d.doc));
+    const reader = clusterRoles.find((r) => r.metadata.name !== NODE_ROLE);
+    expect(reader && granted(reader)).toEqual(requiredPermissions().filter((p) => !isClusterScoped(p)));
   });
 
   it("adds oauth2-proxy without the service-account token, and opens only its port to the ingress controller", async () => {
