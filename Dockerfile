@@ -2,18 +2,20 @@
 # The Incident Triage Console as a container: Next's standalone output on Node LTS, non-root.
 #   docker build -t ghcr.io/acme/triage-console:0.1.0 .
 # Node 24 LTS, the exact release the tests, benches and CI run on (PROJECT_NODE_VERSION in
-# scripts/node-env.sh; bump both together). All stages share one base so the native SQLite module
-# matches its Node ABI.
+# scripts/node-env.sh; bump both together). All stages share one base, so the build stage's check that
+# the native SQLite module loads is made with the Node and C library the runtime has.
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-# better-sqlite3 compiles from source when no prebuilt binary matches.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No compiler toolchain: better-sqlite3 13 ships prebuilt binaries (prebuilds/<os>-<arch>.node) and has no
+# install script of its own, but npm still runs `node-gyp rebuild` for its binding.gyp when it installs from
+# a lockfile (a no-op here that needs python3 and make, and fetches Node's headers). --ignore-scripts skips
+# it; `npm rebuild` runs the other install scripts the lockfile lists (test/deploy/docker.test.ts keeps
+# that list and package-lock.json's `hasInstallScript` packages in step).
+RUN npm ci --no-audit --no-fund --ignore-scripts \
+ && npm rebuild esbuild protobufjs
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -22,13 +24,17 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY . .
 # public/ may be empty, and git does not keep empty folders.
 RUN mkdir -p public && npx next build
-# Output tracing copies better-sqlite3's JS and its compiled binary (not its C sources) into the
-# standalone folder; stop here if a Next or better-sqlite3 upgrade ever changes that.
-RUN test -f .next/standalone/node_modules/better-sqlite3/build/Release/better_sqlite3.node \
- && test -f .next/standalone/node_modules/better-sqlite3/lib/index.js \
- && test -f .next/standalone/node_modules/bindings/bindings.js \
- && test ! -e .next/standalone/node_modules/better-sqlite3/deps \
- && test ! -e .next/standalone/node_modules/better-sqlite3/src
+# Output tracing copies better-sqlite3's JS and the prebuilt binary of every OS for this CPU (darwin, linux,
+# linuxmusl, win32; about 2 MB each) into the standalone folder. Keep only the one this image loads
+# (glibc Linux, this architecture) and no C sources, and stop here if it is missing or does not load.
+RUN cd .next/standalone/node_modules/better-sqlite3 \
+ && binary="prebuilds/linux-$(node -p process.arch).node" \
+ && test -f "$binary" \
+ && find prebuilds -type f ! -path "$binary" -delete \
+ && rm -rf build deps src binding.gyp \
+ && test "$(find . -name '*.node')" = "./$binary" \
+ && cd ../.. \
+ && node -e "new (require('better-sqlite3'))(':memory:').close()"
 
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
@@ -48,13 +54,16 @@ RUN groupadd --system --gid 10001 triage \
  && useradd --system --uid 10001 --gid triage --no-create-home --shell /usr/sbin/nologin triage \
  && mkdir -p /data /app/.next/cache \
  && chown 10001:10001 /data /app/.next/cache
-COPY --from=build --chown=10001:10001 /app/.next/standalone ./
-COPY --from=build --chown=10001:10001 /app/.next/static ./.next/static
-COPY --from=build --chown=10001:10001 /app/public ./public
-# better-sqlite3 arrives with the standalone folder: its JS, bindings and the one compiled binary,
-# build/Release/better_sqlite3.node (checked in the build stage). Its SQLite and C++ sources stay out.
+# The application belongs to root and is read-only for the user that runs it (the Deployment also sets
+# readOnlyRootFilesystem); the user writes only to /data, /tmp and .next/cache, the Deployment's mounts.
+# test/deploy/image.test.ts lays these copies out and runs the result that way.
+COPY --from=build /app/.next/standalone ./
+COPY --from=build /app/.next/static ./.next/static
+COPY --from=build /app/public ./public
+# better-sqlite3 arrives with the standalone folder: its JS and the one prebuilt binary,
+# prebuilds/linux-<arch>.node (pruned and checked in the build stage). Its SQLite and C++ sources stay out.
 # Stamps each request with its TCP peer address, which AUTH_MODE=proxy checks against AUTH_TRUSTED_PROXIES.
-COPY --from=build --chown=10001:10001 /app/scripts/peer-address.mjs ./scripts/peer-address.mjs
+COPY --from=build /app/scripts/peer-address.mjs ./scripts/peer-address.mjs
 USER 10001:10001
 EXPOSE 3000
 VOLUME ["/data"]

@@ -2,62 +2,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import dockerignore from "@balena/dockerignore";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { envOf, parseCopy, readDockerfile, type Instruction } from "./dockerfile";
 import { configEnvNames, exists, ROOT } from "./helpers";
 
-// No Docker engine runs here, so this checks the Dockerfile's structure; the lead's standalone-server
-// test covers what the image runs.
+// No Docker engine runs here, so this checks the Dockerfile's structure; image.test.ts lays the image out
+// from it and runs what it would run.
 
-interface Instruction {
-  op: string;
-  args: string;
-}
-
-/** Dockerfile instructions with line continuations joined and comments dropped. */
-function instructions(text: string): Instruction[] {
-  return text
-    .replace(/\\\n/g, " ")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith("#"))
-    .map((l) => {
-      const [op = "", ...rest] = l.split(/\s+/);
-      return { op: op.toUpperCase(), args: rest.join(" ") };
-    });
-}
-
-/** The instructions of each stage, by its `AS` name. */
-function stages(all: Instruction[]): Map<string, Instruction[]> {
-  const out = new Map<string, Instruction[]>();
-  let current: Instruction[] | undefined;
-  for (const i of all) {
-    if (i.op === "FROM") {
-      current = [];
-      out.set(/\bAS\s+(\S+)/i.exec(i.args)?.[1] ?? `stage${out.size}`, current);
-    }
-    current?.push(i);
-  }
-  return out;
-}
-
-/** ENV instructions in both `ENV A=1 B=2` and legacy `ENV A 1` forms. */
-function envOf(stage: Instruction[]): Map<string, string> {
-  const env = new Map<string, string>();
-  for (const i of stage.filter((x) => x.op === "ENV")) {
-    const pairs = [...i.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)/g)];
-    if (pairs.length) for (const [, k = "", v = ""] of pairs) env.set(k, v.replace(/^"|"$/g, ""));
-    else {
-      const [k = "", ...v] = i.args.split(/\s+/);
-      env.set(k, v.join(" "));
-    }
-  }
-  return env;
-}
-
-const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
-const all = instructions(dockerfile);
-const byStage = stages(all);
-const stageList = [...byStage.values()];
-const runtime = stageList.at(-1) ?? [];
+const { text: dockerfile, all, byStage, runtime } = readDockerfile();
 const nodeImage = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? "";
 
 describe("Dockerfile", () => {
@@ -68,19 +20,30 @@ describe("Dockerfile", () => {
     for (const f of froms) expect(f).toBe("${NODE_IMAGE}");
   });
 
-  it("installs with npm ci and the native toolchain, then runs next build", () => {
+  it("installs with npm ci without a compiler toolchain, running only the lockfile's install scripts it needs, then runs next build", () => {
     const runs = all.filter((i) => i.op === "RUN").map((i) => i.args);
     const ci = runs.findIndex((r) => /\bnpm ci\b/.test(r));
-    const toolchain = runs.findIndex((r) => /apt-get install/.test(r) && /\bpython3\b/.test(r) && /\bmake\b/.test(r) && /\bg\+\+/.test(r));
     const build = runs.findIndex((r) => /\bnext build\b/.test(r));
-    expect(toolchain).toBeGreaterThanOrEqual(0);
-    expect(ci).toBeGreaterThan(toolchain);
+    expect(ci).toBeGreaterThanOrEqual(0);
     expect(build).toBeGreaterThan(ci);
     expect(readFileSync(join(ROOT, "next.config.ts"), "utf8")).toMatch(/output:\s*"standalone"/);
+    // better-sqlite3 ships prebuilt binaries; npm's implicit `node-gyp rebuild` for its binding.gyp would
+    // need python3 and make, so install scripts are skipped and the others run by name.
+    expect(runs.some((r) => /apt-get|apk add|\bg\+\+|python3/.test(r))).toBe(false);
+    expect(runs[ci]).toMatch(/\bnpm ci\b[^&]*--ignore-scripts/);
+    const rebuilt = (/\bnpm rebuild((?:\s+[\w@./-]+)+)/.exec(runs[ci] ?? "")?.[1] ?? "").trim().split(/\s+/).filter(Boolean).sort();
+    const lock = z
+      .object({ packages: z.record(z.string(), z.object({ hasInstallScript: z.boolean().optional() }).passthrough()) })
+      .parse(JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")));
+    const withScripts = Object.entries(lock.packages)
+      .filter(([path, p]) => path && p.hasInstallScript)
+      .map(([path]) => path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length));
+    expect(withScripts).toContain("better-sqlite3");
+    expect(rebuilt).toEqual([...new Set(withScripts.filter((n) => n !== "better-sqlite3"))].sort());
   });
 
   it("copies the standalone server, static assets and public into the runtime stage", () => {
-    const copies = runtime.filter((i) => i.op === "COPY").map((i) => i.args.replace(/--chown=\S+\s*/, ""));
+    const copies = runtime.filter((i) => i.op === "COPY").map((i) => i.args);
     for (const want of [
       /^--from=\S+ \/app\/\.next\/standalone \.\/$/,
       /^--from=\S+ \/app\/\.next\/static \.\/\.next\/static$/,
@@ -93,6 +56,8 @@ describe("Dockerfile", () => {
     // No build tools or full node_modules in the runtime image.
     expect(runtime.some((i) => i.op === "RUN" && /apt-get install/.test(i.args))).toBe(false);
     expect(copies.some((c) => /\/app\/node_modules \.\/node_modules$/.test(c))).toBe(false);
+    // The application belongs to root: the user it runs as cannot change its own code.
+    for (const c of runtime.filter((i) => i.op === "COPY").map(parseCopy)) expect(c.chown, `COPY ${c.sources.join(" ")} --chown`).toBeUndefined();
   });
 
   it("runs server.js as a non-root user on 0.0.0.0:3000 with the peer-address hook", () => {
@@ -127,23 +92,26 @@ describe("the native SQLite module in the image", () => {
     // Whatever the runtime stage takes from node_modules must be a compiled binary, not a package folder
     // (better-sqlite3's holds SQLite's amalgamation and its C++ sources, about 10 MB).
     for (const src of copySources(runtime).filter((x) => x.includes("node_modules"))) expect(src, `COPY ${src}`).toMatch(/\.node$/);
+    // The build stage keeps the one prebuilt binary for glibc Linux on the build's CPU, drops the sources
+    // and checks that the module loads (image.test.ts runs these steps).
     const buildStage = byStage.get("build") ?? [];
     const checks = buildStage.filter((i) => i.op === "RUN").map((i) => i.args).join("\n");
-    expect(checks).toContain("test -f .next/standalone/node_modules/better-sqlite3/build/Release/better_sqlite3.node");
-    expect(checks).toContain("test ! -e .next/standalone/node_modules/better-sqlite3/deps");
-    expect(checks).toContain("test ! -e .next/standalone/node_modules/better-sqlite3/src");
+    expect(checks).toContain('binary="prebuilds/linux-$(node -p process.arch).node"');
+    expect(checks).toContain('test -f "$binary"');
+    expect(checks).toMatch(/rm -rf build deps src\b/);
+    expect(checks).toContain("require('better-sqlite3')");
   });
 
   // After `npx next build`, the folder the image copies is what Next's output tracing produced.
   const traced = join(ROOT, ".next", "standalone", "node_modules", "better-sqlite3");
-  it.runIf(exists(traced))("is what Next's output tracing puts in .next/standalone", () => {
+  it.runIf(exists(traced))("is what Next's output tracing puts in .next/standalone: JS and prebuilt binaries, no sources", () => {
     const files = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [relative(traced, join(dir, e.name))]));
     const list = files(traced);
-    expect(list).toContain("build/Release/better_sqlite3.node");
+    expect(list).toContain(`prebuilds/linux-${process.arch}.node`);
     expect(list).toContain("lib/index.js");
     expect(list.filter((f) => /\.(c|cc|cpp|h|hpp|gyp|gypi)$/.test(f) || f.startsWith("deps/") || f.startsWith("src/"))).toEqual([]);
-    expect(list.filter((f) => f.endsWith(".node"))).toEqual(["build/Release/better_sqlite3.node"]);
+    expect(list.filter((f) => f.endsWith(".node") && !f.startsWith("prebuilds/"))).toEqual([]);
   });
 });
 
