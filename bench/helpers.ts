@@ -111,7 +111,7 @@ export function ensureAppBuild(): Promise<string> {
 }
 
 // Settings from the developer's shell must not leak into a bench console: each bench says what it wants.
-const CONSOLE_VARS = /^(DEMO|ALERTMANAGER_|KUBECONFIG|CLUSTER_CONTEXTS|GEMINI_|GITHUB_|DATABASE_URL|WEBHOOK_|AUTO_|AUTH_|METRICS_|PROMETHEUS_|CONSOLE_URL|HOST|PORT|RATE_LIMIT|ANALYSIS_|LOG_)/;
+const CONSOLE_VARS = /^(DEMO|ALERTMANAGER_|KUBECONFIG|CLUSTER_|RETENTION_|GEMINI_|GITHUB_|DATABASE_URL|WEBHOOK_|AUTO_|AUTH_|METRICS_|PROMETHEUS_|CONSOLE_URL|HOST|PORT|RATE_LIMIT|ANALYSIS_|LOG_)/;
 
 function buildEnv(): NodeJS.ProcessEnv {
   const base = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !CONSOLE_VARS.test(e[0])));

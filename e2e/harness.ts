@@ -38,7 +38,7 @@ export interface RunningConsole {
 }
 
 // Settings from the developer's shell must not leak into a test console: each test says what it wants.
-const CONSOLE_VARS = /^(DEMO|ALERTMANAGER_|KUBECONFIG|CLUSTER_CONTEXTS|GEMINI_|GITHUB_|DATABASE_URL|WEBHOOK_|AUTO_|AUTH_|METRICS_|PROMETHEUS_|CONSOLE_URL|HOST|PORT|TRIAGE_)/;
+const CONSOLE_VARS = /^(DEMO|ALERTMANAGER_|KUBECONFIG|CLUSTER_|RETENTION_|GEMINI_|GITHUB_|DATABASE_URL|WEBHOOK_|AUTO_|AUTH_|METRICS_|PROMETHEUS_|CONSOLE_URL|HOST|PORT|TRIAGE_)/;
 
 /**
  * Start a console from the existing production build; resolves once it answers HTTP. `port` fixes the

@@ -101,6 +101,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const env: Record<string, string> = {
       ALERTMANAGER_URL: `e2e=${am.url}`,
       KUBECONFIG: kube.writeKubeconfig(),
+      // The alerts carry cluster="prod-eu": the fake is that cluster (an unknown cluster is refused, never read here).
+      CLUSTER_NAME: "prod-eu",
       KUBE_TIMEOUT_MS: "10000",
       // Hermetic: the alerts' generatorURL names a Prometheus that does not exist here.
       PROMETHEUS_URL: "none",

@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 const ROOT = resolve(import.meta.dirname, "../..");
 const INPUTS = ["app", "lib", "components", "proxy.ts", "instrumentation.ts", "instrumentation-node.ts", "next.config.ts", "package-lock.json", "tsconfig.json"];
 // As e2e/harness.ts: settings from the developer's shell must not reach the build (next.config.ts validates them).
-const CONSOLE_VARS = /^(DEMO|ALERTMANAGER_|KUBECONFIG|CLUSTER_CONTEXTS|GEMINI_|GITHUB_|DATABASE_URL|WEBHOOK_|AUTO_|AUTH_|METRICS_|PROMETHEUS_|CONSOLE_URL|HOST|PORT)/;
+const CONSOLE_VARS = /^(DEMO|ALERTMANAGER_|KUBECONFIG|CLUSTER_|RETENTION_|GEMINI_|GITHUB_|DATABASE_URL|WEBHOOK_|AUTO_|AUTH_|METRICS_|PROMETHEUS_|CONSOLE_URL|HOST|PORT)/;
 
 function newestMtime(path: string): number {
   const st = statSync(path, { throwIfNoEntry: false });
