@@ -412,6 +412,27 @@ export class Store {
   }
 
   /**
+   * The fingerprints among these that have an analysis or a filed issue, one indexed query per 500: a
+   * resolution of any other alert has nothing to mark, comment or close.
+   */
+  async fingerprintsWithHistory(fingerprints: readonly string[]): Promise<Set<string>> {
+    const unique = [...new Set(fingerprints.filter((f) => f.length > 0 && f.length <= 256))];
+    const out = new Set<string>();
+    for (let i = 0; i < unique.length; i += FINGERPRINT_CHUNK) {
+      const chunk = unique.slice(i, i + FINGERPRINT_CHUNK);
+      const rows = await this.db
+        .selectFrom("analyses")
+        .select("fingerprint")
+        .distinct()
+        .where("fingerprint", "in", chunk)
+        .union(this.db.selectFrom("issues").select("fingerprint").where("fingerprint", "in", chunk))
+        .execute();
+      for (const r of rows) out.add(r.fingerprint);
+    }
+    return out;
+  }
+
+  /**
    * A queued or running analysis of this alert whose job is alive (queued, or running under an unexpired
    * lease), so a second Analyze joins it instead of starting another. One whose job ended, vanished or
    * lost its worker is not joined: see settleStaleAnalyses.
