@@ -11,6 +11,7 @@ import { likelihoodSchema, reportSchema } from "@/lib/analysis/types";
 import { AppError, describeError } from "@/lib/errors";
 import { KeyedMutex, LeaseLocks, type LockOptions } from "@/lib/store/locks";
 import { createLocksTable, migrationProvider } from "@/lib/store/migrations";
+import { withStatementCache } from "@/lib/store/statement-cache";
 import {
   analysisAlertSchema,
   analysisPatchSchema,
@@ -1044,7 +1045,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
       hint: "Point DATABASE_URL at a writable location, e.g. file:./data/triage.sqlite.",
     });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const store = new Store(db, options.now ?? (() => new Date()));
   try {
     await createLocksTable(db);
