@@ -605,9 +605,10 @@ export class Store {
     if (kinds && kinds.length === 0) return undefined;
     const now = this.iso();
     const leaseUntil = this.iso(leaseMsOf(options.leaseMs));
-    // No id in this ORDER BY: the indexes end at created_at, and a webhook's batch of jobs shares one
-    // run_after and created_at, so sorting those ties by id read the whole batch on every claim
-    // (10,000 resolutions: quadratic). The index's own order breaks ties (insertion order in SQLite).
+    // No id in this ORDER BY: the indexes end at created_at, and the jobs of one enqueueJobs or
+    // enqueueAnalyses call (a webhook slice, a storm) share one run_after and created_at, so sorting those
+    // ties by id read the whole batch on every claim: quadratic in the batch. The index's own order breaks
+    // ties (insertion order in SQLite).
     const oldest = (kind?: JobKind) => {
       let q = this.db
         .selectFrom("jobs")

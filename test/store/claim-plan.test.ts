@@ -5,9 +5,9 @@ import { openStore, Store } from "@/lib/store";
 import type { Database } from "@/lib/store/schema";
 import { tempDb } from "./helpers";
 
-// A webhook's batch of jobs shares one run_after and created_at. A claim that sorts those ties reads
-// the whole batch each time, so working off 10,000 resolutions costs 10,000 x 10,000 row reads and
-// holds the event loop. What SQLite plans is the machine-independent witness of that.
+// The jobs of one enqueueJobs call share one run_after and created_at. A claim that sorts those ties
+// reads the whole batch each time, so working off a batch of n costs n x n row reads while holding the
+// event loop. What SQLite plans is the machine-independent witness of that.
 let cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
