@@ -7,10 +7,11 @@
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink } from "node:fs/promises";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { freePort } from "../test/helpers/alertmanager";
 
@@ -131,7 +132,7 @@ export interface BenchConsole {
 }
 
 /**
- * Start `next start` from the bench build on a free loopback port with exactly this console
+ * Start the bench build's standalone server, as the image does, on a free loopback port with exactly this console
  * environment; resolves once it answers HTTP.
  * @throws Error with the server output when it exits or does not answer within 60 s.
  */
@@ -141,9 +142,18 @@ export async function startBenchConsole(env: Record<string, string>): Promise<Be
   const databaseFile = join(dataDir, "bench.sqlite");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [join(appDir, "node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(port)], {
-    cwd: appDir,
-    env: { ...buildEnv(), LOG_LEVEL: "warn", DATABASE_URL: `file:${databaseFile}`, HOST: "127.0.0.1", PORT: String(port), ...env },
+  // BENCH_CPU_PROF=dir: the server writes a V8 CPU profile there when it exits (read it with bench/cpu-profile.ts).
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", resolve(process.env.BENCH_CPU_PROF)] : [];
+  // What the image runs (the peer-address preload and the standalone server): without the preload the auth gate stays closed.
+  const standalone = join(appDir, ".next/standalone");
+  for (const [target, path] of [[".next/static", ".next/static"], ["public", "public"]] as const) {
+    // The standalone server serves pages' assets from its own tree, as npm start links them.
+    if (existsSync(join(appDir, target)) && !existsSync(join(standalone, path))) await symlink(join(appDir, target), join(standalone, path)).catch(() => {});
+  }
+  const preload = pathToFileURL(join(appDir, "scripts/peer-address.mjs")).href;
+  const child = spawn(process.execPath, [...profile, "--import", preload, join(standalone, "server.js")], {
+    cwd: standalone,
+    env: { ...buildEnv(), LOG_LEVEL: "warn", DATABASE_URL: `file:${databaseFile}`, HOST: "127.0.0.1", HOSTNAME: "127.0.0.1", PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

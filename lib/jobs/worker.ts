@@ -230,6 +230,11 @@ export function createWorker(options: WorkerOptions): Worker {
     while (state === "running") {
       try {
         while (state === "running" && active.size < concurrency) {
+          // The store is synchronous underneath, and a cheap handler finishes, kicks and gets here again
+          // all in microtasks: without a turn of the event loop before each claim, thousands of queued
+          // jobs would run back to back while health checks, pages and timers wait.
+          await new Promise((resolve) => setImmediate(resolve));
+          if (state !== "running") break;
           const job = await store.claimNextJob(id, kinds, { leaseMs });
           if (!job) break;
           run(job);

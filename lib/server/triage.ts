@@ -124,12 +124,7 @@ export function jobHandlers(get: () => Services): Partial<Record<JobKind, (job: 
       await fileIssueForAnalysis(get(), p.analysisId, p.user);
     },
     dispatch: async (job) => runDispatchJob(get(), job),
-    resolve: async (job) => {
-      // A 10,000-alert resolution is 10,000 of these back to back, and the synchronous store never
-      // yields: one turn of the event loop per job keeps health checks and pages answered meanwhile.
-      await yieldToEventLoop();
-      await resolveAlert(get(), resolvePayload.parse(job.payload));
-    },
+    resolve: async (job) => resolveAlert(get(), resolvePayload.parse(job.payload)),
   };
 }
 
@@ -373,7 +368,7 @@ export async function acceptWebhook(s: Services, envelope: WebhookEnvelope, requ
 }
 
 async function acceptSlice(s: Services, raw: readonly unknown[], offset: number, now: number, out: WebhookOutcome, requestId?: string): Promise<void> {
-  const resolvedJobs = [];
+  const resolved: WebhookAlert[] = [];
   const firing: WebhookAlert[] = [];
   for (const [k, item] of raw.entries()) {
     const checked = validateWebhookAlert(item, offset + k);
@@ -383,23 +378,14 @@ async function acceptSlice(s: Services, raw: readonly unknown[], offset: number,
     }
     const alert = checked.alert;
     if (alert.status === "resolved") {
-      resolvedJobs.push({
-        kind: "resolve" as const,
-        dedupKey: `resolve:${alert.fingerprint}:${alert.startsAt}`,
-        maxAttempts: 20,
-        payload: { fingerprint: alert.fingerprint, endsAt: alert.endsAt ?? new Date(now).toISOString() },
-      });
+      resolved.push(alert);
       continue;
     }
     const d = decide(alert, s.config.policy);
     if (d.analyze) firing.push(alert);
     else out.skipped.push({ fingerprint: alert.fingerprint, reason: d.reason ?? "policy" });
   }
-  if (resolvedJobs.length) {
-    const created = await s.store.enqueueJobs(resolvedJobs);
-    out.resolved += created.size;
-    out.duplicates += resolvedJobs.length - created.size;
-  }
+  await acceptResolved(s, resolved, now, out);
 
   if (s.config.webhook.mode === "dispatch") {
     // The workflow analyzes in GitHub Actions: one dispatch per firing episode instead of an analysis.
@@ -443,6 +429,27 @@ async function acceptSlice(s: Services, raw: readonly unknown[], offset: number,
   const created = items.length ? await s.store.enqueueAnalyses(items) : new Set<string>();
   out.queued += created.size;
   out.duplicates += items.length - created.size;
+}
+
+/**
+ * A resolve job only for alerts the console knows (an analysis or an issue): resolving any other has
+ * nothing to mark, comment or close, and a storm of 10,000 resolutions would otherwise be 10,000 jobs.
+ * Every valid resolution counts as resolved; a repeat of a known one is a duplicate (its job exists).
+ */
+async function acceptResolved(s: Services, resolved: readonly WebhookAlert[], now: number, out: WebhookOutcome): Promise<void> {
+  if (!resolved.length) return;
+  const known = await s.store.fingerprintsWithHistory(resolved.map((a) => a.fingerprint));
+  const jobs = resolved
+    .filter((a) => known.has(a.fingerprint))
+    .map((alert) => ({
+      kind: "resolve" as const,
+      dedupKey: `resolve:${alert.fingerprint}:${alert.startsAt}`,
+      maxAttempts: 20,
+      payload: { fingerprint: alert.fingerprint, endsAt: alert.endsAt ?? new Date(now).toISOString() },
+    }));
+  const created = jobs.length ? await s.store.enqueueJobs(jobs) : new Set<string>();
+  out.resolved += resolved.length - jobs.length + created.size;
+  out.duplicates += jobs.length - created.size;
 }
 
 /**

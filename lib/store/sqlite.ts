@@ -47,7 +47,12 @@ const noRows = { changes: 0, lastInsertRowid: 0 };
  * onStorageFailure hears of each mapped failure. A ROLLBACK after SQLite already rolled the transaction back itself (it does on SQLITE_FULL and
  * SQLITE_IOERR) is skipped, so the mapped error reaches the caller instead of "no transaction is active".
  */
-export function guardedDatabase(sqlite: BetterSqlite3.Database, onStorageFailure?: (e: AppError) => void): SqliteDatabase {
+export function guardedDatabase(
+  sqlite: BetterSqlite3.Database,
+  onStorageFailure?: (e: AppError) => void,
+  /** Where statements come from: a statement cache in production (lib/store/statement-cache.ts). */
+  prepare: SqliteDatabase["prepare"] = (text) => sqlite.prepare(text),
+): SqliteDatabase {
   function guard<T>(fn: () => T): T {
     try {
       return fn();
@@ -65,7 +70,7 @@ export function guardedDatabase(sqlite: BetterSqlite3.Database, onStorageFailure
       if (/^\s*rollback\s*$/i.test(text) && !sqlite.inTransaction) {
         return { reader: false, all: () => [], run: () => noRows, iterate: () => [][Symbol.iterator]() };
       }
-      const stmt = guard(() => sqlite.prepare(text));
+      const stmt = guard(() => prepare(text));
       return {
         reader: stmt.reader,
         all: (params) => guard(() => stmt.all(params)),

@@ -12,6 +12,7 @@ import { AppError, describeError, isAppError } from "@/lib/errors";
 import { KeyedMutex, LeaseLocks, type LockOptions } from "@/lib/store/locks";
 import { createLocksTable, knownMigrations, migrationProvider } from "@/lib/store/migrations";
 import { guardedDatabase } from "@/lib/store/sqlite";
+import { withStatementCache } from "@/lib/store/statement-cache";
 import {
   analysisAlertSchema,
   analysisPatchSchema,
@@ -460,6 +461,27 @@ export class Store {
   }
 
   /**
+   * The fingerprints among these that have an analysis or a filed issue, one indexed query per 500: a
+   * resolution of any other alert has nothing to mark, comment or close.
+   */
+  async fingerprintsWithHistory(fingerprints: readonly string[]): Promise<Set<string>> {
+    const unique = [...new Set(fingerprints.filter((f) => f.length > 0 && f.length <= 256))];
+    const out = new Set<string>();
+    for (let i = 0; i < unique.length; i += FINGERPRINT_CHUNK) {
+      const chunk = unique.slice(i, i + FINGERPRINT_CHUNK);
+      const rows = await this.db
+        .selectFrom("analyses")
+        .select("fingerprint")
+        .distinct()
+        .where("fingerprint", "in", chunk)
+        .union(this.db.selectFrom("issues").select("fingerprint").where("fingerprint", "in", chunk))
+        .execute();
+      for (const r of rows) out.add(r.fingerprint);
+    }
+    return out;
+  }
+
+  /**
    * A queued or running analysis of this alert whose job is alive (queued, or running under an unexpired
    * lease), so a second Analyze joins it instead of starting another. One whose job ended, vanished or
    * lost its worker is not joined: see settleStaleAnalyses.
@@ -631,6 +653,10 @@ export class Store {
     if (kinds && kinds.length === 0) return undefined;
     const now = this.iso();
     const leaseUntil = this.iso(leaseMsOf(options.leaseMs));
+    // No id in this ORDER BY: the indexes end at created_at, and the jobs of one enqueueJobs or
+    // enqueueAnalyses call (a webhook slice, a storm) share one run_after and created_at, so sorting those
+    // ties by id read the whole batch on every claim: quadratic in the batch. The index's own order breaks
+    // ties (insertion order in SQLite).
     const oldest = (kind?: JobKind) => {
       let q = this.db
         .selectFrom("jobs")
@@ -639,7 +665,6 @@ export class Store {
         .where("run_after", "<=", now)
         .orderBy("run_after")
         .orderBy("created_at")
-        .orderBy("id")
         .limit(1);
       if (kind) q = q.where("kind", "=", kind);
       return q;
@@ -647,7 +672,10 @@ export class Store {
     const [first, ...rest] = kinds ? [...new Set(kinds)].map((k) => this.db.selectFrom(oldest(k).as("k")).selectAll()) : [this.db.selectFrom(oldest().as("k")).selectAll()];
     if (!first) return undefined;
     const candidates = rest.reduce((u, q) => u.unionAll(q), first);
-    const next = this.db.selectFrom(candidates.as("c")).select("c.id").orderBy("c.run_after").orderBy("c.created_at").orderBy("c.id").limit(1);
+    // One seek is the answer already; ordering it again lets SQLite merge the two and sort the ties after all.
+    const next = rest.length
+      ? this.db.selectFrom(candidates.as("c")).select("c.id").orderBy("c.run_after").orderBy("c.created_at").orderBy("c.id").limit(1)
+      : this.db.selectFrom(candidates.as("c")).select("c.id");
     const row = await this.db
       .updateTable("jobs")
       .set((eb) => ({
@@ -1247,7 +1275,10 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     });
   }
   const ref: { store?: Store } = {};
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: guardedDatabase(sqlite, () => ref.store?.storageFailed()) }) });
+  const cached = withStatementCache(sqlite);
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: guardedDatabase(sqlite, () => ref.store?.storageFailed(), (text) => cached.prepare(text)) }),
+  });
   const store = new Store(db, options.now ?? (() => new Date()), options.probeCacheMs);
   ref.store = store;
   try {

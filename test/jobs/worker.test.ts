@@ -28,6 +28,20 @@ function track(worker: Worker): Worker {
 const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe("worker", () => {
+  it("gives the event loop a turn between jobs: a timer set while 2,000 cheap jobs run fires before they are all done", async () => {
+    const { store } = await setup();
+    const total = 2000;
+    await store.enqueueJobs(Array.from({ length: total }, (_, i) => ({ kind: "resolve" as const, dedupKey: `cheap-${i}`, payload: { i } })));
+    let ran = 0;
+    // The handlers never wait for I/O: only the worker itself can let the timer in.
+    const worker = track(createWorker({ store, concurrency: 4, handlers: { resolve: async () => void ran++ } }));
+    await worker.start();
+    const ranWhenTimerFired = new Promise<number>((r) => setTimeout(() => r(ran), 0));
+    await worker.drain();
+    expect(ran).toBe(total);
+    expect(await ranWhenTimerFired).toBeLessThan(total);
+  }, 120_000);
+
   it("drains 500 jobs with never more than `concurrency` handlers at once, each job once", async () => {
     const { store } = await setup();
     for (let i = 0; i < 500; i++) await store.enqueueJob({ kind: "analyze", dedupKey: `j${i}`, payload: { i } });
