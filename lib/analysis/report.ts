@@ -8,7 +8,8 @@ import {
   type SignalCategory,
 } from "@/lib/analysis/types";
 import { groundReport } from "@/lib/analysis/grounding";
-import { parsePod, summarizePodStatus, type ParsedPod } from "@/lib/analysis/status";
+import { summarizePodStatus } from "@/lib/analysis/status";
+import { viewPod, type PodView } from "@/lib/cluster/view";
 import { isK8sName, longestBacktickRun } from "@/lib/analysis/prompt";
 
 /**
@@ -89,7 +90,7 @@ interface Names {
   workload?: string;
 }
 
-function namesOf(bundle: EvidenceBundle, pod: ParsedPod | undefined): Names {
+function namesOf(bundle: EvidenceBundle, pod: PodView | undefined): Names {
   const l = bundle.alert.labels;
   const pick = (...c: (string | undefined)[]) => c.find((v) => isK8sName(v));
   const ns = pick(bundle.target?.namespace, pod?.metadata?.namespace, l.namespace);
@@ -108,7 +109,7 @@ function namesOf(bundle: EvidenceBundle, pod: ParsedPod | undefined): Names {
   return { ns, pod: podName, container, workload };
 }
 
-function podState(pod: ParsedPod | undefined, n: Names): string {
+function podState(pod: PodView | undefined, n: Names): string {
   const id = `${n.ns ?? "<namespace>"}/${n.pod ?? "<pod>"}`;
   if (!pod) return `Pod ${id} was not found when the evidence was gathered, so it is not serving requests.`;
   const st = pod.status;
@@ -128,7 +129,7 @@ function podState(pod: ParsedPod | undefined, n: Names): string {
   return `Pod ${id} ${serving ? "is Running and Ready" : "is not serving"}${facts.length ? `: ${facts.join(", ")}` : ""}.`;
 }
 
-function impactOf(bundle: EvidenceBundle, pod: ParsedPod | undefined, n: Names): string {
+function impactOf(bundle: EvidenceBundle, pod: PodView | undefined, n: Names): string {
   const l = bundle.alert.labels;
   const parts = [podState(pod, n)];
   if (l.alertname) parts.push(`Alert ${l.alertname}${l.severity ? ` (${l.severity})` : ""} is firing${bundle.alert.startsAt ? ` since ${bundle.alert.startsAt}` : ""}.`);
@@ -152,7 +153,7 @@ function memoryBump(limit: string | number | undefined): string | undefined {
   return `${m[2] === "Gi" ? Math.ceil(v) : Math.ceil(v / 256) * 256}${m[2]}`;
 }
 
-function actionsOf(top: Signal[], bundle: EvidenceBundle, pod: ParsedPod | undefined, n: Names): Action[] {
+function actionsOf(top: Signal[], bundle: EvidenceBundle, pod: PodView | undefined, n: Names): Action[] {
   const ns = n.ns ?? "<namespace>";
   const p = n.pod ?? "<pod>";
   const c = n.container ?? "<container>";
@@ -195,7 +196,7 @@ function evidenceOf(s: Signal): ReportEvidence[] {
 
 /** The offline diagnosis as a Report, labelled with why Gemini was not used; quotes are grounded. */
 export function offlineReport(diagnosis: OfflineDiagnosis, reason: string | undefined, bundle: EvidenceBundle): Report {
-  const pod = parsePod(bundle.pod);
+  const pod = viewPod(bundle.pod);
   const n = namesOf(bundle, pod);
   const top = (diagnosis.hypotheses.length ? diagnosis.hypotheses : diagnosis.signals).slice(0, 3);
   const first = top[0];

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Report } from "@/lib/analysis/types";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import { AppError } from "@/lib/errors";
+import { eventRows } from "@/lib/cluster/view";
 
 /**
  * The GitHub issue for one incident: title, labels and a body that always fits GitHub's limit.
@@ -220,30 +221,8 @@ function boundMarkdown(markdown: string, max: number, seeAll: string): string {
   return `${head}${open ? `\n${open}` : ""}${note}`;
 }
 
-const eventSchema = z.object({
-  type: z.string().optional(),
-  reason: z.string().optional(),
-  message: z.string().optional(),
-  note: z.string().optional(),
-  count: z.number().optional().nullable(),
-  series: z.object({ count: z.number().optional(), lastObservedTime: z.string().optional().nullable() }).optional().nullable(),
-  lastTimestamp: z.string().optional().nullable(),
-  eventTime: z.string().optional().nullable(),
-  metadata: z.object({ creationTimestamp: z.string().optional().nullable() }).optional(),
-});
-
 function eventsSection(events: EvidenceBundle["events"]): string | undefined {
-  const rows = events
-    .map((e) => eventSchema.safeParse(e))
-    .flatMap((r) => (r.success ? [r.data] : []))
-    .map((e) => ({
-      type: e.type ?? "",
-      reason: e.reason ?? "",
-      count: e.count ?? e.series?.count ?? 1,
-      lastSeen: e.lastTimestamp ?? e.series?.lastObservedTime ?? e.eventTime ?? e.metadata?.creationTimestamp ?? "",
-      message: e.message ?? e.note ?? "",
-    }))
-    .sort((a, b) => Number(b.type === "Warning") - Number(a.type === "Warning") || b.lastSeen.localeCompare(a.lastSeen));
+  const rows = eventRows(events);
   if (rows.length === 0) return undefined;
   const warnings = rows.filter((r) => r.type === "Warning").length;
   const cell = (s: string, max = 120) => neutralizeText(escapeCell(cut(stripControls(s), max)));
