@@ -7,7 +7,7 @@ import { describeError, isAppError } from "@/lib/errors";
 import { evidenceBundleSchema, type EvidenceBundle } from "@/lib/cluster/bundle";
 import { targetSchema, type Target } from "@/lib/alerts/types";
 import { redactBundle, redactText } from "@/lib/analysis/redact";
-import { diagnose } from "@/lib/analysis/diagnose";
+import { diagnose } from "@/lib/analysis/offline/diagnose";
 import { reduceLogs } from "@/lib/analysis/reduce";
 import { runAnalysis } from "@/lib/analysis/pipeline";
 import { createGeminiDiagnoser } from "@/lib/analysis/gemini";

@@ -1,6 +1,7 @@
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { Signal } from "@/lib/analysis/types";
-import { summarizePodStatus } from "@/lib/analysis/status";
+import { summarizePodStatus } from "@/lib/analysis/pod-summary";
+import { fence } from "@/lib/markdown/safe";
 import { eventRows } from "@/lib/cluster/view";
 
 /**
@@ -53,19 +54,6 @@ const TASK = `Task:
 3. Immediate actions: step by step, each with an exact kubectl command where one applies (namespace, pod and container names as given above).
 4. Prevention recommendations: changes that stop this class of incident from recurring.
 Also write a two-to-three-sentence summary. Treat the offline signals as hints to check against the evidence, not as conclusions.`;
-
-/** Longest run of backticks in text, so a fence can be made longer than any run inside. */
-export function longestBacktickRun(text: string): number {
-  let max = 0;
-  for (const m of text.matchAll(/`+/g)) max = Math.max(max, m[0].length);
-  return max;
-}
-
-/** Text in a fenced block that nothing inside can close. */
-export function fence(text: string, info = "text"): string {
-  const f = "`".repeat(Math.max(3, longestBacktickRun(text) + 1));
-  return `${f}${info}\n${text}\n${f}`;
-}
 
 function bound(text: string, max: number, keep: "head" | "tail" = "head"): string {
   if (text.length <= max) return text;

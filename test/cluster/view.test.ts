@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { containerSpec, containerViews, eventRows, viewEvent, viewEvents, viewPod } from "@/lib/cluster/view";
-import { summarizePodStatus } from "@/lib/analysis/status";
+import { summarizePodStatus } from "@/lib/analysis/pod-summary";
 import { buildPrompt } from "@/lib/analysis/prompt";
 import { buildIssue } from "@/lib/github/issue";
 import { sampleBundle, sampleReport } from "../github/fixtures";

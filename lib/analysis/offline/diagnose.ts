@@ -1,7 +1,7 @@
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { Signal, SignalEvidence } from "@/lib/analysis/types";
-import { CATEGORY_ORDER, detectSignals, suggestionFor } from "@/lib/analysis/signals";
-import { kv, splitLines } from "@/lib/analysis/signals/text";
+import { CATEGORY_ORDER, detectSignals, suggestionFor } from "@/lib/analysis/offline/signals";
+import { kv, splitLines } from "@/lib/analysis/offline/text";
 import { viewPod } from "@/lib/cluster/view";
 
 /** The offline diagnosis: ranked hypotheses (at most 3, best first) and every signal behind them. */

@@ -1,7 +1,7 @@
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { SignalEvidence } from "@/lib/analysis/types";
 import { LOG_RULES } from "./log-rules";
-import type { Finding } from "./logs";
+import type { Finding } from "./log-signals";
 import type { SuggestionVariant } from "./suggestions";
 import { clip, excerpt, kv } from "./text";
 import { containerSpec, containerViews, type ContainerView, type EventRow, type PodView } from "@/lib/cluster/view";

@@ -1,13 +1,13 @@
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { Signal, SignalCategory, SignalEvidence } from "@/lib/analysis/types";
-import { scanLog, type Finding, type LogScan } from "./signals/logs";
-import { analyzeEvents, analyzeStatus, limitsEvidence, type PodFacts } from "./signals/status";
-import { suggestionFor, type SuggestionContext } from "./signals/suggestions";
-import { clip } from "./signals/text";
+import { scanLog, type Finding, type LogScan } from "./log-signals";
+import { analyzeEvents, analyzeStatus, limitsEvidence, type PodFacts } from "./pod-signals";
+import { suggestionFor, type SuggestionContext } from "./suggestions";
+import { clip } from "./text";
 import { viewEvents, viewPod, type PodView } from "@/lib/cluster/view";
 
-export { suggestionFor } from "./signals/suggestions";
-export type { SuggestionContext, SuggestionVariant } from "./signals/suggestions";
+export { suggestionFor } from "./suggestions";
+export type { SuggestionContext, SuggestionVariant } from "./suggestions";
 
 /**
  * Tie-break between equally confident signals: causes that stop a pod from running at all come
