@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { getServices } from "@/lib/server/services";
 import { withRoute } from "@/lib/server/route";
+import type { JobView, QueueResponse } from "@/lib/jobs/api";
 
 export const dynamic = "force-dynamic";
 
@@ -14,7 +15,7 @@ export const GET = withRoute(async () => {
     s.store.listRejectedAlerts(10),
   ]);
   // owner: the lease holder (worker id host:pid:random) of a running job, and until when its lease holds.
-  const view = (j: (typeof failed)[number]) => ({
+  const view = (j: (typeof failed)[number]): JobView => ({
     id: j.id,
     kind: j.kind,
     status: j.status,
@@ -25,11 +26,12 @@ export const GET = withRoute(async () => {
     leaseExpiresAt: j.leaseExpiresAt,
     updatedAt: j.updatedAt,
   });
-  return NextResponse.json({
+  const body: QueueResponse = {
     counts,
     running: running.map(view),
     failed: failed.map(view),
     concurrency: s.config.gemini.concurrency,
     rejectedAlerts: { total: rejected.total, recent: rejected.items },
-  });
+  };
+  return NextResponse.json(body);
 });
