@@ -112,7 +112,7 @@ const podSchema = z.object({
 export type PodView = z.infer<typeof podSchema>;
 
 /** The pod view of a wire Pod; undefined when the pod is missing or not an object. */
-export function viewPod(pod: Record<string, unknown> | null | undefined): PodView | undefined {
+export function viewPod(pod: unknown): PodView | undefined {
   if (!pod) return undefined;
   const r = podSchema.safeParse(pod);
   return r.success ? r.data : undefined;
