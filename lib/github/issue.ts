@@ -3,7 +3,7 @@ import type { Report } from "@/lib/analysis/types";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import { AppError } from "@/lib/errors";
 import { eventRows } from "@/lib/cluster/view";
-import { codeSpan, cut, escapeCell, escapeHtml, fenceFor, markdownLink, openFence, stripControls } from "@/lib/markdown/safe";
+import { codeSpan, cut, escapeCell, escapeHtml, fenceFor, mapMarkdownLines, mapOutsideCodeSpans, markdownLink, openFence, stripControls } from "@/lib/markdown/safe";
 
 /**
  * The GitHub issue for one incident: title, labels and a body that always fits GitHub's limit.
@@ -79,51 +79,10 @@ export function neutralizeText(text: string): string {
 
 /** Apply `neutralizeText` to the prose of a markdown document, leaving fences and code spans verbatim. */
 export function neutralizeMarkdown(markdown: string): string {
-  let fence: { ch: string; len: number } | undefined;
-  return markdown
-    .split("\n")
-    .map((line) => {
-      const run = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-      if (fence) {
-        if (run && run[0] === fence.ch && run.length >= fence.len && /^ {0,3}[`~]+\s*$/.test(line)) fence = undefined;
-        return line.replace(/triage:fingerprint=/g, `triage${ZWSP}:fingerprint=`);
-      }
-      if (run) {
-        fence = { ch: run[0] ?? "`", len: run.length };
-        return line;
-      }
-      return mapOutsideCodeSpans(line, neutralizeText);
-    })
-    .join("\n");
-}
-
-function mapOutsideCodeSpans(line: string, f: (s: string) => string): string {
-  let out = "";
-  let i = 0;
-  while (i < line.length) {
-    const open = line.indexOf("`", i);
-    if (open < 0) break;
-    let runEnd = open;
-    while (line[runEnd] === "`") runEnd++;
-    const ticks = line.slice(open, runEnd);
-    const close = findRun(line, ticks, runEnd);
-    out += f(line.slice(i, open));
-    if (close < 0) {
-      out += ticks;
-      i = runEnd;
-      continue;
-    }
-    out += line.slice(open, close + ticks.length);
-    i = close + ticks.length;
-  }
-  return out + f(line.slice(i));
-}
-
-function findRun(line: string, ticks: string, from: number): number {
-  for (let at = line.indexOf(ticks, from); at >= 0; at = line.indexOf(ticks, at + 1)) {
-    if (line[at - 1] !== "`" && line[at + ticks.length] !== "`") return at;
-  }
-  return -1;
+  return mapMarkdownLines(markdown, (line, where) => {
+    if (where === "code") return line.replace(/triage:fingerprint=/g, `triage${ZWSP}:fingerprint=`);
+    return where === "prose" ? mapOutsideCodeSpans(line, neutralizeText) : line;
+  });
 }
 
 /** An inline code span for untrusted text of any content, on one line and bounded to `max` characters. */

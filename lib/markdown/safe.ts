@@ -82,14 +82,67 @@ export function markdownLink(text: string, url: string | undefined): string | un
   return href ? `[${text}](<${href}>)` : undefined;
 }
 
-/** The fence still open at the end of `markdown` (CommonMark rules), or undefined when all are closed. */
-export function openFence(markdown: string): string | undefined {
+/** Where a markdown line sits: a fence's opening line, inside a fence (its closing line included), or prose. */
+export type LineKind = "fence" | "code" | "prose";
+
+const FENCE_RUN = /^ {0,3}(`{3,}|~{3,})/;
+const FENCE_CLOSE = /^ {0,3}[`~]+\s*$/;
+
+/** Walk markdown line by line, tracking fences by CommonMark's rules; returns the fence left open, if any. */
+function walkLines(markdown: string, visit: (line: string, kind: LineKind) => void): string | undefined {
   let fence: { ch: string; len: number } | undefined;
   for (const line of markdown.split("\n")) {
-    const run = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-    if (!run) continue;
-    if (!fence) fence = { ch: run[0] ?? "`", len: run.length };
-    else if (run[0] === fence.ch && run.length >= fence.len && /^ {0,3}[`~]+\s*$/.test(line)) fence = undefined;
+    const run = FENCE_RUN.exec(line)?.[1];
+    if (fence) {
+      if (run && run[0] === fence.ch && run.length >= fence.len && FENCE_CLOSE.test(line)) fence = undefined;
+      visit(line, "code");
+    } else if (run) {
+      fence = { ch: run[0] ?? "`", len: run.length };
+      visit(line, "fence");
+    } else visit(line, "prose");
   }
   return fence ? fence.ch.repeat(fence.len) : undefined;
+}
+
+/** Markdown with each line mapped by `f`, which is told whether the line is prose, a fence opening or code. */
+export function mapMarkdownLines(markdown: string, f: (line: string, kind: LineKind) => string): string {
+  const out: string[] = [];
+  walkLines(markdown, (line, kind) => out.push(f(line, kind)));
+  return out.join("\n");
+}
+
+/** The fence still open at the end of `markdown` (CommonMark rules), or undefined when all are closed. */
+export function openFence(markdown: string): string | undefined {
+  return walkLines(markdown, () => {});
+}
+
+/** One line with `f` applied to the text outside its code spans (a backtick run without its closer is text). */
+export function mapOutsideCodeSpans(line: string, f: (s: string) => string): string {
+  let out = "";
+  let i = 0;
+  while (i < line.length) {
+    const open = line.indexOf("`", i);
+    if (open < 0) break;
+    let runEnd = open;
+    while (line[runEnd] === "`") runEnd++;
+    const ticks = line.slice(open, runEnd);
+    const close = findRun(line, ticks, runEnd);
+    out += f(line.slice(i, open));
+    if (close < 0) {
+      out += ticks;
+      i = runEnd;
+      continue;
+    }
+    out += line.slice(open, close + ticks.length);
+    i = close + ticks.length;
+  }
+  return out + f(line.slice(i));
+}
+
+/** The next run of exactly `ticks` at or after `from`, or -1. */
+function findRun(line: string, ticks: string, from: number): number {
+  for (let at = line.indexOf(ticks, from); at >= 0; at = line.indexOf(ticks, at + 1)) {
+    if (line[at - 1] !== "`" && line[at + ticks.length] !== "`") return at;
+  }
+  return -1;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { micromark } from "micromark";
-import { codeSpan, cut, escapeCell, escapeMarkdown, fence, fenceFor, markdownLink, openFence, safeUrl, stripControls } from "@/lib/markdown/safe";
+import { codeSpan, cut, escapeCell, escapeMarkdown, fence, fenceFor, mapMarkdownLines, mapOutsideCodeSpans, markdownLink, openFence, safeUrl, stripControls } from "@/lib/markdown/safe";
 
 describe("safe markdown", () => {
   test("escapeMarkdown and codeSpan", () => {
@@ -34,5 +34,24 @@ describe("safe markdown", () => {
     expect(safeUrl("not a url")).toBeUndefined();
     expect(markdownLink("q", "http://prom:9090/graph?g0.expr=up")).toBe("[q](<http://prom:9090/graph?g0.expr=up>)");
     expect(markdownLink("q", "data:text/html,x")).toBeUndefined();
+  });
+});
+
+describe("markdown lines", () => {
+  test("mapMarkdownLines tells prose from fence openings and code, closing lines included", () => {
+    const md = "a\n````\n```\nb\n````\nc\n~~~\nd";
+    const kinds: string[] = [];
+    mapMarkdownLines(md, (line, kind) => {
+      kinds.push(`${kind}:${line}`);
+      return line;
+    });
+    expect(kinds).toEqual(["prose:a", "fence:````", "code:```", "code:b", "code:````", "prose:c", "fence:~~~", "code:d"]);
+    expect(openFence(md)).toBe("~~~");
+  });
+
+  test("mapOutsideCodeSpans leaves code spans alone and treats an unclosed run as text", () => {
+    const upper = (s: string) => s.toUpperCase();
+    expect(mapOutsideCodeSpans("a `b` c ``d ` e`` f", upper)).toBe("A `b` C ``d ` e`` F");
+    expect(mapOutsideCodeSpans("a ``b` c", upper)).toBe("A ``B` C");
   });
 });
