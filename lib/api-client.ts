@@ -13,8 +13,10 @@ export const apiErrorBodySchema = z.object({
     message: z.string(),
     hint: z.string().optional(),
     retryAfterSeconds: z.number().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
   }),
 });
+export type ApiErrorBody = z.input<typeof apiErrorBodySchema>;
 
 const API_ERROR = Symbol.for("triage.ApiError");
 
