@@ -10,7 +10,7 @@ const serverOnly = [
   { name: "pino", message: "components/ must not import server logging." },
 ];
 const serverOnlyPatterns = [
-  { group: ["@/lib/store/*", "@/lib/store", "@/lib/jobs/*", "@/lib/cluster/reader*", "@/lib/cluster/kube*", "@/lib/alerts/client*", "@/lib/analysis/gemini*", "@/lib/analysis/pipeline*", "@/lib/github/filer*", "@/lib/config", "@/lib/server/*", "@/lib/log*", "@/lib/metrics*"], message: "components/ must not import server clients, the store or configuration; pass data as props or fetch through app/api." },
+  { group: ["@/lib/store/*", "@/lib/store", "@/lib/jobs/*", "!@/lib/jobs/api", "@/lib/cluster/reader*", "@/lib/cluster/kube*", "@/lib/alerts/client*", "@/lib/analysis/gemini*", "@/lib/analysis/pipeline*", "@/lib/github/filer*", "@/lib/config", "@/lib/server/*", "@/lib/log*", "@/lib/metrics*"], message: "components/ must not import server clients, the store or configuration; pass data as props or fetch through app/api." },
 ];
 
 // Next's production build holds several copies of a module, so `instanceof` these classes fails for an

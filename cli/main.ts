@@ -101,7 +101,7 @@ async function run(command: CommandName, f: Record<string, string | boolean | un
       return 0;
     }
     case "diagnose": {
-      const [bundle, { diagnose }] = await Promise.all([readRedactedBundle(f.input), import("@/lib/analysis/diagnose")]);
+      const [bundle, { diagnose }] = await Promise.all([readRedactedBundle(f.input), import("@/lib/analysis/offline/diagnose")]);
       const d = diagnose(bundle);
       if (f.json) io.out(JSON.stringify({ hypotheses: d.hypotheses, signals: d.signals }, null, 2) + "\n");
       else
@@ -132,7 +132,7 @@ async function run(command: CommandName, f: Record<string, string | boolean | un
 
 /** The logs exactly as the pipeline condenses them for Gemini (same signals, same budget split). */
 async function reduce(f: Record<string, string | boolean | undefined>, io: Io): Promise<number> {
-  const [bundle, { diagnose }, { condenseLogs }] = await Promise.all([readRedactedBundle(f.input), import("@/lib/analysis/diagnose"), import("@/lib/analysis/reduce")]);
+  const [bundle, { diagnose }, { condenseLogs }] = await Promise.all([readRedactedBundle(f.input), import("@/lib/analysis/offline/diagnose"), import("@/lib/analysis/reduce")]);
   const budget = f["budget-tokens"] === undefined ? (await import("@/lib/config")).loadConfig().gemini.logBudgetTokens : Number(f["budget-tokens"]);
   if (!Number.isInteger(budget) || budget < 100) throw new UsageError(`--budget-tokens must be an integer of at least 100, got "${String(f["budget-tokens"])}"`);
   const condensed = condenseLogs(bundle, diagnose(bundle).signals, budget);

@@ -10,7 +10,8 @@ import { AlertFilterBar } from "@/components/alerts/alert-filter-bar";
 import { AlertGroupSection } from "@/components/alerts/alert-group-section";
 import type { AlertAnalysisSummary } from "@/components/alerts/alert-row";
 import { SourceErrors } from "@/components/alerts/source-errors";
-import { AlertsApiError, useAlertList } from "@/components/alerts/use-alert-list";
+import { useAlertList } from "@/components/alerts/use-alert-list";
+import { isApiError } from "@/lib/api-client";
 import { useNow } from "@/components/alerts/use-now";
 
 const FIRST_GROUPS = 50;
@@ -66,7 +67,7 @@ export function AlertList({ analyses: given }: { analyses?: Record<string, Alert
     router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
   };
 
-  const badFilter = query.error instanceof AlertsApiError && query.error.status === 422 ? query.error : undefined;
+  const badFilter = isApiError(query.error) && query.error.status === 422 ? query.error : undefined;
 
   return (
     <div className="space-y-4">
@@ -74,7 +75,7 @@ export function AlertList({ analyses: given }: { analyses?: Record<string, Alert
 
       {query.error && !badFilter && (
         <div role="alert" className="rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/40 dark:text-red-300">
-          Could not load alerts: {query.error.message}. {query.error instanceof AlertsApiError ? query.error.hint : "Check that the console is running."}
+          Could not load alerts: {query.error.message}. {isApiError(query.error) ? query.error.hint : "Check that the console is running."}
         </div>
       )}
       {shown && <SourceErrors errors={shown.errors} />}

@@ -2,9 +2,9 @@
 
 import { useEffect, useRef, useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import type { Analysis } from "@/lib/analysis/view";
-import { analysisKeys, ApiError, startAnalysis } from "./api";
-import { isActive, useAnalysis } from "./use-analysis";
+import { analysisKeys, isActive, startAnalysis, type Analysis } from "@/lib/analysis/api";
+import { isApiError } from "@/lib/api-client";
+import { useAnalysis } from "./use-analysis";
 import { ProgressSteps } from "./progress-steps";
 import { ReportView } from "./report-view";
 import { EvidenceTabs, type EvidenceTab } from "./evidence-tabs";
@@ -79,7 +79,7 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
       {start.error && (
         <p role="alert" className="text-sm text-red-700">
           {start.error.message}
-          {start.error instanceof ApiError && start.error.hint ? ` — ${start.error.hint}` : ""}
+          {isApiError(start.error) && start.error.hint ? ` — ${start.error.hint}` : ""}
         </p>
       )}
       {!a && !start.isPending && !analysis.isPending && <p className="text-sm text-slate-500">No analysis yet. Analyze gathers the pod, its logs and events, and diagnoses the cause.</p>}

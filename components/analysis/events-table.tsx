@@ -1,38 +1,7 @@
 "use client";
 
 import { cn } from "@/lib/utils";
-
-interface EventRow {
-  type: string;
-  reason: string;
-  message: string;
-  count: number;
-  last: string;
-  object: string;
-}
-
-function str(v: unknown): string {
-  return typeof v === "string" ? v : "";
-}
-
-function obj(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v)) : undefined;
-}
-
-/** Normalise a core/v1 (or events.k8s.io) event as the API returns it. */
-export function toEventRow(e: Record<string, unknown>): EventRow {
-  const involved = obj(e.involvedObject ?? e.regarding);
-  const series = obj(e.series);
-  const meta = obj(e.metadata);
-  return {
-    type: str(e.type) || "Normal",
-    reason: str(e.reason),
-    message: str(e.message) || str(e.note),
-    count: typeof e.count === "number" ? e.count : typeof series?.count === "number" ? series.count : 1,
-    last: str(e.lastTimestamp) || str(series?.lastObservedTime) || str(e.eventTime) || str(meta?.creationTimestamp),
-    object: involved ? `${str(involved.kind)}/${str(involved.name)}` : "",
-  };
-}
+import { eventRows } from "@/lib/cluster/view";
 
 function shortTime(iso: string): string {
   const d = new Date(iso);
@@ -41,7 +10,7 @@ function shortTime(iso: string): string {
 
 /** Events, warnings first, then newest first. */
 export function EventsTable({ events }: { events: Record<string, unknown>[] }) {
-  const rows = events.map(toEventRow).sort((a, b) => (a.type === b.type ? b.last.localeCompare(a.last) : a.type === "Warning" ? -1 : 1));
+  const rows = eventRows(events);
   if (!rows.length) return <p className="p-3 text-sm text-slate-500">No events were found for this pod or its owner.</p>;
   return (
     <div className="max-h-[70vh] overflow-auto">
@@ -62,8 +31,8 @@ export function EventsTable({ events }: { events: Record<string, unknown>[] }) {
             <td className="p-2">{r.type}</td>
             <td className="p-2 font-medium">{r.reason}</td>
             <td className="p-2">{r.count}</td>
-            <td className="whitespace-nowrap p-2" title={r.last}>
-              {shortTime(r.last)}
+            <td className="whitespace-nowrap p-2" title={r.lastSeen}>
+              {shortTime(r.lastSeen)}
             </td>
             <td className="max-w-40 break-words p-2">{r.object}</td>
             <td className="min-w-72 whitespace-pre-wrap break-words p-2 font-mono">{r.message}</td>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMemo } from "react";
-import type { EvidenceBundle, Report } from "@/lib/analysis/view";
+import type { EvidenceBundle, Report } from "@/lib/analysis/api";
 import { cn } from "@/lib/utils";
 import { LogViewer } from "./log-viewer";
 import { EventsTable } from "./events-table";

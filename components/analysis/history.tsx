@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useQuery } from "@tanstack/react-query";
-import { analysisKeys, fetchAnalyses } from "./api";
+import { analysisKeys, fetchAnalyses } from "@/lib/analysis/api";
 import { cn } from "@/lib/utils";
 
 const SINCE: Record<string, number | undefined> = { "1h": 3600, "24h": 86400, "7d": 7 * 86400, all: undefined };
@@ -19,13 +19,16 @@ export function AnalysisHistory() {
   const filter = { alertname: alertname || undefined, namespace: namespace || undefined, window, limit: "200" };
   const q = useQuery({
     queryKey: analysisKeys.list(filter),
-    queryFn: () =>
-      fetchAnalyses({
-        alertname: filter.alertname,
-        namespace: filter.namespace,
-        limit: filter.limit,
-        since: seconds ? new Date(Date.now() - seconds * 1000).toISOString() : undefined,
-      }),
+    queryFn: ({ signal }) =>
+      fetchAnalyses(
+        {
+          alertname: filter.alertname,
+          namespace: filter.namespace,
+          limit: filter.limit,
+          since: seconds ? new Date(Date.now() - seconds * 1000).toISOString() : undefined,
+        },
+        signal,
+      ),
     refetchInterval: 10_000,
   });
 

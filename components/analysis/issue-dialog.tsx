@@ -2,13 +2,15 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { SafeMarkdown } from "./safe-markdown";
-import { analysisKeys, fetchIssuePreview, fileIssue, ApiError } from "./api";
+import { analysisKeys } from "@/lib/analysis/api";
+import { isApiError } from "@/lib/api-client";
+import { fetchIssuePreview, fileIssue } from "@/lib/github/api";
 import { CopyButton } from "./copy-button";
 
 /** Preview of the GitHub issue (title, labels, rendered body); files on confirm, or explains what is missing. */
 export function IssueDialog({ analysisId, onClose }: { analysisId: string; onClose: () => void }) {
   const qc = useQueryClient();
-  const preview = useQuery({ queryKey: analysisKeys.preview(analysisId), queryFn: () => fetchIssuePreview(analysisId) });
+  const preview = useQuery({ queryKey: analysisKeys.preview(analysisId), queryFn: ({ signal }) => fetchIssuePreview(analysisId, signal) });
   const file = useMutation({
     mutationFn: () => fileIssue(analysisId),
     onSuccess: () => void qc.invalidateQueries({ queryKey: analysisKeys.all }),
@@ -76,7 +78,7 @@ export function IssueDialog({ analysisId, onClose }: { analysisId: string; onClo
               {file.error && (
                 <span role="alert" className="text-sm text-red-700">
                   {file.error.message}
-                  {file.error instanceof ApiError && file.error.hint ? ` — ${file.error.hint}` : ""}
+                  {isApiError(file.error) && file.error.hint ? ` — ${file.error.hint}` : ""}
                 </span>
               )}
             </div>

@@ -1,6 +1,6 @@
 "use client";
 
-import { STEP_LABELS, type ProgressMap, type StepName } from "@/lib/analysis/view";
+import { STEP_LABELS, type ProgressMap, type StepName } from "@/lib/analysis/api";
 import { cn } from "@/lib/utils";
 
 const ORDER: StepName[] = ["pod", "logs", "previousLogs", "events", "redact", "signals", "reduce", "gemini", "report"];

@@ -1,6 +1,6 @@
 "use client";
 
-import type { Report } from "@/lib/analysis/view";
+import type { Report } from "@/lib/analysis/api";
 import { cn } from "@/lib/utils";
 import { SafeMarkdown } from "./safe-markdown";
 

@@ -2,8 +2,8 @@
 
 import { useEffect, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import type { Analysis, ProgressMap } from "@/lib/analysis/view";
-import { analysisKeys, fetchAnalysis } from "./api";
+import { analysisKeys, fetchAnalysis, isActive, type Analysis, type ProgressMap } from "@/lib/analysis/api";
+import { followProgress } from "./progress-stream";
 
 /**
  * One analysis, kept live: while it is queued or running the page listens to the server-sent progress
@@ -19,7 +19,7 @@ export function useAnalysis(id: string | undefined) {
   const streaming = !!id && streamingId === id;
   const query = useQuery({
     queryKey: analysisKeys.detail(id ?? ""),
-    queryFn: () => fetchAnalysis(id ?? ""),
+    queryFn: ({ signal }) => fetchAnalysis(id ?? "", signal),
     enabled: !!id,
     refetchInterval: (q) => (q.state.data && isActive(q.state.data) && !streaming ? 5_000 : false),
   });
@@ -29,46 +29,26 @@ export function useAnalysis(id: string | undefined) {
 
   useEffect(() => {
     if (!id || !active) return;
-    const es = new EventSource(`/api/analyses/${encodeURIComponent(id)}/events`);
-    es.addEventListener("progress", (ev) => {
-      const progress = parseProgress((ev as MessageEvent<string>).data);
+    const close = followProgress(id, {
+      onOpen: () => setStreamingId(id),
+      onInterrupted: () => setStreamingId(undefined),
       // A reported step means the pipeline runs; an empty snapshot keeps what the status said.
-      if (progress) setLive((l) => ({ id, progress, status: Object.keys(progress).length ? "running" : l?.id === id ? l.status : undefined }));
+      onProgress: (progress) =>
+        setLive((l) => ({ id, progress, status: Object.keys(progress).length ? "running" : l?.id === id ? l.status : undefined })),
+      onStatus: (status) => setLive((l) => ({ id, progress: status === "queued" ? {} : l?.id === id ? l.progress : {}, status })),
+      onDone: (finished) => {
+        const detail = analysisKeys.detail(id);
+        // A read started before the end would answer "running" and, being the first, win over a
+        // refetch; cancel it, then take the analysis the stream carried (or read it afresh).
+        void qc.cancelQueries({ queryKey: detail, exact: true }).then(() => {
+          if (finished) qc.setQueryData(detail, finished);
+          setStreamingId(undefined);
+          void qc.invalidateQueries({ queryKey: analysisKeys.all, predicate: (q) => !finished || q.queryKey[1] !== "detail" || q.queryKey[2] !== id });
+        });
+      },
     });
-    // queued ↔ running as the server sees it: a requeued analysis waits again behind the backlog.
-    es.addEventListener("status", (ev) => {
-      const status = parseActiveStatus((ev as MessageEvent<string>).data);
-      if (status) setLive((l) => ({ id, progress: status === "queued" ? {} : l?.id === id ? l.progress : {}, status }));
-    });
-    // The server is shutting down: let EventSource reconnect (after the `retry:` it sent), polling meanwhile.
-    let reconnecting = false;
-    es.addEventListener("reconnect", () => {
-      reconnecting = true;
-      setStreamingId(undefined);
-    });
-    es.onopen = () => {
-      reconnecting = false;
-      setStreamingId(id);
-    };
-    es.addEventListener("done", (ev) => {
-      es.close();
-      const finished = parseFinished((ev as MessageEvent<string>).data, id);
-      const detail = analysisKeys.detail(id);
-      // A read started before the end would answer "running" and, being the first, win over a
-      // refetch; cancel it, then take the analysis the stream carried (or read it afresh).
-      void qc.cancelQueries({ queryKey: detail, exact: true }).then(() => {
-        if (finished) qc.setQueryData(detail, finished);
-        setStreamingId(undefined);
-        void qc.invalidateQueries({ queryKey: analysisKeys.all, predicate: (q) => !finished || q.queryKey[1] !== "detail" || q.queryKey[2] !== id });
-      });
-    });
-    es.onerror = () => {
-      if (reconnecting && es.readyState === EventSource.CONNECTING) return;
-      es.close();
-      setStreamingId(undefined);
-    };
     return () => {
-      es.close();
+      close();
       setStreamingId(undefined);
     };
   }, [id, active, qc]);
@@ -92,39 +72,4 @@ export function withLive(a: Analysis | undefined, live: LiveState | undefined): 
   if (!a || live?.id !== a.id || !isActive(a)) return a;
   const status = live.status ?? (Object.keys(live.progress).length > 0 ? "running" : a.status);
   return { ...a, status, progress: status === "queued" ? a.progress : live.progress };
-}
-
-export function isActive(a: Pick<Analysis, "status">): boolean {
-  return a.status === "queued" || a.status === "running";
-}
-
-/** The finished analysis a `done` event carries, when it is this one. */
-function parseFinished(data: string, id: string): Analysis | undefined {
-  try {
-    const v: unknown = JSON.parse(data);
-    if (!v || typeof v !== "object" || !("analysis" in v)) return undefined;
-    const a = v.analysis;
-    return a && typeof a === "object" && "id" in a && a.id === id && "status" in a && !isActive(a as Analysis) ? (a as Analysis) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function parseActiveStatus(data: string): "queued" | "running" | undefined {
-  try {
-    const v: unknown = JSON.parse(data);
-    const status = v && typeof v === "object" && "status" in v ? v.status : undefined;
-    return status === "queued" || status === "running" ? status : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function parseProgress(data: string): ProgressMap | undefined {
-  try {
-    const v: unknown = JSON.parse(data);
-    return v && typeof v === "object" ? (v as ProgressMap) : undefined;
-  } catch {
-    return undefined;
-  }
 }

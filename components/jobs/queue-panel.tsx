@@ -1,54 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-
-interface JobView {
-  id: string;
-  kind: string;
-  status: string;
-  attempts: number;
-  lastError?: string;
-  analysisId?: string;
-  /** The lease holder of a running job: the worker id, host:pid:random. */
-  owner?: string;
-  leaseExpiresAt?: string;
-  updatedAt: string;
-}
-interface RejectedAlertView {
-  receivedAt: string;
-  receiver?: string;
-  fingerprint?: string;
-  labels: Record<string, string>;
-  reason: string;
-}
-interface DispatchView {
-  id: string;
-  status: string;
-  attempts: number;
-  lastError?: string;
-  alertName?: string;
-  target?: string;
-  severity?: string;
-  updatedAt: string;
-}
-interface DispatchesView {
-  workflow: string;
-  ref: string;
-  /** The workflow's runs page on GitHub (the dispatch API returns no run id). */
-  runsUrl?: string;
-  recent: DispatchView[];
-}
-interface QueueView {
-  counts: { queued: number; running: number; done: number; failed: number };
-  running: JobView[];
-  failed: JobView[];
-  concurrency: number;
-  /** Webhook alerts refused one by one (the rest of their notification was taken). */
-  rejectedAlerts?: { total: number; recent: RejectedAlertView[] };
-  webhookMode?: "analyze" | "dispatch";
-  /** The latest workflow dispatches (WEBHOOK_MODE=dispatch). */
-  dispatches?: DispatchesView;
-}
+import { fetchQueue, jobKeys, retryJob, type DispatchesView } from "@/lib/jobs/api";
 
 const DISPATCH_STATE: Record<string, string> = { queued: "waiting", running: "starting", done: "started", failed: "failed" };
 
@@ -83,26 +36,15 @@ function DispatchList({ d }: { d: DispatchesView }) {
   );
 }
 
-export const jobKeys = { queue: ["jobs", "queue"] as const };
-
-async function getQueue(): Promise<QueueView> {
-  const res = await fetch("/api/jobs");
-  if (!res.ok) throw new Error(`Queue status unavailable (HTTP ${res.status})`);
-  return (await res.json()) as QueueView;
-}
-
 /** The automatic-analysis queue: queued, running, failed (with reason and a retry button). */
 export function QueuePanel() {
   const qc = useQueryClient();
-  const q = useQuery({ queryKey: jobKeys.queue, queryFn: getQueue, refetchInterval: 5_000 });
+  const q = useQuery({ queryKey: jobKeys.queue(), queryFn: ({ signal }) => fetchQueue(signal), refetchInterval: 5_000 });
   const retry = useMutation({
-    mutationFn: async (id: string) => {
-      const res = await fetch(`/api/jobs/${encodeURIComponent(id)}/retry`, { method: "POST" });
-      if (!res.ok) throw new Error(`Retry failed (HTTP ${res.status})`);
-    },
-    onSuccess: () => void qc.invalidateQueries({ queryKey: jobKeys.queue }),
+    mutationFn: retryJob,
+    onSuccess: () => void qc.invalidateQueries({ queryKey: jobKeys.all }),
   });
-  if (q.error) return <p className="text-xs text-red-700">{q.error.message}</p>;
+  if (q.error) return <p className="text-xs text-red-700">Queue status unavailable: {q.error.message}</p>;
   if (!q.data) return null;
   const { counts, failed, running } = q.data;
   const rejected = q.data.rejectedAlerts;

@@ -5,7 +5,9 @@ import { AppError, isAppError, type ErrorCode } from "@/lib/errors";
 import {
   actionSchema,
   evidenceSourceSchema,
+  hypothesisSchema,
   likelihoodSchema,
+  reportEvidenceSchema,
   reportSchema,
   signalCategorySchema,
   type Report,
@@ -92,54 +94,52 @@ const modelOutputSchema = z.object({
   insufficientEvidence: z.boolean().default(false),
 });
 
-/** The response JSON Schema sent to Gemini; it mirrors modelOutputSchema. */
-export const responseJsonSchema = {
-  type: "object",
-  properties: {
-    summary: { type: "string", description: "Two to three sentences: what failed and the most likely cause." },
-    hypotheses: {
-      type: "array",
-      minItems: 1,
-      maxItems: 3,
-      description: "Root-cause hypotheses ranked from most to least likely.",
-      items: {
-        type: "object",
-        properties: {
-          title: { type: "string" },
-          category: { type: "string", enum: signalCategorySchema.options },
-          likelihood: { type: "string", enum: likelihoodSchema.options },
-          explanation: { type: "string" },
-          evidence: {
-            type: "array",
-            description: "Verbatim quotes from the data blocks.",
-            items: {
-              type: "object",
-              properties: {
-                source: { type: "string", enum: evidenceSourceSchema.options },
-                line: { type: "integer", minimum: 1, description: "Line number for logs and previousLogs." },
-                text: { type: "string", description: "An exact substring of the evidence, without the line-number prefix." },
-              },
-              required: ["source", "text"],
-            },
-          },
-        },
-        required: ["title", "category", "likelihood", "explanation", "evidence"],
-      },
-    },
-    impact: { type: "string", description: "Who and what is affected: users, latency, error rates, capacity." },
-    immediateActions: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: { step: { type: "string" }, command: { type: "string", description: "An exact kubectl command, if one applies." } },
-        required: ["step"],
-      },
-    },
-    prevention: { type: "array", items: { type: "string" } },
-    insufficientEvidence: { type: "boolean" },
-  },
-  required: ["summary", "hypotheses", "impact", "immediateActions", "prevention", "insufficientEvidence"],
-} as const;
+/**
+ * The answer Gemini is asked for, built from the report schema's own parts (lib/analysis/types): the
+ * report's fields the model fills, with what it must always give (a category, a source per quote, one to
+ * three hypotheses) required, and descriptions that guide it.
+ */
+const modelAnswerSchema = z.object({
+  summary: reportSchema.shape.summary.describe("Two to three sentences: what failed and the most likely cause."),
+  hypotheses: z
+    .array(
+      hypothesisSchema.extend({
+        category: signalCategorySchema,
+        evidence: z
+          .array(
+            reportEvidenceSchema.omit({ verified: true }).extend({
+              source: evidenceSourceSchema,
+              line: reportEvidenceSchema.shape.line.describe("Line number for logs and previousLogs."),
+              text: reportEvidenceSchema.shape.text.describe("An exact substring of the evidence, without the line-number prefix."),
+            }),
+          )
+          .describe("Verbatim quotes from the data blocks."),
+      }),
+    )
+    .min(1)
+    .max(3)
+    .describe("Root-cause hypotheses ranked from most to least likely."),
+  impact: reportSchema.shape.impact.describe("Who and what is affected: users, latency, error rates, capacity."),
+  immediateActions: z.array(actionSchema.extend({ command: actionSchema.shape.command.describe("An exact kubectl command, if one applies.") })),
+  prevention: z.array(reportSchema.shape.prevention.element),
+  insufficientEvidence: reportSchema.shape.insufficientEvidence,
+});
+
+/**
+ * Keywords left out of the schema sent: Gemini's structured output takes a subset of JSON Schema, and
+ * the report's length bounds are enforced on the answer instead (modelOutputSchema clips).
+ */
+const UNSENT_KEYWORDS = ["$schema", "additionalProperties", "default", "maxLength", "maximum"] as const;
+
+/** The response JSON Schema sent to Gemini, derived from modelAnswerSchema. */
+export const responseJsonSchema = withoutUnsent(
+  z.toJSONSchema(modelAnswerSchema, { io: "output", override: ({ jsonSchema }) => void withoutUnsent(jsonSchema) }),
+);
+
+function withoutUnsent<T extends Record<string, unknown>>(jsonSchema: T): T {
+  for (const k of UNSENT_KEYWORDS) delete jsonSchema[k];
+  return jsonSchema;
+}
 
 const googleErrorSchema = z.object({
   error: z.object({

@@ -1,6 +1,6 @@
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { EvidenceSource, Hypothesis, Report, ReportEvidence } from "@/lib/analysis/types";
-import { summarizePodStatus } from "@/lib/analysis/status";
+import { summarizePodStatus } from "@/lib/analysis/pod-summary";
 
 /**
  * The grounding check: every evidence quote in a report is looked up in the gathered evidence, so a

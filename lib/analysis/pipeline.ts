@@ -4,13 +4,14 @@ import type { ClusterPart, EvidenceBundle, EvidencePart } from "@/lib/cluster/bu
 import type { ClusterReaders } from "@/lib/cluster/reader";
 import { gatherEvidence } from "@/lib/cluster/gather";
 import type { VitalsSource } from "@/lib/prometheus/vitals";
-import { diagnose } from "@/lib/analysis/diagnose";
+import { diagnose } from "@/lib/analysis/offline/diagnose";
 import { redactBundle } from "@/lib/analysis/redact";
 import { condenseLogs, type CondensedLog, type CondensedLogs } from "@/lib/analysis/reduce";
 import { buildPrompt } from "@/lib/analysis/prompt";
 import { groundReport } from "@/lib/analysis/grounding";
-import { summarizePodStatus } from "@/lib/analysis/status";
-import { offlineReport, renderReportMarkdown } from "@/lib/analysis/report";
+import { summarizePodStatus } from "@/lib/analysis/pod-summary";
+import { offlineReport } from "@/lib/analysis/offline/report";
+import { renderReportMarkdown } from "@/lib/analysis/report-markdown";
 import type { Report, Signal } from "@/lib/analysis/types";
 import { geminiFailureReason, type createGeminiDiagnoser } from "@/lib/analysis/gemini";
 import { isAppError } from "@/lib/errors";

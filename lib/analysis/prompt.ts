@@ -1,7 +1,8 @@
-import { z } from "zod";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { Signal } from "@/lib/analysis/types";
-import { summarizePodStatus } from "@/lib/analysis/status";
+import { summarizePodStatus } from "@/lib/analysis/pod-summary";
+import { fence } from "@/lib/markdown/safe";
+import { eventRows } from "@/lib/cluster/view";
 
 /**
  * The structured prompt for the Gemini diagnosis. Everything taken from the cluster or the alert is
@@ -54,19 +55,6 @@ const TASK = `Task:
 4. Prevention recommendations: changes that stop this class of incident from recurring.
 Also write a two-to-three-sentence summary. Treat the offline signals as hints to check against the evidence, not as conclusions.`;
 
-/** Longest run of backticks in text, so a fence can be made longer than any run inside. */
-export function longestBacktickRun(text: string): number {
-  let max = 0;
-  for (const m of text.matchAll(/`+/g)) max = Math.max(max, m[0].length);
-  return max;
-}
-
-/** Text in a fenced block that nothing inside can close. */
-export function fence(text: string, info = "text"): string {
-  const f = "`".repeat(Math.max(3, longestBacktickRun(text) + 1));
-  return `${f}${info}\n${text}\n${f}`;
-}
-
 function bound(text: string, max: number, keep: "head" | "tail" = "head"): string {
   if (text.length <= max) return text;
   const cut = text.length - max;
@@ -95,54 +83,11 @@ export function numberTail(logs: string, maxLines: number): string {
   return out.join("\n");
 }
 
-const eventSchema = z.object({
-  type: z.string().optional().catch(undefined),
-  reason: z.string().optional().catch(undefined),
-  message: z.string().optional().catch(undefined),
-  note: z.string().optional().catch(undefined),
-  count: z.number().optional().catch(undefined),
-  series: z.object({ count: z.number().optional(), lastObservedTime: z.string().optional() }).optional().catch(undefined),
-  lastTimestamp: z.string().nullish().catch(undefined),
-  eventTime: z.string().nullish().catch(undefined),
-  metadata: z.object({ creationTimestamp: z.string().optional() }).optional().catch(undefined),
-  involvedObject: z.object({ kind: z.string().optional(), name: z.string().optional() }).optional().catch(undefined),
-  regarding: z.object({ kind: z.string().optional(), name: z.string().optional() }).optional().catch(undefined),
-});
-
-export interface EventLine {
-  type: string;
-  reason: string;
-  count: number;
-  lastTime: string;
-  object: string;
-  message: string;
-}
-
-/** Events as flat lines, warnings first, then newest first. */
-export function eventLines(events: Record<string, unknown>[]): EventLine[] {
-  const out: EventLine[] = [];
-  for (const raw of events) {
-    const r = eventSchema.safeParse(raw);
-    if (!r.success) continue;
-    const e = r.data;
-    const obj = e.involvedObject ?? e.regarding;
-    out.push({
-      type: e.type ?? "Normal",
-      reason: e.reason ?? "",
-      count: e.count ?? e.series?.count ?? 1,
-      lastTime: e.lastTimestamp ?? e.series?.lastObservedTime ?? e.eventTime ?? e.metadata?.creationTimestamp ?? "",
-      object: obj ? `${obj.kind ?? ""}/${obj.name ?? ""}` : "",
-      message: e.message ?? e.note ?? "",
-    });
-  }
-  return out.sort((a, b) => Number(b.type === "Warning") - Number(a.type === "Warning") || b.lastTime.localeCompare(a.lastTime));
-}
-
 function eventsBlock(events: Record<string, unknown>[]): string {
-  const lines = eventLines(events);
+  const lines = eventRows(events);
   if (!lines.length) return "(no events)";
   const shown = lines.slice(0, PROMPT_LIMITS.events).map(
-    (e) => `${e.type} ${e.reason} count=${e.count} last=${e.lastTime || "?"} ${e.object}: ${oneLine(e.message, PROMPT_LIMITS.eventMessage)}`,
+    (e) => `${e.type} ${e.reason} count=${e.count} last=${e.lastSeen || "?"} ${e.object}: ${oneLine(e.message, PROMPT_LIMITS.eventMessage)}`,
   );
   if (lines.length > PROMPT_LIMITS.events) shown.push(`[… ${lines.length - PROMPT_LIMITS.events} older or normal events not shown]`);
   return shown.join("\n");

@@ -43,7 +43,7 @@ export const likelihoodSchema = z.enum(["high", "medium", "low"]);
 
 export const reportEvidenceSchema = z.object({
   source: evidenceSourceSchema.optional(),
-  line: z.number().int().positive().optional(),
+  line: z.number().int().min(1).optional(),
   text: z.string().max(2000),
   /** Set by the grounding check: the quote was found verbatim (whitespace aside) in the gathered evidence. */
   verified: z.boolean().default(false),
@@ -65,7 +65,7 @@ export const actionSchema = z.object({
 });
 export type Action = z.infer<typeof actionSchema>;
 
-/** The report: one schema for UI, issue and CLI. Markdown is derived from it in lib/analysis/report. */
+/** The report: one schema for UI, issue and CLI. Markdown is derived from it in lib/analysis/report-markdown. */
 export const reportSchema = z.object({
   source: z.enum(["gemini", "offline"]),
   model: z.string().nullable(),

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { Target } from "@/lib/alerts/types";
 import { hasBrand, setBrand } from "@/lib/errors";
 import type { ClusterPart, EvidenceError } from "@/lib/cluster/bundle";
@@ -7,10 +6,9 @@ import {
   containerStatus,
   hasPreviousContainer,
   ownerCandidates,
-  viewPod,
   type OwnerRef,
-  type PodView,
 } from "@/lib/cluster/pod";
+import { viewEvent, viewPod, type PodView } from "@/lib/cluster/view";
 import {
   DEFAULT_LIMIT_BYTES,
   DEFAULT_TAIL_LINES,
@@ -153,19 +151,8 @@ export function describeFailure(
   return { part, code: status, message };
 }
 
-const eventTimesSchema = z.object({
-  lastTimestamp: z.string().nullish(),
-  eventTime: z.string().nullish(),
-  series: z.object({ lastObservedTime: z.string().nullish() }).nullish(),
-  metadata: z.object({ creationTimestamp: z.string().nullish() }).nullish(),
-});
-
 function eventTime(e: WireObject): number {
-  const r = eventTimesSchema.safeParse(e);
-  if (!r.success) return 0;
-  const t = r.data;
-  const when = t.lastTimestamp ?? t.series?.lastObservedTime ?? t.eventTime ?? t.metadata?.creationTimestamp;
-  return when ? Date.parse(when) || 0 : 0;
+  return Date.parse(viewEvent(e).lastSeen) || 0;
 }
 
 /** Events oldest first, by lastTimestamp, then series.lastObservedTime, eventTime, creationTimestamp. */

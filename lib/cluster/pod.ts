@@ -1,53 +1,10 @@
-import { z } from "zod";
+import type { ContainerStatusView, PodView } from "@/lib/cluster/view";
 
 /**
- * The few Pod fields the reader decides with. The bundle keeps the pod as returned; this schema only
- * reads it, so unknown fields are ignored rather than rejected.
+ * The reader's decisions about a pod, made on the pod view (lib/cluster/view): which container's logs
+ * to read, whether a previous instance exists, and which owners' events may explain it.
  */
-const stateSchema = z
-  .object({
-    waiting: z.object({ reason: z.string().optional(), message: z.string().optional() }).optional(),
-    running: z.object({ startedAt: z.string().optional() }).optional(),
-    terminated: z.object({ exitCode: z.number().optional(), reason: z.string().optional() }).optional(),
-  })
-  .optional();
-
-const containerStatusSchema = z.object({
-  name: z.string(),
-  ready: z.boolean().optional(),
-  restartCount: z.number().optional(),
-  state: stateSchema,
-  lastState: stateSchema,
-});
-export type ContainerStatus = z.infer<typeof containerStatusSchema>;
-
-const podViewSchema = z.object({
-  metadata: z
-    .object({
-      name: z.string().optional(),
-      ownerReferences: z.array(z.object({ kind: z.string(), name: z.string() })).optional(),
-    })
-    .optional(),
-  spec: z
-    .object({
-      containers: z.array(z.object({ name: z.string() })).default([]),
-      initContainers: z.array(z.object({ name: z.string() })).optional(),
-    })
-    .optional(),
-  status: z
-    .object({
-      containerStatuses: z.array(containerStatusSchema).optional(),
-      initContainerStatuses: z.array(containerStatusSchema).optional(),
-    })
-    .optional(),
-});
-export type PodView = z.infer<typeof podViewSchema>;
-
-/** The decision-relevant view of a wire Pod, or undefined when it is not shaped like one. */
-export function viewPod(pod: unknown): PodView | undefined {
-  const r = podViewSchema.safeParse(pod);
-  return r.success ? r.data : undefined;
-}
+type ContainerStatus = ContainerStatusView;
 
 function isFailing(s: ContainerStatus): boolean {
   if (s.state?.terminated) return true;
@@ -68,10 +25,10 @@ function isFailingInit(s: ContainerStatus): boolean {
 export function chooseContainer(pod: PodView, hint?: string): string | undefined {
   const names = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
   if (hint && names.includes(hint)) return hint;
-  const failingInit = (pod.status?.initContainerStatuses ?? []).find(isFailingInit);
+  const failingInit = (pod.status?.initContainerStatuses ?? []).find((s) => s.name && isFailingInit(s));
   if (failingInit) return failingInit.name;
   const failing = (pod.status?.containerStatuses ?? [])
-    .filter(isFailing)
+    .filter((s) => s.name && isFailing(s))
     .sort((a, b) => (b.restartCount ?? 0) - (a.restartCount ?? 0));
   return failing[0]?.name ?? pod.spec?.containers[0]?.name ?? hint;
 }
@@ -118,7 +75,8 @@ function expand(ref: OwnerRef): OwnerRef[] {
  */
 export function ownerCandidates(pod: PodView | undefined, podName: string): OwnerRef[] {
   const refs = pod?.metadata?.ownerReferences ?? [];
-  if (refs.length > 0) return refs.flatMap((r) => expand({ kind: r.kind, name: r.name }));
+  const named = refs.flatMap((r) => (r.kind && r.name ? [{ kind: r.kind, name: r.name }] : []));
+  if (named.length > 0) return named.flatMap(expand);
   const rs = replicaSetPod.exec(podName);
   if (rs?.[1] && rs[2]) return expand({ kind: "ReplicaSet", name: `${rs[1]}-${rs[2]}` });
   const sts = statefulSetPod.exec(podName);

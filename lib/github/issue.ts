@@ -2,6 +2,8 @@ import { z } from "zod";
 import type { Report } from "@/lib/analysis/types";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import { AppError } from "@/lib/errors";
+import { eventRows } from "@/lib/cluster/view";
+import { codeSpan, cut, escapeCell, escapeHtml, fenceFor, mapMarkdownLines, mapOutsideCodeSpans, markdownLink, openFence, stripControls } from "@/lib/markdown/safe";
 
 /**
  * The GitHub issue for one incident: title, labels and a body that always fits GitHub's limit.
@@ -58,23 +60,6 @@ export function hasFingerprintMarker(body: string, fingerprint: string): boolean
   return body.split("\n").some((line) => line.trim() === fingerprintMarker(fingerprint));
 }
 
-/** Backticks for a fence that no backtick run inside `text` can close (at least three). */
-export function fenceFor(text: string): string {
-  let longest = 0;
-  for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
-  return "`".repeat(Math.max(3, longest + 1));
-}
-
-/** Plain text for HTML: escapes `& < >` and folds newlines. */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\s*[\r\n]+\s*/g, " ");
-}
-
-/** Plain text for HTML and markdown table cells: escapes `& < > |` and folds newlines. */
-export function escapeCell(text: string): string {
-  return escapeHtml(text).replace(/\|/g, "\\|");
-}
-
 /** Neutralise mentions, issue references and fake markers in a prose fragment (see the module note). */
 export function neutralizeText(text: string): string {
   const parts = text.split(/(\bhttps?:\/\/[^\s<>()]+)/g);
@@ -94,89 +79,20 @@ export function neutralizeText(text: string): string {
 
 /** Apply `neutralizeText` to the prose of a markdown document, leaving fences and code spans verbatim. */
 export function neutralizeMarkdown(markdown: string): string {
-  let fence: { ch: string; len: number } | undefined;
-  return markdown
-    .split("\n")
-    .map((line) => {
-      const run = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-      if (fence) {
-        if (run && run[0] === fence.ch && run.length >= fence.len && /^ {0,3}[`~]+\s*$/.test(line)) fence = undefined;
-        return line.replace(/triage:fingerprint=/g, `triage${ZWSP}:fingerprint=`);
-      }
-      if (run) {
-        fence = { ch: run[0] ?? "`", len: run.length };
-        return line;
-      }
-      return mapOutsideCodeSpans(line, neutralizeText);
-    })
-    .join("\n");
+  return mapMarkdownLines(markdown, (line, where) => {
+    if (where === "code") return line.replace(/triage:fingerprint=/g, `triage${ZWSP}:fingerprint=`);
+    return where === "prose" ? mapOutsideCodeSpans(line, neutralizeText) : line;
+  });
 }
 
-function mapOutsideCodeSpans(line: string, f: (s: string) => string): string {
-  let out = "";
-  let i = 0;
-  while (i < line.length) {
-    const open = line.indexOf("`", i);
-    if (open < 0) break;
-    let runEnd = open;
-    while (line[runEnd] === "`") runEnd++;
-    const ticks = line.slice(open, runEnd);
-    const close = findRun(line, ticks, runEnd);
-    out += f(line.slice(i, open));
-    if (close < 0) {
-      out += ticks;
-      i = runEnd;
-      continue;
-    }
-    out += line.slice(open, close + ticks.length);
-    i = close + ticks.length;
-  }
-  return out + f(line.slice(i));
-}
-
-function findRun(line: string, ticks: string, from: number): number {
-  for (let at = line.indexOf(ticks, from); at >= 0; at = line.indexOf(ticks, at + 1)) {
-    if (line[at - 1] !== "`" && line[at + ticks.length] !== "`") return at;
-  }
-  return -1;
-}
-
-/** An inline code span for untrusted text of any content, bounded to `max` characters. */
-export function codeSpan(text: string, max = LABEL_VALUE_LIMIT): string {
+/** An inline code span for untrusted text of any content, on one line and bounded to `max` characters. */
+function boundedCodeSpan(text: string, max = LABEL_VALUE_LIMIT): string {
   const flat = cut(text.replace(/\s*[\r\n]+\s*/g, " "), max);
-  if (flat === "") return "(empty)";
-  let longest = 0;
-  for (const m of flat.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
-  const ticks = "`".repeat(longest + 1);
-  const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
-  return `${ticks}${pad}${flat}${pad}${ticks}`;
-}
-
-function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+  return flat === "" ? "(empty)" : codeSpan(flat);
 }
 
 function oneLine(text: string): string {
   return stripControls(text).replace(/\s+/g, " ").trim();
-}
-
-function stripControls(text: string): string {
-  return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/\r\n?/g, "\n").replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
-}
-
-function safeUrl(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const u = new URL(url);
-    return u.protocol === "http:" || u.protocol === "https:" ? u.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function link(text: string, url: string | undefined): string | undefined {
-  const href = safeUrl(url);
-  return href ? `[${text}](<${href}>)` : undefined;
 }
 
 /** Map an alert severity to the issue label; only the two the rules emit become labels (labels auto-create). */
@@ -194,18 +110,6 @@ export function buildTitle(bundle: EvidenceBundle): string {
   return cut(neutralizeText(`[PRODUCTION ALERT] ${alertname} - ${pod}`), ISSUE_TITLE_LIMIT);
 }
 
-/** The fence still open at the end of `markdown` (CommonMark rules), or undefined when all are closed. */
-function openFence(markdown: string): string | undefined {
-  let fence: { ch: string; len: number } | undefined;
-  for (const line of markdown.split("\n")) {
-    const run = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-    if (!run) continue;
-    if (!fence) fence = { ch: run[0] ?? "`", len: run.length };
-    else if (run[0] === fence.ch && run.length >= fence.len && /^ {0,3}[`~]+\s*$/.test(line)) fence = undefined;
-  }
-  return fence ? fence.ch.repeat(fence.len) : undefined;
-}
-
 /** Bound markdown at a line boundary, close any fence left open (by the cut or the model), and say where the rest is. */
 function boundMarkdown(markdown: string, max: number, seeAll: string): string {
   if (markdown.length <= max) {
@@ -220,30 +124,8 @@ function boundMarkdown(markdown: string, max: number, seeAll: string): string {
   return `${head}${open ? `\n${open}` : ""}${note}`;
 }
 
-const eventSchema = z.object({
-  type: z.string().optional(),
-  reason: z.string().optional(),
-  message: z.string().optional(),
-  note: z.string().optional(),
-  count: z.number().optional().nullable(),
-  series: z.object({ count: z.number().optional(), lastObservedTime: z.string().optional().nullable() }).optional().nullable(),
-  lastTimestamp: z.string().optional().nullable(),
-  eventTime: z.string().optional().nullable(),
-  metadata: z.object({ creationTimestamp: z.string().optional().nullable() }).optional(),
-});
-
 function eventsSection(events: EvidenceBundle["events"]): string | undefined {
-  const rows = events
-    .map((e) => eventSchema.safeParse(e))
-    .flatMap((r) => (r.success ? [r.data] : []))
-    .map((e) => ({
-      type: e.type ?? "",
-      reason: e.reason ?? "",
-      count: e.count ?? e.series?.count ?? 1,
-      lastSeen: e.lastTimestamp ?? e.series?.lastObservedTime ?? e.eventTime ?? e.metadata?.creationTimestamp ?? "",
-      message: e.message ?? e.note ?? "",
-    }))
-    .sort((a, b) => Number(b.type === "Warning") - Number(a.type === "Warning") || b.lastSeen.localeCompare(a.lastSeen));
+  const rows = eventRows(events);
   if (rows.length === 0) return undefined;
   const warnings = rows.filter((r) => r.type === "Warning").length;
   const cell = (s: string, max = 120) => neutralizeText(escapeCell(cut(stripControls(s), max)));
@@ -316,7 +198,7 @@ function kubectlLogs(bundle: EvidenceBundle, previous: boolean): string {
   const container = bundle.container ?? t.container;
   if (container) parts.push(`-c ${container}`);
   if (previous) parts.push("--previous");
-  return codeSpan(parts.join(" "), 600);
+  return boundedCodeSpan(parts.join(" "), 600);
 }
 
 function metadataSection(input: BuildIssueInput): string {
@@ -333,13 +215,13 @@ function metadataSection(input: BuildIssueInput): string {
     ["Started at", bundle.alert.startsAt],
     ["Fingerprint", input.fingerprint],
   ];
-  const lines = rows.flatMap(([k, v]) => (v ? [`- **${k}:** ${codeSpan(v)}`] : []));
-  const analysis = link("open in the triage console", input.analysisUrl);
+  const lines = rows.flatMap(([k, v]) => (v ? [`- **${k}:** ${boundedCodeSpan(v)}`] : []));
+  const analysis = markdownLink("open in the triage console", input.analysisUrl);
   if (analysis) lines.push(`- **Analysis:** ${analysis}`);
-  const source = link("alert query", bundle.alert.generatorURL);
+  const source = markdownLink("alert query", bundle.alert.generatorURL);
   if (source) lines.push(`- **Source:** ${source}`);
   const entries = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b));
-  const shown = entries.slice(0, MAX_LABELS).map(([k, v]) => codeSpan(`${k}=${v}`));
+  const shown = entries.slice(0, MAX_LABELS).map(([k, v]) => boundedCodeSpan(`${k}=${v}`));
   if (shown.length > 0) {
     lines.push(`- **Alert labels:** ${shown.join(" ")}${entries.length > MAX_LABELS ? ` and ${entries.length - MAX_LABELS} more` : ""}`);
   }
@@ -371,7 +253,7 @@ export function buildIssue(input: BuildIssueInput): IssueDraft {
     });
   }
   const { bundle } = input;
-  const consoleLink = link("in the console analysis", input.analysisUrl);
+  const consoleLink = markdownLink("in the console analysis", input.analysisUrl);
   const seeAll = (previous: boolean) =>
     consoleLink ? `${consoleLink} or with ${kubectlLogs(bundle, previous)}` : `with ${kubectlLogs(bundle, previous)}`;
   const reportSeeAll = consoleLink ? `read it in full ${consoleLink}` : "read it in full in the triage console";

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { targetFromLabels } from "@/lib/alerts/types";
 import { AppError, describeError } from "@/lib/errors";
 import { workflowInputs, workflowInputsSchema } from "@/lib/github/dispatch";
+import type { DispatchesView } from "@/lib/jobs/api";
 import type { Job, NewJob } from "@/lib/store";
 import type { WebhookAlert } from "@/lib/webhooks/schema";
 import type { Services } from "@/lib/server/services";
@@ -90,19 +91,9 @@ export async function runDispatchJob(s: Services, job: Job): Promise<void> {
 }
 
 /** A dispatch job as the queue panel lists it: the alert it was for and where its runs are. */
-export interface DispatchView {
-  id: string;
-  status: Job["status"];
-  attempts: number;
-  lastError?: string;
-  alertName?: string;
-  target?: string;
-  severity?: string;
-  updatedAt: string;
-}
 
 /** The latest dispatch jobs, newest first, with the workflow's runs page (the dispatch API returns no run id). */
-export async function listDispatches(s: Services, limit = 10): Promise<{ workflow: string; ref: string; runsUrl?: string; recent: DispatchView[] }> {
+export async function listDispatches(s: Services, limit = 10): Promise<DispatchesView> {
   const jobs = await s.store.listJobs({ kind: "dispatch", limit });
   return {
     workflow: s.dispatcher.workflow,

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { ProgressMap } from "@/lib/analysis/view";
+import type { ProgressMap } from "@/lib/analysis/api";
 
 export type BusEvent =
   | { type: "progress"; progress: ProgressMap }

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { AppError, isAppError } from "@/lib/errors";
+import type { ApiErrorBody } from "@/lib/api-client";
 import { getLogger } from "@/lib/log";
 import { loadConfig } from "@/lib/config";
 import { USER_HEADER } from "@/lib/auth/authenticate";
@@ -36,12 +37,13 @@ function limiter(action: string) {
 
 type Handler<P> = (ctx: RouteContext<P>) => Promise<Response>;
 
-/** A JSON error response with a code from lib/errors and, where useful, a hint on what to do next. */
+/** A JSON error response with a code from lib/errors and, where useful, a hint on what to do next; the browser reads it as an ApiError (lib/api-client). */
 export function errorResponse(e: AppError, requestId?: string): Response {
   const headers: Record<string, string> = {};
   if (e.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.ceil(e.retryAfterSeconds));
   if (requestId) headers["x-request-id"] = requestId;
-  return NextResponse.json({ error: e.toJSON() }, { status: e.status, headers });
+  const body: ApiErrorBody = { error: e.toJSON() };
+  return NextResponse.json(body, { status: e.status, headers });
 }
 
 /**

@@ -7,8 +7,8 @@ import { alertSnapshotSchema, snapshotFromAlert, snapshotFromTarget, targetFinge
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import { AppError, describeError } from "@/lib/errors";
 import { runAnalysis, type ProgressEvent } from "@/lib/analysis/pipeline";
-import type { ProgressMap } from "@/lib/analysis/view";
-import type { IssuePreview } from "@/lib/analysis/view";
+import type { ProgressMap } from "@/lib/analysis/api";
+import type { IssuePreview } from "@/lib/github/api";
 import { buildIssue } from "@/lib/github/issue";
 import type { Analysis, Job, JobKind } from "@/lib/store";
 import { getMetrics } from "@/lib/metrics";

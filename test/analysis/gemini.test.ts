@@ -2,13 +2,68 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import { z } from "zod";
 import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
-import { createGeminiDiagnoser, geminiFailureReason, type GeminiProgress } from "@/lib/analysis/gemini";
+import { createGeminiDiagnoser, geminiFailureReason, responseJsonSchema, type GeminiProgress } from "@/lib/analysis/gemini";
+import { evidenceSourceSchema, likelihoodSchema, signalCategorySchema } from "@/lib/analysis/types";
 import { buildPrompt } from "@/lib/analysis/prompt";
 import { groundReport } from "@/lib/analysis/grounding";
 import { redactBundle } from "@/lib/analysis/redact";
 import { reduceLogs } from "@/lib/analysis/reduce";
 import { startFakeGemini, type FakeGemini } from "@/test/fakes/gemini-server";
 import { CONTAINER, NS, POD, SECRETS, oomBundle } from "@/test/analysis/gemini-fixture";
+
+/** The response schema as it was written by hand before it was derived from the report schema: the wire shape Gemini gets. */
+const RECORDED_RESPONSE_SCHEMA = {
+  type: "object",
+  properties: {
+    summary: { type: "string", description: "Two to three sentences: what failed and the most likely cause." },
+    hypotheses: {
+      type: "array",
+      minItems: 1,
+      maxItems: 3,
+      description: "Root-cause hypotheses ranked from most to least likely.",
+      items: {
+        type: "object",
+        properties: {
+          title: { type: "string" },
+          category: { type: "string", enum: signalCategorySchema.options },
+          likelihood: { type: "string", enum: likelihoodSchema.options },
+          explanation: { type: "string" },
+          evidence: {
+            type: "array",
+            description: "Verbatim quotes from the data blocks.",
+            items: {
+              type: "object",
+              properties: {
+                source: { type: "string", enum: evidenceSourceSchema.options },
+                line: { type: "integer", minimum: 1, description: "Line number for logs and previousLogs." },
+                text: { type: "string", description: "An exact substring of the evidence, without the line-number prefix." },
+              },
+              required: ["source", "text"],
+            },
+          },
+        },
+        required: ["title", "category", "likelihood", "explanation", "evidence"],
+      },
+    },
+    impact: { type: "string", description: "Who and what is affected: users, latency, error rates, capacity." },
+    immediateActions: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: { step: { type: "string" }, command: { type: "string", description: "An exact kubectl command, if one applies." } },
+        required: ["step"],
+      },
+    },
+    prevention: { type: "array", items: { type: "string" } },
+    insufficientEvidence: { type: "boolean" },
+  },
+  required: ["summary", "hypotheses", "impact", "immediateActions", "prevention", "insufficientEvidence"],
+};
+
+test("the response schema derived from the report schema is the one Gemini has always been sent", () => {
+  expect(responseJsonSchema).toStrictEqual(RECORDED_RESPONSE_SCHEMA);
+  expect(JSON.stringify(responseJsonSchema)).not.toMatch(/maxLength|additionalProperties|\$schema|"default"/);
+});
 
 let fake: FakeGemini;
 
@@ -130,7 +185,7 @@ describe("Gemini diagnoser through the real SDK", () => {
 
     const gen = z.object({ generationConfig: z.record(z.string(), z.unknown()) }).parse(req.body).generationConfig;
     expect(gen).toMatchObject({ temperature: 0.2, responseMimeType: "application/json", thinkingConfig: { thinkingLevel: "LOW" } });
-    expect(gen.responseJsonSchema).toMatchObject({ required: expect.arrayContaining(["summary", "hypotheses", "impact", "immediateActions", "prevention"]) });
+    expect(gen.responseJsonSchema).toEqual(RECORDED_RESPONSE_SCHEMA);
   });
 
   test("without redaction the same prompt would leak the planted secrets (the check above can fail)", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { buildPrompt, fence, numberTail, PROMPT_LIMITS } from "@/lib/analysis/prompt";
-import { summarizePodStatus } from "@/lib/analysis/status";
+import { buildPrompt, numberTail, PROMPT_LIMITS } from "@/lib/analysis/prompt";
+import { summarizePodStatus } from "@/lib/analysis/pod-summary";
 import { evidenceBundleSchema, type EvidenceBundle } from "@/lib/cluster/bundle";
 import type { Signal } from "@/lib/analysis/types";
 import { CONTAINER, NS, POD, oomBundle } from "@/test/analysis/gemini-fixture";
@@ -129,11 +129,6 @@ describe("buildPrompt", () => {
     expect(userText).toContain("more]");
     expect(userText).toContain("older or normal events not shown");
     expect(userText).toContain("characters cut]");
-  });
-
-  test("fence is longer than any backtick run inside", () => {
-    expect(fence("a ```` b")).toMatch(/^`{5}text\n/);
-    expect(fence("plain")).toMatch(/^```text\n/);
   });
 
   test("numberTail numbers lines by their position in the whole log", () => {

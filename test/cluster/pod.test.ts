@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { chooseContainer, hasPreviousContainer, ownerCandidates, viewPod, type PodView } from "@/lib/cluster/pod";
+import { chooseContainer, hasPreviousContainer, ownerCandidates } from "@/lib/cluster/pod";
+import { viewPod, type PodView } from "@/lib/cluster/view";
 import { sortEvents } from "@/lib/cluster/pod-reader";
 
 function pod(json: unknown): PodView {

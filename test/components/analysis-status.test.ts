@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { withLive } from "@/components/analysis/use-analysis";
-import type { Analysis } from "@/lib/analysis/view";
+import type { Analysis } from "@/lib/analysis/api";
 
 /** What the analysis panel shows while the progress stream is open. */
 

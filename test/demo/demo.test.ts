@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { targetFromLabels } from "@/lib/alerts/types";
 import { evidenceBundleSchema } from "@/lib/cluster/bundle";
 import { gatherEvidence } from "@/lib/cluster/gather";
-import { viewPod } from "@/lib/cluster/pod";
+import { viewPod } from "@/lib/cluster/view";
 import { createDemoAlertSource } from "@/lib/demo/alerts";
 import { createDemoClusterReaders } from "@/lib/demo/cluster";
 import { buildDemoCluster } from "@/lib/demo/evidence";

@@ -4,6 +4,7 @@ import { targetSchema } from "@/lib/alerts/types";
 import { getServices } from "@/lib/server/services";
 import { requestAnalysis } from "@/lib/server/triage";
 import { parseWith, readJson, withRoute } from "@/lib/server/route";
+import type { AnalysisListResponse, StartAnalysisResponse } from "@/lib/analysis/api";
 
 export const dynamic = "force-dynamic";
 
@@ -21,7 +22,7 @@ export const POST = withRoute(
     const body = await readJson(req, startSchema, 64 * 1024);
     const s = await getServices();
     const r = await requestAnalysis(s, { fingerprint: body.fingerprint, target: body.target, user, trigger: body.trigger ?? "manual", requestId });
-    return NextResponse.json(r, { status: 202, headers: { location: `/api/analyses/${r.id}` } });
+    return NextResponse.json(r satisfies StartAnalysisResponse, { status: 202, headers: { location: `/api/analyses/${r.id}` } });
   },
   { rateLimit: "analyze" },
 );
@@ -41,5 +42,6 @@ export const GET = withRoute(async ({ req }) => {
   const q = parseWith(listSchema, Object.fromEntries(req.nextUrl.searchParams));
   const s = await getServices();
   const page = await s.store.listAnalyses({ ...q, limit: q.limit ?? 50 });
-  return NextResponse.json({ analyses: page.items, nextCursor: page.nextCursor });
+  const body: AnalysisListResponse = { analyses: page.items, nextCursor: page.nextCursor };
+  return NextResponse.json(body);
 });

@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { getServices } from "@/lib/server/services";
 import { withRoute } from "@/lib/server/route";
 import { listDispatches } from "@/lib/server/dispatch";
+import type { JobView, QueueResponse } from "@/lib/jobs/api";
 
 export const dynamic = "force-dynamic";
 
@@ -19,7 +20,7 @@ export const GET = withRoute(async () => {
     listDispatches(s, 10),
   ]);
   // owner: the lease holder (worker id host:pid:random) of a running job, and until when its lease holds.
-  const view = (j: (typeof failed)[number]) => ({
+  const view = (j: (typeof failed)[number]): JobView => ({
     id: j.id,
     kind: j.kind,
     status: j.status,
@@ -30,7 +31,7 @@ export const GET = withRoute(async () => {
     leaseExpiresAt: j.leaseExpiresAt,
     updatedAt: j.updatedAt,
   });
-  return NextResponse.json({
+  const body: QueueResponse = {
     counts,
     running: running.map(view),
     failed: failed.map(view),
@@ -38,5 +39,6 @@ export const GET = withRoute(async () => {
     rejectedAlerts: { total: rejected.total, recent: rejected.items },
     webhookMode: s.config.webhook.mode,
     dispatches,
-  });
+  };
+  return NextResponse.json(body);
 });

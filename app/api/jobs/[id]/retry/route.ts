@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { getServices } from "@/lib/server/services";
 import { withRoute } from "@/lib/server/route";
+import type { RetryJobResponse } from "@/lib/jobs/api";
 
 export const dynamic = "force-dynamic";
 
@@ -10,5 +11,6 @@ export const POST = withRoute<{ id: string }>(async ({ params, user }) => {
   const job = await s.store.retryJob(params.id.slice(0, 64));
   await s.store.addAudit(user, "job.retried", job.id, { kind: job.kind });
   s.worker.kick();
-  return NextResponse.json({ id: job.id, status: job.status }, { status: 202 });
+  const body: RetryJobResponse = { id: job.id, status: job.status };
+  return NextResponse.json(body, { status: 202 });
 });

@@ -1,7 +1,8 @@
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { Signal, SignalEvidence } from "@/lib/analysis/types";
-import { CATEGORY_ORDER, detectSignals, suggestionFor } from "@/lib/analysis/signals";
-import { kv, list, rec, splitLines, str } from "@/lib/analysis/signals/text";
+import { CATEGORY_ORDER, detectSignals, suggestionFor } from "@/lib/analysis/offline/signals";
+import { kv, splitLines } from "@/lib/analysis/offline/text";
+import { viewPod } from "@/lib/cluster/view";
 
 /** The offline diagnosis: ranked hypotheses (at most 3, best first) and every signal behind them. */
 export interface Diagnosis {
@@ -35,9 +36,9 @@ function merge(group: Signal[]): Signal {
 }
 
 function unknown(bundle: EvidenceBundle): Signal {
-  const status = rec(bundle.pod?.status);
-  const phase = str(status?.phase);
-  const containers = list(status?.containerStatuses).length;
+  const status = viewPod(bundle.pod)?.status;
+  const phase = status?.phase;
+  const containers = status?.containerStatuses.length ?? 0;
   const checked = [
     bundle.pod ? `pod status (phase ${phase ?? "unknown"}, ${containers} container(s))` : "no pod object",
     `${bundle.events.length} event(s)`,

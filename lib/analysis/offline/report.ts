@@ -8,20 +8,15 @@ import {
   type SignalCategory,
 } from "@/lib/analysis/types";
 import { groundReport } from "@/lib/analysis/grounding";
-import { parsePod, summarizePodStatus, type ParsedPod } from "@/lib/analysis/status";
-import { isK8sName, longestBacktickRun } from "@/lib/analysis/prompt";
+import { summarizePodStatus } from "@/lib/analysis/pod-summary";
+import type { Diagnosis } from "@/lib/analysis/offline/diagnose";
+import { viewPod, type PodView } from "@/lib/cluster/view";
+import { isK8sName } from "@/lib/analysis/prompt";
 
 /**
- * The offline report (the deterministic diagnosis as a Report) and THE markdown renderer used by the
- * UI, the GitHub issue and the CLI. The renderer treats every string in a report as untrusted: prose
- * is escaped so no raw HTML or markdown links reach GitHub, quotes and commands go in code spans and
- * fences that nothing inside can close.
+ * The offline report: the deterministic diagnosis as a Report, in the analyzer's own prose (what each
+ * failure means, what to do now, how to prevent it). Rendering it is lib/analysis/report-markdown's job.
  */
-
-export interface OfflineDiagnosis {
-  hypotheses: Signal[];
-  signals: Signal[];
-}
 
 const EXPLANATION: Record<SignalCategory, string> = {
   oom_killed: "The kernel killed the container for using more memory than its limit (exit code 137, reason OOMKilled); the kubelet then restarts it, and repeated kills become CrashLoopBackOff.",
@@ -89,7 +84,7 @@ interface Names {
   workload?: string;
 }
 
-function namesOf(bundle: EvidenceBundle, pod: ParsedPod | undefined): Names {
+function namesOf(bundle: EvidenceBundle, pod: PodView | undefined): Names {
   const l = bundle.alert.labels;
   const pick = (...c: (string | undefined)[]) => c.find((v) => isK8sName(v));
   const ns = pick(bundle.target?.namespace, pod?.metadata?.namespace, l.namespace);
@@ -108,7 +103,7 @@ function namesOf(bundle: EvidenceBundle, pod: ParsedPod | undefined): Names {
   return { ns, pod: podName, container, workload };
 }
 
-function podState(pod: ParsedPod | undefined, n: Names): string {
+function podState(pod: PodView | undefined, n: Names): string {
   const id = `${n.ns ?? "<namespace>"}/${n.pod ?? "<pod>"}`;
   if (!pod) return `Pod ${id} was not found when the evidence was gathered, so it is not serving requests.`;
   const st = pod.status;
@@ -128,7 +123,7 @@ function podState(pod: ParsedPod | undefined, n: Names): string {
   return `Pod ${id} ${serving ? "is Running and Ready" : "is not serving"}${facts.length ? `: ${facts.join(", ")}` : ""}.`;
 }
 
-function impactOf(bundle: EvidenceBundle, pod: ParsedPod | undefined, n: Names): string {
+function impactOf(bundle: EvidenceBundle, pod: PodView | undefined, n: Names): string {
   const l = bundle.alert.labels;
   const parts = [podState(pod, n)];
   if (l.alertname) parts.push(`Alert ${l.alertname}${l.severity ? ` (${l.severity})` : ""} is firing${bundle.alert.startsAt ? ` since ${bundle.alert.startsAt}` : ""}.`);
@@ -152,7 +147,7 @@ function memoryBump(limit: string | number | undefined): string | undefined {
   return `${m[2] === "Gi" ? Math.ceil(v) : Math.ceil(v / 256) * 256}${m[2]}`;
 }
 
-function actionsOf(top: Signal[], bundle: EvidenceBundle, pod: ParsedPod | undefined, n: Names): Action[] {
+function actionsOf(top: Signal[], bundle: EvidenceBundle, pod: PodView | undefined, n: Names): Action[] {
   const ns = n.ns ?? "<namespace>";
   const p = n.pod ?? "<pod>";
   const c = n.container ?? "<container>";
@@ -194,8 +189,8 @@ function evidenceOf(s: Signal): ReportEvidence[] {
 }
 
 /** The offline diagnosis as a Report, labelled with why Gemini was not used; quotes are grounded. */
-export function offlineReport(diagnosis: OfflineDiagnosis, reason: string | undefined, bundle: EvidenceBundle): Report {
-  const pod = parsePod(bundle.pod);
+export function offlineReport(diagnosis: Diagnosis, reason: string | undefined, bundle: EvidenceBundle): Report {
+  const pod = viewPod(bundle.pod);
   const n = namesOf(bundle, pod);
   const top = (diagnosis.hypotheses.length ? diagnosis.hypotheses : diagnosis.signals).slice(0, 3);
   const first = top[0];
@@ -223,106 +218,4 @@ export function offlineReport(diagnosis: OfflineDiagnosis, reason: string | unde
     generatedAt: new Date().toISOString(),
   });
   return groundReport(report, bundle, { statusSummary: summarizePodStatus(bundle.pod) });
-}
-
-/* ---------- markdown ---------- */
-
-/** Escape prose so it renders as text: no raw HTML, links, images, emphasis or code from untrusted input. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]<>&|~#!]/g, (ch, i: number, s: string) => {
-    if (ch === "<") return "&lt;";
-    if (ch === ">") return "&gt;";
-    if (ch === "&") return "&amp;";
-    // An underscore inside a word (GEMINI_API_KEY) never starts emphasis; leave it readable.
-    if (ch === "_" && /[A-Za-z0-9]/.test(s[i - 1] ?? "") && /[A-Za-z0-9]/.test(s[i + 1] ?? "")) return ch;
-    return `\\${ch}`;
-  });
-}
-
-function inline(text: string): string {
-  return escapeMarkdown(text.replace(/\s+/g, " ").trim());
-}
-
-/** A code span that holds any text: the backtick run is longer than any inside. */
-export function codeSpan(text: string): string {
-  const one = text.replace(/\s+/g, " ").trim();
-  const ticks = "`".repeat(longestBacktickRun(one) + 1);
-  const pad = one.startsWith("`") || one.endsWith("`") ? " " : "";
-  return `${ticks}${pad}${one}${pad}${ticks}`;
-}
-
-/** A fenced block, indented for a list item, that nothing inside can close. */
-export function fenced(text: string, lang = "", indent = ""): string {
-  const f = "`".repeat(Math.max(3, longestBacktickRun(text) + 1));
-  const body = text.replace(/\r/g, "").split("\n").map((l) => `${indent}${l}`.trimEnd());
-  return [`${indent}${f}${lang}`, ...body, `${indent}${f}`].join("\n");
-}
-
-function paragraphs(text: string): string {
-  return text
-    .split(/\n\s*\n/)
-    .map((p) => escapeMarkdown(p.trim()).replace(/\n/g, "  \n"))
-    .filter(Boolean)
-    .join("\n\n");
-}
-
-function evidenceLine(e: ReportEvidence): string {
-  const where = [e.source, e.line ? `line ${e.line}` : undefined].filter(Boolean).join(", ");
-  const mark = e.verified ? "" : "⚠ unverified — not found in the gathered evidence: ";
-  const suffix = where ? ` (${where})` : "";
-  if (e.text.includes("\n")) return `- ${mark}quote${suffix}:\n\n${fenced(e.text, "text", "  ")}`;
-  return `- ${mark}${codeSpan(e.text)}${suffix}`;
-}
-
-function fmtMs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** Render a report as markdown: the one renderer for the UI, the GitHub issue body and the CLI. */
-export function renderReportMarkdown(report: Report): string {
-  const out: string[] = ["## Root-cause analysis"];
-  if (report.source === "offline") {
-    out.push(`**${report.offlineReason ? `Offline analysis (Gemini unavailable: ${inline(report.offlineReason)})` : "Offline analysis"}**`);
-  }
-
-  out.push("### Summary", paragraphs(report.summary) || "_No summary._");
-  if (report.insufficientEvidence) out.push("> ⚠ The gathered evidence is not enough to decide the root cause.");
-
-  out.push("### Root-cause hypotheses");
-  if (!report.hypotheses.length) out.push("_No hypothesis: the evidence does not match a known failure._");
-  report.hypotheses.forEach((h, i) => {
-    const meta = [`**Likelihood:** ${h.likelihood}`, h.category ? `**Category:** ${h.category}` : undefined].filter(Boolean).join(" · ");
-    const block = [`#### ${i + 1}. ${inline(h.title)}`, meta];
-    if (h.explanation.trim()) block.push(paragraphs(h.explanation));
-    block.push(h.evidence.length ? ["**Evidence:**", ...h.evidence.map(evidenceLine)].join("\n") : "_No evidence quoted._");
-    out.push(block.join("\n\n"));
-  });
-
-  out.push("### Impact", paragraphs(report.impact) || "_Not assessed._");
-
-  out.push("### Immediate actions");
-  if (!report.immediateActions.length) out.push("_None suggested._");
-  else {
-    out.push(
-      report.immediateActions
-        .map((a, i) => {
-          const marker = `${i + 1}. `;
-          const item = `${marker}${inline(a.step)}`;
-          return a.command?.trim() ? `${item}\n\n${fenced(a.command.trim(), "bash", " ".repeat(marker.length))}` : item;
-        })
-        .join("\n\n"),
-    );
-  }
-
-  out.push("### Prevention", report.prevention.length ? report.prevention.map((p) => `- ${inline(p)}`).join("\n") : "_None suggested._");
-
-  const footer = [
-    `Source: ${report.source}`,
-    `Model: ${report.model ? inline(report.model) : "none"}`,
-    report.usage ? `Tokens: ${report.usage.inputTokens} in / ${report.usage.outputTokens} out` : undefined,
-    report.durationMs !== undefined ? `Time: ${fmtMs(report.durationMs)}` : undefined,
-    `Generated: ${inline(report.generatedAt)}`,
-  ].filter(Boolean);
-  out.push("---", footer.join(" · "));
-  return `${out.join("\n\n")}\n`;
 }

@@ -1,9 +1,10 @@
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { SignalEvidence } from "@/lib/analysis/types";
 import { LOG_RULES } from "./log-rules";
-import type { Finding } from "./logs";
+import type { Finding } from "./log-signals";
 import type { SuggestionVariant } from "./suggestions";
-import { clip, excerpt, kv, list, num, rec, str } from "./text";
+import { clip, excerpt, kv } from "./text";
+import { containerSpec, containerViews, type ContainerView, type EventRow, type PodView } from "@/lib/cluster/view";
 
 /** What the pod's status and events say about the target container, for ranking the log findings. */
 export interface PodFacts {
@@ -104,67 +105,23 @@ function evictTitle(message: string): string {
   return `Pod evicted: ${clip(message, 100)}`;
 }
 
-interface ContainerView {
-  name: string;
-  init: boolean;
-  raw: Record<string, unknown>;
-  waiting?: Record<string, unknown>;
-  terminated?: Record<string, unknown>;
-  last?: Record<string, unknown>;
-  restartCount: number;
-}
-
-function containerViews(podStatus: Record<string, unknown> | undefined): ContainerView[] {
-  const views: ContainerView[] = [];
-  for (const [key, init] of [["initContainerStatuses", true], ["containerStatuses", false]] as const) {
-    for (const item of list(podStatus?.[key])) {
-      const cs = rec(item);
-      const name = str(cs?.name);
-      if (!cs || !name) continue;
-      const state = rec(cs.state);
-      views.push({
-        name,
-        init,
-        raw: cs,
-        waiting: rec(state?.waiting),
-        terminated: rec(state?.terminated),
-        last: rec(rec(cs.lastState)?.terminated),
-        restartCount: num(cs.restartCount) ?? 0,
-      });
-    }
-  }
-  return views;
-}
-
 function failing(v: ContainerView): boolean {
-  const w = str(v.waiting?.reason);
+  const w = v.waiting?.reason;
   if (w && w !== "ContainerCreating" && w !== "PodInitializing") return true;
-  const t = v.terminated ?? v.last;
-  return (num(t?.exitCode) ?? 0) !== 0 || str(t?.reason) === "OOMKilled";
-}
-
-function specContainer(pod: Record<string, unknown> | undefined, name: string | undefined): Record<string, unknown> | undefined {
-  const spec = rec(pod?.spec);
-  for (const key of ["containers", "initContainers"]) {
-    for (const c of list(spec?.[key])) {
-      const r = rec(c);
-      if (r && str(r.name) === name) return r;
-    }
-  }
-  return undefined;
+  const t = v.terminated ?? v.lastTerminated;
+  return (t?.exitCode ?? 0) !== 0 || t?.reason === "OOMKilled";
 }
 
 /** `"limits":{…}` of a container, verbatim from the pod JSON, when it has limits. */
-export function limitsEvidence(pod: Record<string, unknown> | undefined, container: string | undefined): SignalEvidence | undefined {
-  const limits = rec(rec(specContainer(pod, container)?.resources)?.limits);
+export function limitsEvidence(pod: PodView | undefined, container: string | undefined): SignalEvidence | undefined {
+  const limits = containerSpec(pod, container)?.resources?.limits;
   return limits ? status(`"limits":${JSON.stringify(limits)}`) : undefined;
 }
 
 /** The most specific registry error among the pull events (the status itself only says "Back-off pulling image"). */
-function pullDetailFromEvents(bundle: EvidenceBundle): { variant: SuggestionVariant; title: string } | undefined {
+function pullDetailFromEvents(events: EventRow[]): { variant: SuggestionVariant; title: string } | undefined {
   let found: { variant: SuggestionVariant; title: string } | undefined;
-  for (const item of bundle.events) {
-    const message = str(item.message) ?? str(item.note) ?? "";
+  for (const { message } of events) {
     if (!/Failed to pull image|ErrImagePull|InvalidImageName/.test(message)) continue;
     const pull = classifyPull(message);
     if (pull && (!found || found.variant === "registry_unreachable")) found = pull;
@@ -173,10 +130,9 @@ function pullDetailFromEvents(bundle: EvidenceBundle): { variant: SuggestionVari
 }
 
 /** Findings from the Pod object: container states, exit codes, eviction, scheduling conditions. */
-export function analyzeStatus(bundle: EvidenceBundle): { findings: Finding[]; facts: PodFacts } {
-  const pod = bundle.pod ?? undefined;
-  const podStatus = rec(pod?.status);
-  const views = containerViews(podStatus);
+export function analyzeStatus(bundle: EvidenceBundle, pod: PodView | undefined, events: EventRow[]): { findings: Finding[]; facts: PodFacts } {
+  const podStatus = pod?.status;
+  const views = containerViews(pod);
   const named = bundle.container ?? bundle.alert.labels.container ?? bundle.target?.container;
   const target =
     views.find((v) => v.name === named)?.name ??
@@ -185,29 +141,29 @@ export function analyzeStatus(bundle: EvidenceBundle): { findings: Finding[]; fa
     views.find((v) => !v.init)?.name ??
     named;
   const facts: PodFacts = {
-    hasPod: !!pod,
+    hasPod: !!bundle.pod,
     target,
     hasTargetStatus: views.some((v) => v.name === target),
     currentTerminated: false,
     crashLooping: false,
     restartCount: 0,
     blocked: false,
-    scheduled: !!str(rec(pod?.spec)?.nodeName),
+    scheduled: !!pod?.spec?.nodeName,
     containerCreating: false,
     imageWaiting: false,
     configWaiting: false,
     probeFailures: [],
-    pullDetail: pullDetailFromEvents(bundle),
+    pullDetail: pullDetailFromEvents(events),
   };
   const findings: Finding[] = [];
-  const restartPolicy = str(rec(pod?.spec)?.restartPolicy) ?? "Always";
+  const restartPolicy = pod?.spec?.restartPolicy ?? "Always";
 
   for (const v of views) {
     const isTarget = v.name === target;
     const factor = isTarget || v.init ? 1 : 0.85;
     const add = (f: Omit<Finding, "confidence"> & { confidence: number }) => findings.push({ ...f, confidence: f.confidence * factor });
-    const wReason = str(v.waiting?.reason);
-    const wMessage = str(v.waiting?.message);
+    const wReason = v.waiting?.reason;
+    const wMessage = v.waiting?.message;
     const wEvidence = [status(kv("reason", wReason)), ...(wMessage ? [status(excerpt(kv("message", wMessage)))] : [])];
     if (isTarget) {
       facts.restartCount = v.restartCount;
@@ -240,11 +196,9 @@ export function analyzeStatus(bundle: EvidenceBundle): { findings: Finding[]; fa
       });
     }
 
-    const t = v.terminated ?? v.last;
+    const t = v.terminated ?? v.lastTerminated;
     if (!t) continue;
-    const reason = str(t.reason);
-    const code = num(t.exitCode);
-    const message = str(t.message);
+    const { reason, exitCode: code, message } = t;
     if (isTarget) {
       facts.exitCode = code;
       facts.termReason = reason;
@@ -310,8 +264,8 @@ export function analyzeStatus(bundle: EvidenceBundle): { findings: Finding[]; fa
     }
   }
 
-  const reason = str(podStatus?.reason);
-  const message = str(podStatus?.message) ?? "";
+  const reason = podStatus?.reason;
+  const message = podStatus?.message ?? "";
   const podEvidence = [...(reason ? [status(kv("reason", reason))] : []), ...(message ? [status(excerpt(kv("message", message)))] : [])];
   if (reason === "Evicted") {
     facts.blocked = true;
@@ -330,13 +284,12 @@ export function analyzeStatus(bundle: EvidenceBundle): { findings: Finding[]; fa
     findings.push({ category: "evicted", title: "Pod terminated by a node shutdown", confidence: 0.8, evidence: podEvidence, key: "status:shutdown" });
   }
 
-  for (const item of list(podStatus?.conditions)) {
-    const c = rec(item);
-    const type = str(c?.type);
-    const cReason = str(c?.reason);
-    const cMessage = str(c?.message) ?? "";
+  for (const c of podStatus?.conditions ?? []) {
+    const type = c.type;
+    const cReason = c.reason;
+    const cMessage = c.message ?? "";
     if (type === "PodScheduled") {
-      if (str(c?.status) === "True") facts.scheduled = true;
+      if (c.status === "True") facts.scheduled = true;
       else if (cReason === "Unschedulable") {
         facts.scheduled = false;
         facts.blocked = true;
@@ -350,7 +303,7 @@ export function analyzeStatus(bundle: EvidenceBundle): { findings: Finding[]; fa
           key: "status:unschedulable",
         });
       }
-    } else if (type === "DisruptionTarget" && str(c?.status) === "True" && cReason) {
+    } else if (type === "DisruptionTarget" && c.status === "True" && cReason) {
       const preempted = /Preemption/.test(cReason);
       const conf = preempted ? 0.85 : cReason === "TerminationByKubelet" ? 0.8 : cReason === "DeletionByTaintManager" ? 0.75 : 0.5;
       findings.push({
@@ -367,15 +320,11 @@ export function analyzeStatus(bundle: EvidenceBundle): { findings: Finding[]; fa
 }
 
 /** Findings from core/v1 Events; also records probe failures and kills in `facts` for later ranking. */
-export function analyzeEvents(bundle: EvidenceBundle, facts: PodFacts): Finding[] {
+export function analyzeEvents(events: EventRow[], facts: PodFacts): Finding[] {
   const findings: Finding[] = [];
   const stalePod = facts.hasPod && facts.scheduled;
-  for (const [i, item] of bundle.events.entries()) {
-    const e = rec(item);
-    const reason = str(e?.reason) ?? "";
-    const message = str(e?.message) ?? str(e?.note) ?? "";
+  for (const [i, { reason, message, count }] of events.entries()) {
     if (!message) continue;
-    const count = num(e?.count) ?? num(rec(e?.series)?.count) ?? 1;
     const ev = (m?: RegExpExecArray | null): SignalEvidence => ({
       source: "events",
       text: m ? excerpt(message, m.index, m.index + m[0].length) : excerpt(message),

@@ -1,118 +1,10 @@
-import { z } from "zod";
+import { viewPod, type ContainerSpecView, type ContainerStateView, type ContainerStatusView, type ProbeView } from "@/lib/cluster/view";
 
 /**
  * A compact, human-readable pod-status summary for the prompt, the offline report and the grounding
- * check. The pod is wire JSON from the API (or a fixture), so every field is optional and a field of
- * the wrong type is dropped rather than failing the summary.
+ * check, written from the pod view (lib/cluster/view), so a field of the wrong type is left out rather
+ * than failing the summary.
  */
-
-const str = z.string().optional().catch(undefined);
-const num = z.number().optional().catch(undefined);
-const bool = z.boolean().optional().catch(undefined);
-const quantities = z.record(z.string(), z.union([z.string(), z.number()])).optional().catch(undefined);
-
-const probeSchema = z
-  .object({
-    httpGet: z.object({ path: str, port: z.union([z.string(), z.number()]).optional().catch(undefined) }).optional().catch(undefined),
-    tcpSocket: z.object({ port: z.union([z.string(), z.number()]).optional().catch(undefined) }).optional().catch(undefined),
-    exec: z.object({ command: z.array(z.string()).optional().catch(undefined) }).optional().catch(undefined),
-    grpc: z.object({ port: num }).optional().catch(undefined),
-    initialDelaySeconds: num,
-    periodSeconds: num,
-    timeoutSeconds: num,
-    failureThreshold: num,
-  })
-  .optional()
-  .catch(undefined);
-
-const containerSpecSchema = z.object({
-  name: str,
-  image: str,
-  resources: z.object({ requests: quantities, limits: quantities }).optional().catch(undefined),
-  startupProbe: probeSchema,
-  livenessProbe: probeSchema,
-  readinessProbe: probeSchema,
-});
-
-const terminatedSchema = z
-  .object({ reason: str, message: str, exitCode: num, signal: num, startedAt: str, finishedAt: str })
-  .optional()
-  .catch(undefined);
-
-const stateSchema = z
-  .object({
-    waiting: z.object({ reason: str, message: str }).optional().catch(undefined),
-    running: z.object({ startedAt: str }).optional().catch(undefined),
-    terminated: terminatedSchema,
-  })
-  .optional()
-  .catch(undefined);
-
-const containerStatusSchema = z.object({
-  name: str,
-  image: str,
-  ready: bool,
-  started: bool,
-  restartCount: num,
-  state: stateSchema,
-  lastState: stateSchema,
-});
-
-/** An array whose malformed items are dropped instead of failing the whole pod. */
-const list = <T extends z.ZodType>(item: T) =>
-  z
-    .array(z.unknown())
-    .optional()
-    .catch(undefined)
-    .transform((arr) =>
-      (arr ?? []).flatMap((x): z.infer<T>[] => {
-        const r = item.safeParse(x);
-        return r.success ? [r.data] : [];
-      }),
-    );
-
-const podSchema = z.object({
-  metadata: z
-    .object({
-      name: str,
-      namespace: str,
-      labels: z.record(z.string(), z.string()).optional().catch(undefined),
-      ownerReferences: list(z.object({ kind: str, name: str, controller: bool })),
-    })
-    .optional()
-    .catch(undefined),
-  spec: z
-    .object({ nodeName: str, containers: list(containerSpecSchema), initContainers: list(containerSpecSchema) })
-    .optional()
-    .catch(undefined),
-  status: z
-    .object({
-      phase: str,
-      reason: str,
-      message: str,
-      qosClass: str,
-      startTime: str,
-      nominatedNodeName: str,
-      conditions: list(z.object({ type: str, status: str, reason: str, message: str })),
-      containerStatuses: list(containerStatusSchema),
-      initContainerStatuses: list(containerStatusSchema),
-    })
-    .optional()
-    .catch(undefined),
-});
-
-export type ParsedPod = z.infer<typeof podSchema>;
-
-/** The fields of a v1 Pod the analysis reads, leniently parsed; undefined when the pod is missing or unreadable. */
-export function parsePod(pod: Record<string, unknown> | null | undefined): ParsedPod | undefined {
-  if (!pod) return undefined;
-  const r = podSchema.safeParse(pod);
-  return r.success ? r.data : undefined;
-}
-
-type ContainerSpec = z.infer<typeof containerSpecSchema>;
-type ContainerStatus = z.infer<typeof containerStatusSchema>;
-type Probe = z.infer<typeof probeSchema>;
 
 const MAX_TEXT = 400;
 const MAX_CONTAINERS = 12;
@@ -128,7 +20,7 @@ function fmtQuantities(q: Record<string, string | number> | undefined): string {
   return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(" ") : "none";
 }
 
-function fmtProbe(name: string, p: Probe): string | undefined {
+function fmtProbe(name: string, p: ProbeView): string | undefined {
   if (!p) return undefined;
   const how = p.httpGet
     ? `httpGet ${p.httpGet.path ?? "/"}:${p.httpGet.port ?? "?"}`
@@ -148,7 +40,7 @@ function fmtProbe(name: string, p: Probe): string | undefined {
   return `${name}: ${how} ${params.join(" ")}`;
 }
 
-function fmtState(label: string, s: z.infer<typeof stateSchema>): string | undefined {
+function fmtState(label: string, s: ContainerStateView): string | undefined {
   if (!s) return undefined;
   if (s.waiting) return `${label}: waiting ${s.waiting.reason ?? ""}${s.waiting.message ? ` — ${clip(s.waiting.message)}` : ""}`.trimEnd();
   if (s.running) return `${label}: running since ${s.running.startedAt ?? "?"}`;
@@ -164,7 +56,7 @@ function fmtState(label: string, s: z.infer<typeof stateSchema>): string | undef
   return undefined;
 }
 
-function fmtContainer(kind: string, spec: ContainerSpec | undefined, st: ContainerStatus | undefined): string[] {
+function fmtContainer(kind: string, spec: ContainerSpecView | undefined, st: ContainerStatusView | undefined): string[] {
   const name = st?.name ?? spec?.name ?? "?";
   const lines = [`${kind} ${name}: image=${st?.image ?? spec?.image ?? "?"} ready=${st?.ready ?? "?"} restartCount=${st?.restartCount ?? 0}`];
   const state = fmtState("  state", st?.state);
@@ -183,7 +75,7 @@ function fmtContainer(kind: string, spec: ContainerSpec | undefined, st: Contain
   return lines;
 }
 
-function containers(kind: string, specList: ContainerSpec[] = [], statusList: ContainerStatus[] = []): string[] {
+function containers(kind: string, specList: ContainerSpecView[] = [], statusList: ContainerStatusView[] = []): string[] {
   const names = [...new Set([...specList.map((s) => s.name), ...statusList.map((s) => s.name)])].slice(0, MAX_CONTAINERS);
   return names.flatMap((n) =>
     fmtContainer(
@@ -197,7 +89,7 @@ function containers(kind: string, specList: ContainerSpec[] = [], statusList: Co
 /** A compact, line-oriented summary of a v1 Pod's status and spec; says so when the pod is gone. */
 export function summarizePodStatus(pod: Record<string, unknown> | null | undefined): string {
   if (!pod) return "Pod not found: it was deleted, evicted and replaced, or never existed.";
-  const parsed = parsePod(pod);
+  const parsed = viewPod(pod);
   if (!parsed) return "Pod status unreadable.";
   const { metadata, spec, status } = parsed;
   const head = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { diagnose } from "@/lib/analysis/diagnose";
-import { detectSignals } from "@/lib/analysis/signals";
-import { loadIncident } from "../fixtures/incidents";
+import { diagnose } from "@/lib/analysis/offline/diagnose";
+import { detectSignals } from "@/lib/analysis/offline/signals";
+import { loadIncident } from "../../fixtures/incidents";
 
 /** 100,000 lines of a busy model server with one CUDA OOM traceback buried near the end. */
 function bigLog(buriedAt: number): string {

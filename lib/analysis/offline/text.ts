@@ -96,23 +96,3 @@ export function clip(s: string, max = 140): string {
 export function kv(key: string, value: unknown): string {
   return `"${key}":${JSON.stringify(value)}`;
 }
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-export function rec(v: unknown): Record<string, unknown> | undefined {
-  return isRecord(v) ? v : undefined;
-}
-
-export function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : undefined;
-}
-
-export function num(v: unknown): number | undefined {
-  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
-}
-
-export function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}

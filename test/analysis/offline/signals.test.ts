@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { diagnose } from "@/lib/analysis/diagnose";
-import { detectSignals, statusText, suggestionFor } from "@/lib/analysis/signals";
-import { classifyPull, parseScheduling } from "@/lib/analysis/signals/status";
+import { diagnose } from "@/lib/analysis/offline/diagnose";
+import { detectSignals, statusText, suggestionFor } from "@/lib/analysis/offline/signals";
+import { classifyPull, parseScheduling } from "@/lib/analysis/offline/pod-signals";
 import { signalCategorySchema, signalSchema, type Signal } from "@/lib/analysis/types";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
-import { incidents, loadIncident } from "../fixtures/incidents";
+import { incidents, loadIncident } from "../../fixtures/incidents";
 
 function assertGrounded(bundle: EvidenceBundle, signals: Signal[]): void {
   const pod = statusText(bundle);

@@ -1,12 +1,13 @@
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { Signal, SignalCategory, SignalEvidence } from "@/lib/analysis/types";
-import { scanLog, type Finding, type LogScan } from "./signals/logs";
-import { analyzeEvents, analyzeStatus, limitsEvidence, type PodFacts } from "./signals/status";
-import { suggestionFor, type SuggestionContext } from "./signals/suggestions";
-import { clip, rec, str } from "./signals/text";
+import { scanLog, type Finding, type LogScan } from "./log-signals";
+import { analyzeEvents, analyzeStatus, limitsEvidence, type PodFacts } from "./pod-signals";
+import { suggestionFor, type SuggestionContext } from "./suggestions";
+import { clip } from "./text";
+import { viewEvents, viewPod, type PodView } from "@/lib/cluster/view";
 
-export { suggestionFor } from "./signals/suggestions";
-export type { SuggestionContext, SuggestionVariant } from "./signals/suggestions";
+export { suggestionFor } from "./suggestions";
+export type { SuggestionContext, SuggestionVariant } from "./suggestions";
 
 /**
  * Tie-break between equally confident signals: causes that stop a pod from running at all come
@@ -38,15 +39,15 @@ export function statusText(bundle: EvidenceBundle): string {
 /** The text an evidence item quotes, by source: pod JSON, event messages (one per line), or the log. */
 export function evidenceSourceText(bundle: EvidenceBundle, source: SignalEvidence["source"]): string {
   if (source === "status") return statusText(bundle);
-  if (source === "events") return bundle.events.map((e) => str(e.message) ?? str(e.note) ?? "").join("\n");
+  if (source === "events") return viewEvents(bundle.events).map((e) => e.message).join("\n");
   return (source === "logs" ? bundle.logs : bundle.previousLogs) ?? "";
 }
 
-function suggestionContext(bundle: EvidenceBundle, facts: PodFacts): SuggestionContext {
-  const meta = rec(bundle.pod?.metadata);
+function suggestionContext(bundle: EvidenceBundle, pod: PodView | undefined, facts: PodFacts): SuggestionContext {
+  const meta = pod?.metadata;
   return {
-    namespace: bundle.target?.namespace ?? bundle.alert.labels.namespace ?? str(meta?.namespace),
-    pod: bundle.target?.pod ?? bundle.alert.labels.pod ?? str(meta?.name),
+    namespace: bundle.target?.namespace ?? bundle.alert.labels.namespace ?? meta?.namespace,
+    pod: bundle.target?.pod ?? bundle.alert.labels.pod ?? meta?.name,
     container: facts.target,
   };
 }
@@ -97,12 +98,12 @@ function probeFindings(facts: PodFacts, crash: LogScan | undefined, current: Log
   ];
 }
 
-function cpuFindings(bundle: EvidenceBundle, facts: PodFacts): Finding[] {
+function cpuFindings(bundle: EvidenceBundle, pod: PodView | undefined, facts: PodFacts): Finding[] {
   const name = bundle.alert.labels.alertname ?? "";
   const notes = Object.values(bundle.alert.annotations).join(" ");
   const alertSaysCpu = (/cpu/i.test(name) && /throttl|usage|high|saturat|limit/i.test(name)) || /throttl/i.test(notes);
   if (!alertSaysCpu) return [];
-  const limits = limitsEvidence(bundle.pod ?? undefined, facts.target);
+  const limits = limitsEvidence(pod, facts.target);
   const cpuLimited = !!limits && /"cpu":/.test(limits.text);
   const pct = /([\d.]+)% throttling/.exec(notes)?.[1];
   return [
@@ -122,8 +123,10 @@ function cpuFindings(bundle: EvidenceBundle, facts: PodFacts): Finding[] {
  * for status quotes) and cites 1-based log lines. Linear in the size of the logs.
  */
 export function detectSignals(bundle: EvidenceBundle): Signal[] {
-  const { findings: statusFindings, facts } = analyzeStatus(bundle);
-  const eventFindings = analyzeEvents(bundle, facts);
+  const pod = viewPod(bundle.pod);
+  const events = viewEvents(bundle.events);
+  const { findings: statusFindings, facts } = analyzeStatus(bundle, pod, events);
+  const eventFindings = analyzeEvents(events, facts);
   const previous = scanLog(bundle.previousLogs, "previousLogs", true);
   const logsAreCrash = !facts.hasPod || !facts.hasTargetStatus || facts.currentTerminated || (facts.crashLooping && previous.lineCount === 0);
   const current = scanLog(bundle.logs, "logs", logsAreCrash);
@@ -135,7 +138,7 @@ export function detectSignals(bundle: EvidenceBundle): Signal[] {
     ...previous.findings,
     ...current.findings,
     ...probeFindings(facts, crash, current),
-    ...cpuFindings(bundle, facts),
+    ...cpuFindings(bundle, pod, facts),
   ];
 
   const killedFromOutside = findings.some((f) => (f.category === "probe_failure" || f.category === "evicted") && f.confidence >= 0.8);
@@ -147,7 +150,7 @@ export function detectSignals(bundle: EvidenceBundle): Signal[] {
       f.confidence = Math.min(f.confidence * 0.6, 0.55);
   }
 
-  const ctx = suggestionContext(bundle, facts);
+  const ctx = suggestionContext(bundle, pod, facts);
   const rank = (c: SignalCategory) => CATEGORY_ORDER.indexOf(c);
   return findings
     .map((f, i) => ({ f, i }))
