@@ -6,10 +6,10 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { NODE_MAJOR } from "../scripts/node-version.mjs";
-import { ENTRY, buildCli, isFresh } from "./build.mjs";
 
 /** The CLI's module: the bundle, rebuilt first when missing or older than a source; else the sources through tsx. */
 async function loadCli() {
+  const { ENTRY, buildCli, isFresh } = await import("./build.mjs");
   if (!isFresh()) {
     try {
       await buildCli({ quiet: true });
