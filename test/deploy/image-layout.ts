@@ -115,6 +115,14 @@ function copyContext(to: string, ignored: (rel: string) => boolean): void {
  * several times faster than fs.cpSync here. `link` hard-links instead (for the staged build stage, which
  * is deleted afterwards; never for files of the working tree, whose modes would change with the image's).
  */
+function lstatSafe(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 function copyTree(from: string, to: string, link = false): void {
   const dir = lstatSync(from).isDirectory();
   if (dir) mkdirSync(to, { recursive: true });
@@ -185,6 +193,12 @@ export function layOutImage(opts: LayoutOptions): ImageLayout {
       const whole = /\.next(\/)?(\s|$)/.test(docker.all.filter((x) => x.op === "COPY" || x.op === "RUN").map((x) => x.args).join("\n"));
       for (const entry of readdirSync(join(ROOT, ".next"))) {
         if (entry !== "cache" && (whole || docker.text.includes(`.next/${entry}`))) copyTree(join(ROOT, ".next", entry), join(dir, ".next", entry));
+      }
+      // `npm start` links .next/static and public into the standalone folder of a local build; `next build`
+      // in the image makes no such links, so they are not part of what the build stage holds.
+      for (const link of ["standalone/.next/static", "standalone/public"]) {
+        const path = join(dir, ".next", link);
+        if (existsSync(dirname(path)) && lstatSafe(path)?.isSymbolicLink()) rmSync(path);
       }
       const env: Record<string, string> = { ...Object.fromEntries(envOf(stage)), PATH: `${dirname(opts.node)}:/usr/bin:/bin`, HOME: join(dir, ".home") };
       for (const cmd of buildSteps(stage)) {
