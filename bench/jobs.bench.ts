@@ -25,10 +25,10 @@ export async function benchJobs(jobs = 2000, concurrency = 2): Promise<JobsBench
   const store = await openStore(`file:${join(dir, "bench.sqlite")}`);
   try {
     const t0 = performance.now();
-    for (let i = 0; i < jobs; i++) await store.enqueueJob({ kind: "analyze", dedupKey: `storm-${i}`, payload: { i } });
+    for (let i = 0; i < jobs; i++) await store.enqueueJob({ kind: "analyze", dedupKey: `storm-${i}`, payload: { analysisId: `a-${i}` } });
     const enqueueMs = performance.now() - t0;
     let duplicatesCreated = 0;
-    for (let i = 0; i < jobs; i++) if ((await store.enqueueJob({ kind: "analyze", dedupKey: `storm-${i}`, payload: { i } })).created) duplicatesCreated++;
+    for (let i = 0; i < jobs; i++) if ((await store.enqueueJob({ kind: "analyze", dedupKey: `storm-${i}`, payload: { analysisId: `a-${i}` } })).created) duplicatesCreated++;
 
     let inside = 0;
     let maxConcurrent = 0;

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { getServices } from "@/lib/server/services";
-import { resolveDeepLink } from "@/lib/server/triage";
 import { targetSchema } from "@/lib/alerts/types";
 import { AnalysisPanel } from "@/components/analysis/analysis-panel";
 import { AnalysisHeader } from "@/components/analysis/analysis-header";
@@ -31,7 +30,7 @@ export default async function TriagePage({ searchParams }: { searchParams: Promi
     );
   }
   const { alertname, analyze, ...target } = parsed.data;
-  const { live, fingerprint, latestId, autoStart, labels } = await resolveDeepLink(await getServices(), { ...target, alertname, analyze: analyze === "1" });
+  const { live, fingerprint, latestId, autoStart, labels } = await (await getServices()).triage.deepLinkState({ ...target, alertname, analyze: analyze === "1" });
   return (
     <main className="space-y-4 p-4">
       <AnalysisHeader labels={labels} fingerprint={fingerprint} />

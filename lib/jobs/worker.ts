@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { AppError, describeError, isAppError, type ErrorCode } from "@/lib/errors";
-import { DEFAULT_LEASE_MS, type Job, type JobKind, type NewJob, type Store } from "@/lib/store";
-
-export type JobHandler = (job: Job, ctx: { signal: AbortSignal }) => Promise<void>;
+import { DEFAULT_LEASE_MS, type Job, type JobKind, type Store } from "@/lib/store";
+import { bindJobHandler, checkedJob, type JobHandlers, type TypedNewJob } from "@/lib/jobs/kinds";
 
 /** The slice of pino the worker uses, so tests and the CLI can pass their own. */
 export interface WorkerLogger {
@@ -16,7 +15,8 @@ export interface WorkerOptions {
   store: Store;
   /** Handlers running at once: the bound on concurrent Gemini calls. */
   concurrency?: number;
-  handlers: Partial<Record<JobKind, JobHandler>>;
+  /** One handler per kind it runs; each gets its payload parsed against the kind's schema (lib/jobs/kinds.ts). */
+  handlers: Partial<JobHandlers>;
   /** Only claim these kinds (default: any; a kind without a handler then fails), so cheap jobs need not wait behind Gemini calls. */
   kinds?: readonly JobKind[];
   /** How often to look for due jobs when nobody kicks (retries with backoff become due this way). */
@@ -141,17 +141,24 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   function run(job: Job): void {
-    const handler = handlers[job.kind];
     const controller = new AbortController();
     const entry = { controller, done: Promise.resolve(), lost: false };
     entry.done = (async () => {
-      if (!handler) {
+      let call: ReturnType<typeof bindJobHandler>;
+      try {
+        call = bindJobHandler(job.kind, handlers, job);
+      } catch (e) {
+        // A payload that does not match its kind's schema is unprocessable: the job fails at once with the reason.
+        await settle(job, e, false, entry.lost);
+        return;
+      }
+      if (!call) {
         await store.failJob(job.id, `No handler for job kind "${job.kind}" in this worker; it was started without one.`, { permanent: true, workerId: id });
         log.error({ jobId: job.id, kind: job.kind }, "job of unknown kind failed");
         return;
       }
       try {
-        await handler(job, { signal: controller.signal });
+        await call({ signal: controller.signal });
       } catch (e) {
         await settle(job, e, controller.signal.aborted, entry.lost);
         return;
@@ -285,10 +292,10 @@ export function createWorker(options: WorkerOptions): Worker {
 
 /**
  * Enqueue a job and wake the worker so it starts at once.
- * @throws AppError unprocessable when the job input is invalid.
+ * @throws AppError unprocessable when the job input or its payload is invalid.
  */
-export async function enqueueAndKick(store: Store, worker: Pick<Worker, "kick">, job: NewJob): Promise<{ job: Job; created: boolean }> {
-  const result = await store.enqueueJob(job);
+export async function enqueueAndKick(store: Store, worker: Pick<Worker, "kick">, job: TypedNewJob): Promise<{ job: Job; created: boolean }> {
+  const result = await store.enqueueJob(checkedJob(job));
   if (result.created) worker.kick();
   return result;
 }

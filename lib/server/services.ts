@@ -12,11 +12,37 @@ import type { GeminiDiagnoser } from "@/lib/analysis/pipeline";
 import { createIssueFiler, type IssueFiler } from "@/lib/github/filer";
 import { createWorkflowDispatcher, type WorkflowDispatcher } from "@/lib/github/dispatch";
 import { openStore, type Store } from "@/lib/store";
-import { createWorker, type JobHandler, type Worker } from "@/lib/jobs/worker";
+import { createWorker, type Worker } from "@/lib/jobs/worker";
+import type { JobHandlers } from "@/lib/jobs/kinds";
+import { createJobQueue, type JobQueue } from "@/lib/jobs/queue";
 import { schedulePeriodic } from "@/lib/jobs/schedule";
 import { ProgressBus } from "@/lib/server/progress-bus";
-import { jobHandlers } from "@/lib/server/triage";
 import { registerRevocationCheck } from "@/lib/auth/sessions";
+import type { Matcher } from "@/lib/alerts/matchers";
+import type { Target } from "@/lib/alerts/types";
+import type { WebhookEnvelope } from "@/lib/webhooks/schema";
+import { startAnalysis, type AnalysisRequest } from "@/lib/triage/start-analysis";
+import { runAnalysisJob } from "@/lib/triage/run-analysis";
+import { intakeWebhook } from "@/lib/triage/intake-webhook";
+import { fileIssue, issuePreview } from "@/lib/triage/file-issue";
+import { resolveAlert } from "@/lib/triage/resolve-alert";
+import { alertList, alertPageState, deepLinkState } from "@/lib/triage/page-data";
+import { listDispatches, runDispatchJob } from "@/lib/triage/dispatch-workflow";
+import { pruneStore } from "@/lib/triage/prune";
+
+/** The use cases of lib/triage/, each bound to the dependencies it declares. */
+export interface Triage {
+  /** Start an analysis or join the running one (lib/triage/start-analysis.ts). */
+  startAnalysis(req: AnalysisRequest): ReturnType<typeof startAnalysis>;
+  /** Take a webhook notification as durable jobs (lib/triage/intake-webhook.ts). */
+  intakeWebhook(envelope: WebhookEnvelope, requestId?: string): ReturnType<typeof intakeWebhook>;
+  issuePreview(analysisId: string): ReturnType<typeof issuePreview>;
+  fileIssue(analysisId: string, user: string): ReturnType<typeof fileIssue>;
+  alertList(matchers: readonly Matcher[], signal?: AbortSignal): ReturnType<typeof alertList>;
+  alertPageState(fingerprint: string, analyze: boolean): ReturnType<typeof alertPageState>;
+  deepLinkState(p: Target & { alertname?: string; analyze: boolean }): ReturnType<typeof deepLinkState>;
+  listDispatches(limit?: number): ReturnType<typeof listDispatches>;
+}
 
 /** Everything a request needs, built once per process from the configuration. */
 export interface Services {
@@ -33,6 +59,10 @@ export interface Services {
   /** Starts the GitHub analysis workflow (WEBHOOK_MODE=dispatch). */
   dispatcher: WorkflowDispatcher;
   bus: ProgressBus;
+  /** Typed writes into the job queue; its kick wakes both workers. */
+  queue: JobQueue;
+  /** The use cases, composed here once. */
+  triage: Triage;
   /** Both workers as one: kick after enqueueing, drain and stop in tests and at shutdown. */
   worker: Pick<Worker, "kick" | "stop" | "drain" | "running">;
   /** The two workers: bookkeeping jobs, and analyses bounded by GEMINI_CONCURRENCY. */
@@ -40,61 +70,75 @@ export interface Services {
   log: ReturnType<typeof getLogger>;
 }
 
+/** Parts a test (or an embedding) supplies instead of the ones the configuration would build. */
+export type ServiceOverrides = Partial<Pick<Services, "store" | "alerts" | "readers" | "vitals" | "gemini" | "filer" | "dispatcher" | "log">>;
+
 // Kept on globalThis: Next may load this module in several bundles of one server process.
 const g = globalThis as typeof globalThis & { __triageServices?: Promise<Services> };
 
 /** The process's services; the first call opens the store and starts the job worker (resuming jobs). */
 export function getServices(): Promise<Services> {
-  g.__triageServices ??= build().catch((e: unknown) => {
+  g.__triageServices ??= createServices(loadConfig()).catch((e: unknown) => {
     g.__triageServices = undefined;
     throw e;
   });
   return g.__triageServices;
 }
 
-async function build(): Promise<Services> {
-  const config = loadConfig();
-  const log = getLogger();
-  const store = await openStore(config.databaseUrl);
+/**
+ * Build the services from a configuration: open the store (unless given), build each client, compose
+ * the use cases and the job handlers, and start the two workers and the periodic prune. The caller owns
+ * the result: `worker.stop()` and `store.close()` end it.
+ * @throws AppError when the store cannot be opened or migrated.
+ */
+export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
+  const log = overrides.log ?? getLogger();
+  const store = overrides.store ?? (await openStore(config.databaseUrl));
   registerRevocationCheck((sid) => store.isSessionRevoked(sid));
-  const gemini = config.gemini.apiKey ? createGeminiDiagnoser(config.gemini) : undefined;
-  const partial = {
-    config,
-    store,
-    log,
-    alerts: getAlertSource(config),
-    readers: config.demo ? createDemoClusterReaders() : createKubeClusterReaders(config.kube),
-    // The demo's alerts carry a generatorURL of a Prometheus that does not exist: never query it.
-    vitals: config.demo ? undefined : createPrometheusVitals(config.prometheus),
-    gemini,
-    geminiMissing: gemini ? undefined : "GEMINI_API_KEY is not set",
-    filer: createIssueFiler(config.github, {
+  const gemini = "gemini" in overrides ? overrides.gemini : config.gemini.apiKey ? createGeminiDiagnoser(config.gemini) : undefined;
+  const alerts = overrides.alerts ?? getAlertSource(config);
+  const readers = overrides.readers ?? (config.demo ? createDemoClusterReaders() : createKubeClusterReaders(config.kube));
+  // The demo's alerts carry a generatorURL of a Prometheus that does not exist: never query it.
+  const vitals = "vitals" in overrides ? overrides.vitals : config.demo ? undefined : createPrometheusVitals(config.prometheus);
+  const filer =
+    overrides.filer ??
+    createIssueFiler(config.github, {
       registry: store.issueRegistry(),
       log: { warn: (...a: unknown[]) => log.warn({ args: a }, "github"), info: (...a: unknown[]) => log.info({ args: a }, "github") },
-    }),
-    dispatcher: createWorkflowDispatcher(config.github, { log }),
-    bus: new ProgressBus(),
+    });
+  const dispatcher = overrides.dispatcher ?? createWorkflowDispatcher(config.github, { log });
+  const bus = new ProgressBus();
+  const workers: Worker[] = [];
+  const queue = createJobQueue(store, () => workers.forEach((w) => w.kick()));
+  const geminiMissing = gemini ? undefined : "GEMINI_API_KEY is not set";
+
+  const handlers: JobHandlers = {
+    analyze: (p, job) => runAnalysisJob({ store, queue, bus, readers, vitals, gemini, geminiMissing, config, log }, p, job),
+    file_issue: async (p) => void (await fileIssue({ store, filer, config, log }, p.analysisId, p.user)),
+    dispatch: (p, job) => runDispatchJob({ store, dispatcher, log }, p, job),
+    resolve: (p) => resolveAlert({ store, filer, config }, p),
+    prune: () => pruneStore({ store, config, log }),
   };
-  const ref: { current?: Services } = {};
-  const prune: JobHandler = async () => {
-    const removed = await store.prune(config.retention);
-    log.info({ event: "store.pruned", ...removed, retention: config.retention }, "pruned old analyses, jobs and audit entries");
+  const pages = { store, alerts, config };
+  const triage: Triage = {
+    startAnalysis: (req) => startAnalysis({ store, alerts, queue, log }, req),
+    intakeWebhook: (envelope, requestId) => intakeWebhook({ store, queue, config, log }, envelope, requestId),
+    issuePreview: (id) => issuePreview({ store, filer, config, log }, id),
+    fileIssue: (id, user) => fileIssue({ store, filer, config, log }, id, user),
+    alertList: (matchers, signal) => alertList(pages, matchers, signal),
+    alertPageState: (fingerprint, analyze) => alertPageState(pages, fingerprint, analyze),
+    deepLinkState: (p) => deepLinkState(pages, p),
+    listDispatches: (limit) => listDispatches({ store, dispatcher }, limit),
   };
-  const handlers = {
-    ...jobHandlers(() => {
-      if (!ref.current) throw new Error("services not ready");
-      return ref.current;
-    }),
-    prune,
-  };
+
   // Analyses wait for Gemini, so they get their own worker bounded by GEMINI_CONCURRENCY; resolutions,
   // filings, workflow dispatches and pruning never queue behind them.
   const analyses = createWorker({ store, concurrency: config.gemini.concurrency, handlers, kinds: ["analyze"], log });
   const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue", "dispatch", "prune"], log });
-  const workers = [analyses, bookkeeping];
+  workers.push(analyses, bookkeeping);
   const pruning: { stop?: () => void } = {};
   const worker: Services["worker"] = {
-    kick: () => workers.forEach((w) => w.kick()),
+    kick: queue.kick,
     stop: async (o) => {
       pruning.stop?.();
       await Promise.all(workers.map((w) => w.stop(o)));
@@ -104,8 +148,7 @@ async function build(): Promise<Services> {
     },
     running: () => workers.reduce((n, w) => n + w.running(), 0),
   };
-  const services: Services = { ...partial, workers, worker };
-  ref.current = services;
+  const services: Services = { config, store, log, alerts, readers, vitals, gemini, geminiMissing, filer, dispatcher, bus, queue, triage, workers, worker };
   // Each start requeues only jobs whose lease expired (a dead process's), never a live worker's, so the
   // two workers, and a second process on the same database, leave each other's jobs alone.
   await analyses.start();

@@ -5,7 +5,6 @@ import { AppError, describeError, isAppError } from "@/lib/errors";
 import { getMetrics } from "@/lib/metrics";
 import { parseJsonText } from "@/lib/server/route";
 import type { Services } from "@/lib/server/services";
-import { acceptWebhook } from "@/lib/server/triage";
 import { drainingError, isDraining } from "@/lib/server/shutdown";
 import { webhookAuthorized } from "@/lib/webhooks/auth";
 import { webhookEnvelopeSchema } from "@/lib/webhooks/schema";
@@ -53,7 +52,7 @@ export async function receiveWebhook(s: Services, req: WebhookRequest, requestId
     }
     throw e;
   }
-  const outcome = await acceptWebhook(s, envelope, requestId);
+  const outcome = await s.triage.intakeWebhook(envelope, requestId);
   m.webhooks.inc({ outcome: outcome.rejected.length ? "partial" : "accepted" });
   const { rejected, ...counts } = outcome;
   const truncated = envelope.truncatedAlerts ?? 0;

@@ -16,7 +16,7 @@ if (!dbPath || !effectsPath || !countArg) {
 const store = await openStore(`file:${dbPath}`);
 const effects = openEffects(effectsPath);
 for (let i = 0; i < Number(countArg); i++) {
-  await store.enqueueJob({ kind: "analyze", dedupKey: `storm-${i}`, payload: { i } });
+  await store.enqueueJob({ kind: "analyze", dedupKey: `storm-${i}`, payload: { analysisId: `a-${i}` } });
 }
 console.log("enqueued");
 let n = 0;
@@ -28,7 +28,7 @@ const worker = createWorker({
   leaseMs: 1000,
   heartbeatMs: 100,
   handlers: {
-    analyze: async (job) => {
+    analyze: async (_payload, job) => {
       await new Promise((r) => setTimeout(r, 25));
       effects.record(job.id, job.dedupKey);
       console.log(`effect ${++n}`);

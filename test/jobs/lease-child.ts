@@ -21,7 +21,7 @@ const worker = createWorker({
   heartbeatMs: leaseMs / 10,
   pollIntervalMs: 20,
   handlers: {
-    analyze: async (job) => {
+    analyze: async (_payload, job) => {
       if (job.analysisId) await store.updateAnalysis(job.analysisId, { status: "running", startedAt: new Date() });
       console.log(`started ${job.id}`);
       await new Promise((r) => setTimeout(r, 10 * 60_000));

@@ -97,7 +97,7 @@ describe("two processes on one database", () => {
       sweepIntervalMs: 25,
       pollIntervalMs: 20,
       handlers: {
-        analyze: async (job) => {
+        analyze: async (_payload, job) => {
           ran.push({ at: Date.now(), attempts: job.attempts });
           if (job.analysisId) await store.updateAnalysis(job.analysisId, { status: "done", finishedAt: new Date() });
         },

@@ -31,7 +31,7 @@ describe("worker", () => {
   it("gives the event loop a turn between jobs: a timer set while 2,000 cheap jobs run fires before they are all done", async () => {
     const { store } = await setup();
     const total = 2000;
-    await store.enqueueJobs(Array.from({ length: total }, (_, i) => ({ kind: "resolve" as const, dedupKey: `cheap-${i}`, payload: { i } })));
+    await store.enqueueJobs(Array.from({ length: total }, (_, i) => ({ kind: "resolve" as const, dedupKey: `cheap-${i}`, payload: { fingerprint: `fp-${i}`, endsAt: "2026-01-01T00:00:00Z" } })));
     let ran = 0;
     // The handlers never wait for I/O: only the worker itself can let the timer in.
     const worker = track(createWorker({ store, concurrency: 4, handlers: { resolve: async () => void ran++ } }));
@@ -44,7 +44,7 @@ describe("worker", () => {
 
   it("drains 500 jobs with never more than `concurrency` handlers at once, each job once", async () => {
     const { store } = await setup();
-    for (let i = 0; i < 500; i++) await store.enqueueJob({ kind: "analyze", dedupKey: `j${i}`, payload: { i } });
+    for (let i = 0; i < 500; i++) await store.enqueueJob({ kind: "analyze", dedupKey: `j${i}`, payload: { analysisId: `a-${i}` } });
     let inside = 0;
     let maxInside = 0;
     const calls = new Map<string, number>();
@@ -54,7 +54,7 @@ describe("worker", () => {
         concurrency: 3,
         pollIntervalMs: 20,
         handlers: {
-          analyze: async (job) => {
+          analyze: async (_payload, job) => {
             inside++;
             maxInside = Math.max(maxInside, inside);
             calls.set(job.id, (calls.get(job.id) ?? 0) + 1);
@@ -82,7 +82,7 @@ describe("worker", () => {
         store,
         pollIntervalMs: 20,
         handlers: {
-          analyze: async (job) => {
+          analyze: async (_payload, job) => {
             if (job.dedupKey === "flaky") {
               flakyCalls++;
               if (flakyCalls === 1) throw new AppError("upstream", "Gemini answered 503", { retryAfterSeconds: 0 });
@@ -95,8 +95,8 @@ describe("worker", () => {
       }),
     );
     await worker.start();
-    await enqueueAndKick(store, worker, { kind: "analyze", dedupKey: "flaky", payload: {} });
-    const broken = await enqueueAndKick(store, worker, { kind: "analyze", dedupKey: "broken", payload: {}, maxAttempts: 3 });
+    await enqueueAndKick(store, worker, { kind: "analyze", dedupKey: "flaky", payload: { analysisId: "flaky" } });
+    const broken = await enqueueAndKick(store, worker, { kind: "analyze", dedupKey: "broken", payload: { analysisId: "broken" }, maxAttempts: 3 });
     await worker.drain();
     expect(flakyCalls).toBe(2);
     expect(brokenCalls).toBe(3);
@@ -121,8 +121,8 @@ describe("worker", () => {
       }),
     );
     await worker.start();
-    const bad = await enqueueAndKick(store, worker, { kind: "analyze", dedupKey: "bad", payload: {} });
-    const orphan = await enqueueAndKick(store, worker, { kind: "file_issue", dedupKey: "orphan", payload: {} });
+    const bad = await enqueueAndKick(store, worker, { kind: "analyze", dedupKey: "bad", payload: { analysisId: "bad" } });
+    const orphan = await enqueueAndKick(store, worker, { kind: "file_issue", dedupKey: "orphan", payload: { analysisId: "orphan" } });
     await worker.drain();
     expect(calls).toBe(1);
     expect(await store.getJob(bad.job.id)).toMatchObject({ status: "failed", attempts: 1 });
@@ -131,13 +131,51 @@ describe("worker", () => {
     expect(o?.lastError).toMatch(/No handler for job kind "file_issue"/);
   });
 
+  it("parses each payload against its kind's schema once: a payload that does not match fails the job at once with the reason, and the handler never runs", async () => {
+    const { store } = await setup();
+    const seen: unknown[] = [];
+    const worker = track(
+      createWorker({
+        store,
+        pollIntervalMs: 20,
+        handlers: {
+          analyze: async (payload) => void seen.push(payload),
+          resolve: async (payload) => void seen.push(payload),
+        },
+      }),
+    );
+    await worker.start();
+    // Written around the typed enqueue, as an older version or a hand-edited row would have.
+    const noId = await store.enqueueJob({ kind: "analyze", dedupKey: "no-id", payload: { file: true }, maxAttempts: 3 });
+    const badFingerprint = await store.enqueueJob({ kind: "resolve", dedupKey: "bad-fp", payload: { fingerprint: 42, endsAt: "2026-01-01T00:00:00Z" }, maxAttempts: 3 });
+    const good = await store.enqueueJob({ kind: "analyze", dedupKey: "good", payload: { analysisId: "a-1" } });
+    worker.kick();
+    await worker.drain();
+    // The handler got the parsed payload, defaults filled in.
+    expect(seen).toEqual([{ analysisId: "a-1", file: false }]);
+    expect(await store.getJob(good.job.id)).toMatchObject({ status: "done" });
+    const a = await store.getJob(noId.job.id);
+    expect(a).toMatchObject({ status: "failed", attempts: 1 });
+    expect(a?.lastError).toMatch(/analyze job's payload does not match its schema \(analysisId: /);
+    const r = await store.getJob(badFingerprint.job.id);
+    expect(r).toMatchObject({ status: "failed", attempts: 1 });
+    expect(r?.lastError).toMatch(/resolve job's payload does not match its schema \(fingerprint: .*expected string/i);
+  });
+
+  it("refuses to enqueue a payload that does not match its kind, naming the field", async () => {
+    const { store } = await setup();
+    const wrong = { kind: "file_issue", dedupKey: "f", payload: { analysisId: "" } } as const;
+    await expect(enqueueAndKick(store, { kick() {} }, wrong)).rejects.toMatchObject({ code: "unprocessable", message: expect.stringMatching(/file_issue job's payload .*analysisId/) });
+    expect(await store.jobCounts()).toMatchObject({ queued: 0 });
+  });
+
   it("resumes jobs a dead worker left running when it starts, once their lease has expired", async () => {
     const { store } = await setup();
-    await store.enqueueJob({ kind: "resolve", dedupKey: "r1", payload: {} });
+    await store.enqueueJob({ kind: "resolve", dedupKey: "r1", payload: { fingerprint: "fp-r1", endsAt: "2026-01-01T00:00:00Z" } });
     await store.claimNextJob("dead-worker", undefined, { leaseMs: 1 });
     while (Date.parse((await store.listJobs())[0]?.leaseExpiresAt ?? "") >= Date.now()) await pause(2);
     const seen: Job[] = [];
-    const worker = track(createWorker({ store, handlers: { resolve: async (job) => void seen.push(job) } }));
+    const worker = track(createWorker({ store, handlers: { resolve: async (_payload, job) => void seen.push(job) } }));
     await worker.start();
     await worker.drain();
     expect(seen).toHaveLength(1);
@@ -147,14 +185,14 @@ describe("worker", () => {
 
   it("stop() waits for running handlers; past its bound it aborts them and puts the jobs back", async () => {
     const { store } = await setup();
-    await store.enqueueJob({ kind: "analyze", dedupKey: "quick", payload: {} });
+    await store.enqueueJob({ kind: "analyze", dedupKey: "quick", payload: { analysisId: "quick" } });
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
     const started: string[] = [];
     const w1 = createWorker({
       store,
       handlers: {
-        analyze: async (job) => {
+        analyze: async (_payload, job) => {
           started.push(job.dedupKey);
           await gate;
         },
@@ -167,13 +205,13 @@ describe("worker", () => {
     await stopping;
     expect(await store.jobCounts()).toMatchObject({ done: 1, running: 0 });
 
-    await store.enqueueJob({ kind: "analyze", dedupKey: "stuck", payload: {} });
+    await store.enqueueJob({ kind: "analyze", dedupKey: "stuck", payload: { analysisId: "stuck" } });
     let aborted = false;
     const w2 = createWorker({
       store,
       stopTimeoutMs: 10,
       handlers: {
-        analyze: (_job, { signal }) =>
+        analyze: (_payload, _job, { signal }) =>
           new Promise<void>((_, reject) => {
             signal.addEventListener("abort", () => {
               aborted = true;
@@ -193,7 +231,7 @@ describe("worker", () => {
   it("stop() hands back a job whose handler ignores the abort: queued at once, attempt uncounted, and its late finish records nothing", async () => {
     const { store } = await setup();
     const analysis = await store.createAnalysis({ fingerprint: "fp", trigger: "manual", target: { namespace: "ns", pod: "p" } });
-    const { job } = await store.enqueueJob({ kind: "analyze", dedupKey: "deaf", analysisId: analysis.id, payload: {} });
+    const { job } = await store.enqueueJob({ kind: "analyze", dedupKey: "deaf", analysisId: analysis.id, payload: { analysisId: analysis.id } });
     let finish: () => void = () => {};
     const deaf = new Promise<void>((r) => (finish = r));
     const worker = createWorker({
@@ -219,7 +257,7 @@ describe("worker", () => {
 
   it("renews its leases while a handler runs, and aborts a handler whose lease another process took over", async () => {
     const { store } = await setup();
-    const { job } = await store.enqueueJob({ kind: "analyze", dedupKey: "slow", payload: {} });
+    const { job } = await store.enqueueJob({ kind: "analyze", dedupKey: "slow", payload: { analysisId: "slow" } });
     let aborted: unknown;
     const worker = track(
       createWorker({
@@ -228,7 +266,7 @@ describe("worker", () => {
         heartbeatMs: 20,
         sweepExpired: false,
         handlers: {
-          analyze: (_job, { signal }) =>
+          analyze: (_payload, _job, { signal }) =>
             new Promise<void>((_, reject) =>
               signal.addEventListener("abort", () => {
                 aborted = signal.reason;
@@ -300,7 +338,7 @@ describe("kill -9 mid-storm", () => {
         concurrency: 4,
         pollIntervalMs: 20,
         sweepIntervalMs: 25,
-        handlers: { analyze: async (job) => effects.record(job.id, job.dedupKey) },
+        handlers: { analyze: async (_payload, job) => effects.record(job.id, job.dedupKey) },
       }),
     );
     await worker.start();

@@ -5,7 +5,7 @@ import { POST as startAnalysis, GET as listAnalyses } from "@/app/api/analyses/r
 import { GET as getAnalysis } from "@/app/api/analyses/[id]/route";
 import { GET as getEvents } from "@/app/api/analyses/[id]/events/route";
 import { GET as getIssue, POST as fileIssue } from "@/app/api/analyses/[id]/issue/route";
-import { targetFingerprint } from "@/lib/server/triage";
+import { targetFingerprint } from "@/lib/alerts/snapshot";
 import { NS, POD, REPO, SECRETS, startTestConsole, type TestConsole } from "@/test/helpers/console";
 
 const startedSchema = z.object({ id: z.uuid(), joined: z.boolean() });

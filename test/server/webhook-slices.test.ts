@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acceptWebhook, WEBHOOK_SLICE } from "@/lib/server/triage";
+import { WEBHOOK_SLICE } from "@/lib/triage/intake-webhook";
 import { startTestConsole, type TestConsole } from "@/test/helpers/console";
 
 // A big notification must give the event loop turns while it is taken (health checks, the alert list):
@@ -25,7 +25,7 @@ function resolvedAlerts(n: number, tag: string) {
 }
 
 describe("big notifications yield to the event loop", () => {
-  it("runs a callback scheduled during acceptWebhook before the notification is stored", async () => {
+  it("runs a callback scheduled during intakeWebhook before the notification is stored", async () => {
     const s = await tc.services();
     await s.worker.stop();
     const alerts = resolvedAlerts(4 * WEBHOOK_SLICE, "a");
@@ -34,7 +34,7 @@ describe("big notifications yield to the event loop", () => {
     setImmediate(() => {
       ranDuring = !done;
     });
-    const out = await acceptWebhook(s, { version: "4", status: "resolved", receiver: "r", alerts }, "req-1");
+    const out = await s.triage.intakeWebhook({ version: "4", status: "resolved", receiver: "r", alerts }, "req-1");
     done = true;
     expect(out.resolved).toBe(alerts.length);
     expect(ranDuring).toBe(true);
@@ -54,7 +54,7 @@ describe("resolved alerts", () => {
     const alerts = [...unknown, analyzed, filed];
     const envelope = { version: "4", status: "resolved" as const, receiver: "r", alerts };
 
-    const out = await acceptWebhook(s, envelope, "req-2");
+    const out = await s.triage.intakeWebhook(envelope, "req-2");
     expect(out).toMatchObject({ resolved: alerts.length, duplicates: 0, queued: 0 });
     const jobs = (await s.store.listJobs({ kind: "resolve", limit: 1000 })).filter((j) => !before.has(j.id));
     expect(jobs.map((j) => j.payload).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
@@ -63,7 +63,7 @@ describe("resolved alerts", () => {
     ]);
 
     // Alertmanager repeats resolved notifications: the known ones' jobs exist already.
-    const again = await acceptWebhook(s, envelope, "req-3");
+    const again = await s.triage.intakeWebhook(envelope, "req-3");
     expect(again).toMatchObject({ resolved: unknown.length, duplicates: 2 });
     expect((await s.store.listJobs({ kind: "resolve", limit: 1000 })).filter((j) => !before.has(j.id))).toHaveLength(2);
   });

@@ -1,5 +1,4 @@
 import { getServices } from "@/lib/server/services";
-import { alertPageState } from "@/lib/server/triage";
 import { AlertDetail } from "@/components/alerts/alert-detail";
 import { AnalysisPanel } from "@/components/analysis/analysis-panel";
 
@@ -14,7 +13,7 @@ export default async function AlertPage({
 }) {
   const { fingerprint } = await params;
   const { analyze } = await searchParams;
-  const state = await alertPageState(await getServices(), fingerprint.slice(0, 128), analyze === "1");
+  const state = await (await getServices()).triage.alertPageState(fingerprint.slice(0, 128), analyze === "1");
   const panel = (state.alert || state.latestId) && (
     <AnalysisPanel input={{ fingerprint: state.fingerprint }} latestId={state.latestId} autoStart={state.autoStart} />
   );

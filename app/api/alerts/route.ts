@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { getServices } from "@/lib/server/services";
-import { formatMatcher, matchAlert, parseFilters } from "@/lib/alerts/matchers";
+import { parseFilters } from "@/lib/alerts/matchers";
 import type { AlertListResponse } from "@/lib/alerts/api";
 import { withRoute } from "@/lib/server/route";
 
@@ -10,14 +10,6 @@ export const dynamic = "force-dynamic";
 export const GET = withRoute(async ({ req }) => {
   const matchers = parseFilters(req.nextUrl.searchParams.getAll("filter"));
   const s = await getServices();
-  const result = await s.alerts.listAlerts({ filter: matchers.map(formatMatcher), signal: req.signal });
-  // Alertmanager already filtered; this also filters sources that do not (the demo) with the same semantics.
-  const alerts = matchers.length ? result.alerts.filter((a) => matchAlert(a, matchers)) : result.alerts;
-  const latest = await s.store.latestAnalysesFor(alerts.map((a) => a.fingerprint));
-  const analyses: AlertListResponse["analyses"] = {};
-  for (const [fp, a] of latest) {
-    analyses[fp] = { id: a.id, status: a.status, topHypothesis: a.topHypothesis?.title, issueUrl: a.issueUrl, issueNumber: a.issueNumber, resolved: !!a.resolvedAt };
-  }
-  const body: AlertListResponse = { alerts, errors: result.errors, demo: s.config.demo, analyses };
+  const body: AlertListResponse = await s.triage.alertList(matchers, req.signal);
   return NextResponse.json(body, { headers: { "cache-control": "no-store" } });
 });

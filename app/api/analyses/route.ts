@@ -2,7 +2,6 @@ import { NextResponse } from "next/server";
 import { z } from "zod";
 import { targetSchema } from "@/lib/alerts/types";
 import { getServices } from "@/lib/server/services";
-import { requestAnalysis } from "@/lib/server/triage";
 import { parseWith, readJson, withRoute } from "@/lib/server/route";
 import type { AnalysisListResponse, StartAnalysisResponse } from "@/lib/analysis/api";
 
@@ -21,7 +20,7 @@ export const POST = withRoute(
   async ({ req, user, requestId }) => {
     const body = await readJson(req, startSchema, 64 * 1024);
     const s = await getServices();
-    const r = await requestAnalysis(s, { fingerprint: body.fingerprint, target: body.target, user, trigger: body.trigger ?? "manual", requestId });
+    const r = await s.triage.startAnalysis({ fingerprint: body.fingerprint, target: body.target, user, trigger: body.trigger ?? "manual", requestId });
     return NextResponse.json(r satisfies StartAnalysisResponse, { status: 202, headers: { location: `/api/analyses/${r.id}` } });
   },
   { rateLimit: "analyze" },

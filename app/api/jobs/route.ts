@@ -1,7 +1,6 @@
 import { NextResponse } from "next/server";
 import { getServices } from "@/lib/server/services";
 import { withRoute } from "@/lib/server/route";
-import { listDispatches } from "@/lib/server/dispatch";
 import type { JobView, QueueResponse } from "@/lib/jobs/api";
 
 export const dynamic = "force-dynamic";
@@ -17,7 +16,7 @@ export const GET = withRoute(async () => {
     s.store.listJobs({ status: "failed", limit: 20 }),
     s.store.listJobs({ status: "running", limit: 20 }),
     s.store.listRejectedAlerts(10),
-    listDispatches(s, 10),
+    s.triage.listDispatches(10),
   ]);
   // owner: the lease holder (worker id host:pid:random) of a running job, and until when its lease holds.
   const view = (j: (typeof failed)[number]): JobView => ({

@@ -1,0 +1,69 @@
+import type { Logger } from "pino";
+import type { Config } from "@/lib/config";
+import type { EvidenceBundle } from "@/lib/cluster/bundle";
+import { AppError } from "@/lib/errors";
+import type { IssuePreview } from "@/lib/github/api";
+import type { IssueFiler } from "@/lib/github/filer";
+import { buildIssue } from "@/lib/github/issue";
+import { getMetrics } from "@/lib/metrics";
+import type { Analysis, Store } from "@/lib/store";
+
+export interface FileIssueDeps {
+  store: Pick<Store, "getAnalysis" | "updateAnalysis" | "addAudit" | "issueRegistry">;
+  filer: IssueFiler;
+  config: Pick<Config, "consoleUrl"> & { github: Pick<Config["github"], "repository"> };
+  log: Pick<Logger, "info">;
+}
+
+type DoneAnalysis = Analysis & { report: NonNullable<Analysis["report"]>; bundle: EvidenceBundle };
+
+/**
+ * The issue that filing this analysis would create, whether or not GitHub is configured.
+ * @throws AppError not_found (no such analysis), conflict (not finished).
+ */
+export async function issuePreview(d: FileIssueDeps, id: string): Promise<IssuePreview> {
+  const a = await getDoneAnalysis(d, id);
+  const built = buildFor(d, a);
+  const existing = await d.store.issueRegistry().getIssue(a.fingerprint);
+  return { ...built, configured: d.filer.configured, missing: d.filer.missing, repository: d.config.github.repository, existing };
+}
+
+/**
+ * File the analysis as a GitHub issue, or comment on the open issue for the same alert. Serialised per
+ * fingerprint through the store, so concurrent clicks and webhooks file one issue.
+ * @throws AppError not_found, conflict, not_configured, or the filer's errors (token, repository, content, rate limit).
+ */
+export async function fileIssue(d: FileIssueDeps, id: string, user: string) {
+  const a = await getDoneAnalysis(d, id);
+  if (a.issueUrl && a.issueNumber) return { action: a.issueAction ?? "created", number: a.issueNumber, url: a.issueUrl };
+  try {
+    const filed = await d.filer.fileIncident(buildFor(d, a), a.fingerprint);
+    await d.store.updateAnalysis(a.id, { issueNumber: filed.number, issueUrl: filed.url, issueAction: filed.action, filedBy: user, filedAt: new Date() });
+    await d.store.addAudit(user, filed.action === "created" ? "issue.filed" : "issue.commented", a.fingerprint, { analysisId: a.id, issue: filed.url });
+    getMetrics().issues.inc({ action: filed.action });
+    d.log.info({ event: `issue.${filed.action}`, analysisId: a.id, issue: filed.url, user }, "GitHub issue filed");
+    return filed;
+  } catch (e) {
+    getMetrics().issues.inc({ action: "failed" });
+    throw e;
+  }
+}
+
+function buildFor(d: FileIssueDeps, a: DoneAnalysis) {
+  return buildIssue({
+    report: a.report,
+    reportMarkdown: a.markdown ?? "",
+    bundle: a.bundle,
+    fingerprint: a.fingerprint,
+    analysisUrl: `${d.config.consoleUrl}/analyses/${a.id}`,
+  });
+}
+
+async function getDoneAnalysis(d: FileIssueDeps, id: string): Promise<DoneAnalysis> {
+  const a = await d.store.getAnalysis(id);
+  if (!a) throw new AppError("not_found", `No analysis ${id}.`);
+  if (a.status !== "done" || !a.report || !a.bundle) {
+    throw new AppError("conflict", `Analysis ${id} is ${a.status}; only a finished analysis can be filed.`, { hint: "Wait for it to finish, or re-analyze." });
+  }
+  return { ...a, report: a.report, bundle: a.bundle };
+}
