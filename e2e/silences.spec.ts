@@ -34,10 +34,11 @@ test.describe.serial("silence and acknowledge from the console", () => {
     await expect(dialog.getByLabel("Matcher 1 value")).toHaveValue("ModelPodOOMKilled");
     await dialog.getByRole("button", { name: "Create silence" }).click();
     await expect(dialog.getByRole("alert")).toContainText("Comment is missing");
+    await expect(dialog.getByLabel("Comment")).toBeFocused();
     // Tab never leaves the modal dialog: the page behind it is inert.
     for (let i = 0; i < 30; i++) {
       await page.keyboard.press("Tab");
-      expect(await page.evaluate(() => !!document.activeElement?.closest("dialog"))).toBe(true);
+      expect(await page.evaluate(() => document.activeElement?.closest("dialog")?.getAttribute("data-testid"))).toBe("silence-dialog");
     }
     await page.keyboard.press("Escape");
     await expect(dialog).toBeHidden();

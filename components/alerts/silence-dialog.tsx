@@ -21,8 +21,30 @@ const OPS: [SilenceMatcher["op"], string][] = [
   ["!~", "!~ does not match regex"],
 ];
 
+const FOCUSABLE = "button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [href], [tabindex]:not([tabindex='-1'])";
+
+/** Keep Tab inside the dialog: a modal <dialog> makes the page inert but lets focus leave for the browser's own UI. */
+function trapTab(e: React.KeyboardEvent, dialog: HTMLDialogElement | null): void {
+  if (e.key !== "Tab" || !dialog) return;
+  const items = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  const first = items[0];
+  const last = items.at(-1);
+  if (!first || !last) return;
+  const active = document.activeElement;
+  if (!active || !dialog.contains(active)) {
+    e.preventDefault();
+    (e.shiftKey ? last : first).focus();
+  } else if (e.shiftKey && active === first) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && active === last) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
 /**
- * A modal (native <dialog>: the rest of the page is inert, Esc closes it) to create a silence with
+ * A modal (native <dialog>: the rest of the page is inert, Esc closes it, Tab stays inside) to create a silence with
  * matchers prefilled from an alert or group, a duration and a comment. Focus returns to the opener.
  */
 export function SilenceDialog({
@@ -54,6 +76,10 @@ export function SilenceDialog({
   }, []);
 
   const field = create.error?.field;
+  // Take the person to the field the server named.
+  useEffect(() => {
+    if (field) ref.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
+  }, [field, create.error]);
   const invalid = (f: string) => (field === f || (field === "matchers" && f.startsWith("matchers")) ? true : undefined);
   const update = (i: number, change: Partial<SilenceMatcher>) => setMatchers((ms) => ms.map((m, j) => (j === i ? { ...m, ...change } : m)));
 
@@ -66,12 +92,14 @@ export function SilenceDialog({
         e.preventDefault();
         onClose();
       }}
+      onKeyDown={(e) => trapTab(e, ref.current)}
       className="m-auto w-[min(44rem,calc(100vw-2rem))] rounded-lg bg-white p-4 text-slate-900 shadow-xl backdrop:bg-black/40 dark:bg-slate-900 dark:text-slate-100"
     >
       <form
         className="space-y-3"
         onSubmit={(e) => {
           e.preventDefault();
+          if (create.isPending) return;
           create.mutate({ matchers, durationMinutes: duration, comment, sources }, { onSuccess: onClose });
         }}
       >
@@ -132,7 +160,8 @@ export function SilenceDialog({
           <Button variant="outline" onClick={onClose}>
             Cancel
           </Button>
-          <Button type="submit" disabled={create.isPending}>
+          {/* aria-disabled, not disabled: a disabled button drops focus to <body> mid-dialog. */}
+          <Button type="submit" aria-disabled={create.isPending || undefined}>
             {create.isPending ? "Creating…" : "Create silence"}
           </Button>
         </div>
