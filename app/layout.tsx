@@ -31,6 +31,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             <nav aria-label="Main" className="flex items-center gap-1">
               <NavLink href="/">Alerts</NavLink>
               <NavLink href="/analyses">Analyses</NavLink>
+              <NavLink href="/silences">Silences</NavLink>
             </nav>
             {demo && (
               <Badge variant="demo" data-testid="demo-badge" title="Built-in demo environment: no real cluster, Alertmanager, Gemini or GitHub">

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { chromium, type Browser } from "@playwright/test";
+import { z } from "zod";
 import { startAlertmanager, type PostableAlert, type RunningAlertmanager } from "../test/helpers/alertmanager";
 import { startBenchConsole, type BenchConsole } from "./helpers";
 import { ALERT_CACHE_TTL_MS } from "../lib/alerts";
@@ -136,6 +137,24 @@ export async function run(): Promise<void> {
     if (amUiMs !== undefined) console.log(`  Alertmanager's own UI (/#/alerts), the same binary, all ${RULES.length} groups with counts  ${fmt(amUiMs)}   (target: ours faster)`);
     else console.log("  Alertmanager's own UI (/#/alerts)      n/a: this Alertmanager serves no web UI (see the line above)");
     if (amtoolMs !== undefined) console.log(`  amtool alert query (same alerts, CLI)  ${fmt(amtoolMs)}`);
+
+    // Issue 17: a silence from the console is visible in the list within one refresh. The list was just
+    // read (its cache is warm), so without the mutation dropping the cache the next read would be stale.
+    await fetch(`${app.url}/api/alerts`);
+    const pod = "model-7-7d9f";
+    const tSilence = performance.now();
+    const created = await fetch(`${app.url}/api/silences`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: app.url },
+      body: JSON.stringify({ ack: true, matchers: [{ name: "pod", op: "=", value: pod }] }),
+    });
+    if (!created.ok) throw new Error(`POST /api/silences -> HTTP ${created.status}: ${(await created.text()).slice(0, 200)}`);
+    const postMs = performance.now() - tSilence;
+    const list = z.object({ alerts: z.array(z.object({ labels: z.record(z.string(), z.string()), state: z.string() })) }).parse(await (await fetch(`${app.url}/api/alerts`)).json());
+    const shownMs = performance.now() - tSilence;
+    const silenced = list.alerts.find((a) => a.labels.pod === pod)?.state === "suppressed";
+    console.log(`\nSilence from the console (acknowledge ${pod}) among ${ALERTS} alerts:`);
+    console.log(`  POST /api/silences ${fmt(postMs)}; next GET /api/alerts ${silenced ? "shows it suppressed" : "does NOT show it yet"} ${fmt(shownMs)} after the click   (target: the next refresh, 10 s)`);
   } finally {
     await browser?.close();
     await app?.stop();

@@ -170,6 +170,7 @@ const envSchema = z
 
     ALERTMANAGER_URL: optionalString.transform(parseAlertmanagers),
     ALERTMANAGER_TIMEOUT_MS: int("ALERTMANAGER_TIMEOUT_MS", 5000, 100, 120_000),
+    ACK_DURATION_MINUTES: int("ACK_DURATION_MINUTES", 15, 1, 7 * 24 * 60),
 
     KUBECONFIG: optionalString,
     CLUSTER_CONTEXTS: parseMap("CLUSTER_CONTEXTS", "prod=gke_acme_europe-west1_prod,dev=k3d-dev,prod-eu=in-cluster"),
@@ -309,6 +310,8 @@ export interface Config {
   logLevel: Parsed["LOG_LEVEL"];
   alertmanagers: AlertmanagerEndpoint[];
   alertmanagerTimeoutMs: number;
+  /** How long the Acknowledge button silences an alert for. */
+  ackDurationMinutes: number;
   kube: {
     kubeconfig?: string;
     /** cluster label -> kubeconfig context, or "in-cluster" for the pod's own service account. */
@@ -411,6 +414,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     alertmanagers: e.ALERTMANAGER_URL,
     alertmanagerTimeoutMs: e.ALERTMANAGER_TIMEOUT_MS,
+    ackDurationMinutes: e.ACK_DURATION_MINUTES,
     kube: {
       kubeconfig: e.KUBECONFIG,
       clusterContexts: e.CLUSTER_CONTEXTS,

@@ -7,6 +7,9 @@ import { Button } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
 import { AlertRow, type AlertAnalysisSummary } from "@/components/alerts/alert-row";
 import { severityBorder, severityVariant } from "@/components/alerts/severity";
+import type { SilenceSummary } from "@/lib/alerts/api";
+import type { Alert } from "@/lib/alerts/types";
+import { SilenceActions } from "@/components/alerts/silence-actions";
 
 const FIRST_ROWS = 20;
 const MORE_ROWS = 100;
@@ -17,11 +20,16 @@ export function AlertGroupSection({
   now,
   defaultExpanded,
   analyses,
+  silences,
+  current,
 }: {
   group: AlertGroup;
   now: number;
   defaultExpanded: boolean;
   analyses?: Record<string, AlertAnalysisSummary>;
+  silences?: Record<string, SilenceSummary>;
+  /** The newest answer's alerts while the list is held still: a row shows its current state (a silence just set). */
+  current?: ReadonlyMap<string, Alert>;
 }) {
   const [expanded, setExpanded] = useState(defaultExpanded);
   const [limit, setLimit] = useState(FIRST_ROWS);
@@ -30,34 +38,47 @@ export function AlertGroupSection({
   const bodyId = `group-${group.by}-${group.key}`;
   return (
     <section data-testid="alert-group" data-group={group.key} className={cn("rounded-lg border border-l-4 border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900", severityBorder(group.topSeverity))}>
-      <h2>
-        <button
-          type="button"
-          aria-expanded={expanded}
-          aria-controls={bodyId}
-          onClick={() => setExpanded((e) => !e)}
-          className="flex w-full flex-wrap items-center gap-2 px-3 py-2 text-left hover:bg-slate-50 dark:hover:bg-slate-800/50"
-        >
-          <span aria-hidden className={cn("inline-block w-3 text-slate-500 transition-transform", expanded && "rotate-90")}>
-            ▶
-          </span>
-          <span className="font-semibold">{group.title}</span>
-          <Badge variant="default" data-testid="group-count" title="alerts in this group">
-            {counts.total}
-          </Badge>
-          {Object.entries(counts.bySeverity).map(([sev, n]) => (
-            <Badge key={sev} variant={severityVariant(sev)}>
-              {n} {sev || "no severity"}
+      <div className="flex flex-wrap items-center justify-between gap-2 pr-3">
+        <h2 className="min-w-0 flex-1">
+          <button
+            type="button"
+            aria-expanded={expanded}
+            aria-controls={bodyId}
+            onClick={() => setExpanded((e) => !e)}
+            className="flex w-full flex-wrap items-center gap-2 px-3 py-2 text-left hover:bg-slate-50 dark:hover:bg-slate-800/50"
+          >
+            <span aria-hidden className={cn("inline-block w-3 text-slate-500 transition-transform", expanded && "rotate-90")}>
+              ▶
+            </span>
+            <span className="font-semibold">{group.title}</span>
+            <Badge variant="default" data-testid="group-count" title="alerts in this group">
+              {counts.total}
             </Badge>
-          ))}
-          {counts.suppressed > 0 && <Badge variant="muted">{counts.suppressed} suppressed</Badge>}
-        </button>
-      </h2>
+            {Object.entries(counts.bySeverity).map(([sev, n]) => (
+              <Badge key={sev} variant={severityVariant(sev)}>
+                {n} {sev || "no severity"}
+              </Badge>
+            ))}
+            {counts.suppressed > 0 && <Badge variant="muted">{counts.suppressed} suppressed</Badge>}
+          </button>
+        </h2>
+        {counts.total > counts.suppressed && (
+          <SilenceActions alerts={group.alerts} name={`group ${group.title}`} />
+        )}
+      </div>
       {expanded && (
         <div id={bodyId}>
           <ul className="divide-y divide-slate-100 border-t border-slate-100 dark:divide-slate-800 dark:border-slate-800">
             {group.alerts.slice(0, limit).map((a) => (
-              <AlertRow key={a.fingerprint} alert={a} now={now} hideLabels={[group.by]} showAlertname={group.by !== "alertname"} analysis={analyses?.[a.fingerprint]} />
+              <AlertRow
+                key={a.fingerprint}
+                alert={current?.get(a.fingerprint) ?? a}
+                now={now}
+                hideLabels={[group.by]}
+                showAlertname={group.by !== "alertname"}
+                analysis={analyses?.[a.fingerprint]}
+                silences={silences}
+              />
             ))}
           </ul>
           {hidden > 0 && (

@@ -45,6 +45,8 @@ export function AlertList({ analyses: given }: { analyses?: Record<string, Alert
   // Analysis states change while alerts stay put, so they always come from the newest answer.
   const analyses = given ?? live?.analyses;
   const totals = useMemo(() => countAlerts(shown?.alerts ?? []), [shown]);
+  // Held still, rows keep their places but show their current state, so a silence just set shows at once.
+  const current = useMemo(() => (live && shown !== live ? new Map(live.alerts.map((a) => [a.fingerprint, a])) : undefined), [live, shown]);
 
   const hold = () => {
     if (live && frozen?.filter !== filter) setFrozen({ filter, data: live });
@@ -127,7 +129,7 @@ export function AlertList({ analyses: given }: { analyses?: Record<string, Alert
         )}
 
         {groups.slice(0, groupLimit).map((g, i) => (
-          <AlertGroupSection key={`${group}:${g.key}`} group={g} now={now} defaultExpanded={i < EXPANDED_GROUPS} analyses={analyses} />
+          <AlertGroupSection key={`${group}:${g.key}`} group={g} now={now} defaultExpanded={i < EXPANDED_GROUPS} analyses={analyses} silences={live?.silences} current={current} />
         ))}
         {groups.length > groupLimit && (
           <Button variant="outline" onClick={() => setGroupLimit((l) => l + FIRST_GROUPS)}>

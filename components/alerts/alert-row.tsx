@@ -5,6 +5,8 @@ import { Badge } from "@/components/ui/badge";
 import { cn } from "@/lib/utils";
 import { LabelChips } from "@/components/alerts/label-chips";
 import { severityBorder, severityVariant } from "@/components/alerts/severity";
+import type { SilenceSummary } from "@/lib/alerts/api";
+import { SilenceActions, silenceNote } from "@/components/alerts/silence-actions";
 
 /** What the row shows of the alert's latest analysis; fed by the analysis feature when there is one. */
 export interface AlertAnalysisSummary {
@@ -34,6 +36,7 @@ export function AlertRow({
   hideLabels = [],
   showAlertname = true,
   analysis,
+  silences,
 }: {
   alert: Alert;
   now: number;
@@ -42,12 +45,15 @@ export function AlertRow({
   /** False inside an alertname group, where the name is the group's title. */
   showAlertname?: boolean;
   analysis?: AlertAnalysisSummary;
+  /** Who set the silences the list names, by id (an ACK! one reads "acknowledged by … until …"). */
+  silences?: Record<string, SilenceSummary>;
 }) {
   const title = rowTitle(alert);
   // namespace/pod are in the title already
   const inTitle = alert.labels.pod ? ["namespace", "pod"] : [];
   const summary = alert.annotations.summary ?? alert.annotations.description;
   const issueUrl = safeHttp(analysis?.issueUrl);
+  const silence = alert.silencedBy.map((id) => silences?.[id]).find((x) => x !== undefined);
   return (
     <li
       data-testid="alert-row"
@@ -72,8 +78,14 @@ export function AlertRow({
           <span className="text-xs text-slate-500">{describeAge(alert, now)}</span>
           {alert.sources.length > 1 && <span className="text-xs text-slate-500">via {alert.sources.join(", ")}</span>}
         </div>
+        {silence && (
+          <p data-testid="silence-note" className="text-xs text-slate-600 dark:text-slate-400" title={silence.comment}>
+            {silenceNote(silence)}
+          </p>
+        )}
         {summary && <p className="line-clamp-2 text-sm text-slate-700 dark:text-slate-300">{summary}</p>}
         <LabelChips labels={alert.labels} hide={["alertname", "severity", ...inTitle, ...hideLabels]} />
+        {alert.state === "active" && <SilenceActions alerts={[alert]} name={`${alert.labels.alertname ?? "alert"} ${title}`} />}
       </div>
       {analysis && (
         <div data-testid="alert-analysis" className="flex shrink-0 flex-col items-start gap-1 text-xs sm:max-w-72 sm:items-end">

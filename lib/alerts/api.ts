@@ -14,12 +14,18 @@ export const alertAnalysisSchema = z.object({
   resolved: z.boolean().optional(),
 });
 
+/** Who silenced an alert and until when: the list shows "acknowledged by … until …" for an ACK silence. */
+export const silenceSummarySchema = z.object({ createdBy: z.string(), endsAt: z.string(), comment: z.string(), ack: z.boolean() });
+export type SilenceSummary = z.infer<typeof silenceSummarySchema>;
+
 export const alertListResponseSchema = z.object({
   alerts: z.array(alertSchema),
   errors: z.array(sourceErrorSchema),
   demo: z.boolean(),
   /** Latest analysis per fingerprint, for the alerts that have one. */
   analyses: z.record(z.string(), alertAnalysisSchema).default({}),
+  /** The silences the listed alerts' `silencedBy` name, by id (from the same Alertmanagers, cached alike); absent when none. */
+  silences: z.record(z.string(), silenceSummarySchema).optional(),
 });
 export type AlertListResponse = z.infer<typeof alertListResponseSchema>;
 

@@ -85,5 +85,9 @@ export function createCachedSource(inner: AlertSource, options: CachedSourceOpti
       remember(key, entry);
       return entry.result;
     },
+    invalidate() {
+      // A request already in flight may predate the change: drop it too, the next read starts a fresh one.
+      entries.clear();
+    },
   };
 }

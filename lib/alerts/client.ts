@@ -92,7 +92,7 @@ function isAbort(e: unknown, name: "TimeoutError" | "AbortError"): boolean {
 }
 
 /** Turn a failed request into a sentence naming the Alertmanager and what to check. */
-function describeFailure(name: string, url: string, e: unknown, timeoutMs: number): SourceError {
+export function describeFailure(name: string, url: string, e: unknown, timeoutMs: number): SourceError {
   const who = `Alertmanager ${name} at ${url}`;
   if (isAbort(e, "TimeoutError")) {
     return {

@@ -38,6 +38,8 @@ export interface AlertListResult {
 export interface AlertSource {
   readonly name: string;
   listAlerts(options?: { filter?: string[]; signal?: AbortSignal }): Promise<AlertListResult>;
+  /** Forget cached answers, so the next read sees a change the console just made (a silence). */
+  invalidate?(): void;
 }
 
 /** What an analysis is about. */

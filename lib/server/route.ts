@@ -19,8 +19,8 @@ export interface RouteContext<P> {
 }
 
 export interface RouteOptions {
-  /** Count this route against the per-user limit for an expensive action (Gemini calls, issue filing). */
-  rateLimit?: "analyze" | "file-issue";
+  /** Count this route against the per-user limit for an expensive action (Gemini calls, issue filing, silences). */
+  rateLimit?: "analyze" | "file-issue" | "silence";
   /** Routes that authenticate themselves (webhook secret, metrics token) and have no user. */
   public?: boolean;
 }

@@ -1,6 +1,7 @@
 import type { AlertListResponse } from "@/lib/alerts/api";
 import { formatMatcher, matchAlert, type Matcher } from "@/lib/alerts/matchers";
-import type { AlertSource, Target } from "@/lib/alerts/types";
+import type { Alert, AlertSource, Target } from "@/lib/alerts/types";
+import { getSilenceClient } from "@/lib/alerts/silences";
 import { snapshotFromTarget, targetFingerprint } from "@/lib/alerts/snapshot";
 import type { Config } from "@/lib/config";
 import type { Store } from "@/lib/store";
@@ -9,7 +10,7 @@ import type { Store } from "@/lib/store";
 export interface PageDataDeps {
   store: Pick<Store, "latestAnalysisByFingerprint" | "latestAnalysesFor">;
   alerts: Pick<AlertSource, "listAlerts">;
-  config: Pick<Config, "demo"> & { policy: Pick<Config["policy"], "cooldownSeconds"> };
+  config: Pick<Config, "demo"> & { policy: Pick<Config["policy"], "cooldownSeconds"> } & Parameters<typeof getSilenceClient>[0];
 }
 
 /**
@@ -21,12 +22,22 @@ export async function alertList(d: PageDataDeps, matchers: readonly Matcher[], s
   const result = await d.alerts.listAlerts({ filter: matchers.map(formatMatcher), signal });
   // Alertmanager already filtered; this also filters sources that do not (the demo) with the same semantics.
   const alerts = matchers.length ? result.alerts.filter((a) => matchAlert(a, matchers)) : result.alerts;
-  const latest = await d.store.latestAnalysesFor(alerts.map((a) => a.fingerprint));
+  const [latest, silences] = await Promise.all([d.store.latestAnalysesFor(alerts.map((a) => a.fingerprint)), silenceSummaries(d.config, alerts)]);
   const analyses: AlertListResponse["analyses"] = {};
   for (const [fp, a] of latest) {
     analyses[fp] = { id: a.id, status: a.status, topHypothesis: a.topHypothesis?.title, issueUrl: a.issueUrl, issueNumber: a.issueNumber, resolved: !!a.resolvedAt };
   }
-  return { alerts, errors: result.errors, demo: d.config.demo, analyses };
+  return { alerts, errors: result.errors, demo: d.config.demo, analyses, ...(silences ? { silences } : {}) };
+}
+
+/** Who set each silence the alerts name, and until when (silences read through their own short cache). */
+async function silenceSummaries(config: Parameters<typeof getSilenceClient>[0], alerts: Alert[]): Promise<AlertListResponse["silences"]> {
+  const ids = new Set(alerts.flatMap((a) => a.silencedBy));
+  if (ids.size === 0) return undefined;
+  const { silences } = await getSilenceClient(config).listSilences();
+  const out: NonNullable<AlertListResponse["silences"]> = {};
+  for (const x of silences) if (ids.has(x.id)) out[x.id] = { createdBy: x.createdBy, endsAt: x.endsAt, comment: x.comment, ack: x.ack };
+  return out;
 }
 
 /**

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { z } from "zod";
 
 /**
  * Test harness around the real Debian `prometheus-alertmanager` binary on a free loopback port.
@@ -26,6 +27,8 @@ export interface StartAlertmanagerOptions {
   repeatInterval?: string;
   /** Serve Alertmanager's own web UI from this folder (`--web.ui-path`); see bench/alertmanager-ui.ts. */
   uiPath?: string;
+  /** Join an Alertmanager cluster (gossip on loopback) instead of running alone; see startAlertmanagerPair. */
+  cluster?: { listenPort: number; peerPorts: number[] };
 }
 
 export interface PostableAlert {
@@ -139,7 +142,13 @@ export async function startAlertmanager(opts: StartAlertmanagerOptions = {}): Pr
         `--config.file=${configFile}`,
         `--storage.path=${join(storageDir, "data")}`,
         `--web.listen-address=127.0.0.1:${port}`,
-        "--cluster.listen-address=",
+        ...(opts.cluster
+          ? [
+              `--cluster.listen-address=127.0.0.1:${opts.cluster.listenPort}`,
+              `--cluster.advertise-address=127.0.0.1:${opts.cluster.listenPort}`,
+              ...opts.cluster.peerPorts.map((p) => `--cluster.peer=127.0.0.1:${p}`),
+            ]
+          : ["--cluster.listen-address="]),
         `--web.external-url=${url}`,
         "--log.level=warn",
         ...(opts.uiPath ? [`--web.ui-path=${opts.uiPath.replace(/\/?$/, "/")}`] : []),
@@ -223,6 +232,36 @@ function makeHandle(url: string, port: number, storageDir: string, child: ChildP
       await rm(storageDir, { recursive: true, force: true });
     },
   };
+}
+
+const clusterStatusSchema = z.object({ cluster: z.object({ peers: z.array(z.object({ name: z.string() })).nullish() }) });
+
+/**
+ * Two real Alertmanagers gossiping as an HA pair on loopback: a silence or alert posted to one reaches the
+ * other. Resolves once each lists the other as a cluster peer.
+ */
+export async function startAlertmanagerPair(opts: Omit<StartAlertmanagerOptions, "cluster"> = {}): Promise<[RunningAlertmanager, RunningAlertmanager]> {
+  const [c1, c2] = [await freePort(), await freePort()];
+  const a = await startAlertmanager({ ...opts, cluster: { listenPort: c1, peerPorts: [c2] } });
+  const b = await startAlertmanager({ ...opts, cluster: { listenPort: c2, peerPorts: [c1] } }).catch(async (e: unknown) => {
+    await a.stop();
+    throw e;
+  });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const peers = await Promise.all(
+      [a, b].map(async (am) => {
+        const body: unknown = await (await fetch(`${am.url}/api/v2/status`)).json();
+        return clusterStatusSchema.parse(body).cluster.peers?.length ?? 0;
+      }),
+    );
+    if (peers.every((n) => n >= 2)) return [a, b];
+    if (Date.now() > deadline) {
+      await Promise.all([a.stop(), b.stop()]);
+      throw new Error(`Alertmanager pair did not form a cluster within 20 s (peers seen: ${peers.join(", ")}):\n${a.output()}\n${b.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Wait until a silence has taken effect on the alerts matching `labelName=value` (state `suppressed`). */

@@ -13,3 +13,4 @@ export const GET = withRoute(async ({ req }) => {
   const body: AlertListResponse = await s.triage.alertList(matchers, req.signal);
   return NextResponse.json(body, { headers: { "cache-control": "no-store" } });
 });
+
