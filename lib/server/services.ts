@@ -6,6 +6,7 @@ import type { AlertSource } from "@/lib/alerts/types";
 import type { ClusterReaders } from "@/lib/cluster/reader";
 import { createKubeClusterReaders } from "@/lib/cluster/kube";
 import { createDemoClusterReaders } from "@/lib/demo/cluster";
+import { createDemoVitals } from "@/lib/demo/vitals";
 import { createPrometheusVitals, type VitalsSource } from "@/lib/prometheus/vitals";
 import { createGeminiDiagnoser } from "@/lib/analysis/gemini";
 import type { GeminiDiagnoser } from "@/lib/analysis/pipeline";
@@ -24,7 +25,7 @@ export interface Services {
   store: Store;
   alerts: AlertSource;
   readers: ClusterReaders;
-  /** The metrics part's source; undefined in the demo until it serves its own series. */
+  /** The metrics part's source: Prometheus, or the demo's series in demo mode. */
   vitals?: VitalsSource;
   gemini?: GeminiDiagnoser;
   /** Why Gemini is not used, when it is not. */
@@ -64,8 +65,8 @@ async function build(): Promise<Services> {
     log,
     alerts: getAlertSource(config),
     readers: config.demo ? createDemoClusterReaders() : createKubeClusterReaders(config.kube),
-    // The demo's alerts carry a generatorURL of a Prometheus that does not exist: never query it.
-    vitals: config.demo ? undefined : createPrometheusVitals(config.prometheus),
+    // The demo's alerts carry a generatorURL of a Prometheus that does not exist: never query it; the demo serves its own series.
+    vitals: config.demo ? createDemoVitals() : createPrometheusVitals(config.prometheus),
     gemini,
     geminiMissing: gemini ? undefined : "GEMINI_API_KEY is not set",
     filer: createIssueFiler(config.github, {
