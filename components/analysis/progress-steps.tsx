@@ -1,9 +1,10 @@
 "use client";
 
-import { STEP_LABELS, type ProgressMap, type StepName } from "@/lib/analysis/api";
+import { STEP_LABELS, stepNameSchema, type ProgressMap, type StepName } from "@/lib/analysis/api";
 import { cn } from "@/lib/utils";
 
-const ORDER: StepName[] = ["pod", "logs", "previousLogs", "events", "redact", "signals", "reduce", "gemini", "report"];
+/** Reads that only some pods have (an owner, a node, an autoscaler): listed once the pipeline reports them. */
+const WHEN_REPORTED = new Set<StepName>(["ownerEvents", "workload", "siblings", "node", "hpa"]);
 
 const ICON: Record<string, string> = { started: "…", progress: "…", done: "✓", failed: "✕", skipped: "–" };
 
@@ -11,7 +12,7 @@ const ICON: Record<string, string> = { started: "…", progress: "…", done: "�
 export function ProgressSteps({ progress }: { progress: ProgressMap | undefined }) {
   return (
     <ol aria-label="Analysis progress" className="space-y-1 text-sm">
-      {ORDER.map((step) => {
+      {stepNameSchema.options.filter((step) => !WHEN_REPORTED.has(step) || progress?.[step]).map((step) => {
         const p = progress?.[step];
         return (
           <li key={step} data-step={step} data-status={p?.status ?? "pending"} className="flex items-baseline gap-2">

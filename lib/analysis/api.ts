@@ -11,7 +11,7 @@ export type { Analysis, AnalysisSummary, AnalysisStatus } from "@/lib/store/mode
 export type { Report, Hypothesis, ReportEvidence } from "@/lib/analysis/types";
 export type { EvidenceBundle } from "@/lib/cluster/bundle";
 
-export const stepNameSchema = z.enum(["pod", "logs", "previousLogs", "events", "ownerEvents", "workload", "siblings", "node", "hpa", "redact", "signals", "reduce", "gemini", "report"]);
+export const stepNameSchema = z.enum(["pod", "logs", "previousLogs", "events", "ownerEvents", "workload", "siblings", "node", "hpa", "metrics", "redact", "signals", "reduce", "gemini", "report"]);
 export type StepName = z.infer<typeof stepNameSchema>;
 export const stepStatusSchema = z.enum(["started", "done", "failed", "skipped", "progress"]);
 export type StepStatus = z.infer<typeof stepStatusSchema>;
@@ -41,6 +41,7 @@ export const STEP_LABELS: Record<StepName, string> = {
   siblings: "Sibling pods",
   node: "Node",
   hpa: "Autoscaler",
+  metrics: "Metrics",
   redact: "Redact secrets",
   signals: "Offline signals",
   reduce: "Condense logs",

@@ -1,16 +1,22 @@
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { EvidenceSource, Hypothesis, Report, ReportEvidence } from "@/lib/analysis/types";
 import { summarizePodStatus } from "@/lib/analysis/pod-summary";
+import { metricsQuotableLines } from "@/lib/analysis/metrics-summary";
 
 /**
  * The grounding check: every evidence quote in a report is looked up in the gathered evidence, so a
  * quote the model made up is flagged instead of shown as fact. Matching ignores whitespace
  * differences, a copied line-number prefix ("  123| "), surrounding quotes and ellipses (a quote
  * "a … b" needs both parts, in order). Each source is normalised once, so 2 MB logs stay cheap.
+ * A `metrics` quote is stricter: all of it must lie within one line of the metrics summary, and it may
+ * not start or end inside a number, so "1.2 GiB" cut out of "31.2 GiB" is not a verified quote.
  */
 
+/** Sources searched as one normalised text; `metrics` is matched line by line (metricsHit). */
+type TextSource = Exclude<EvidenceSource, "metrics">;
+
 interface Haystack {
-  source: EvidenceSource;
+  source: TextSource;
   text: string;
   /** Offsets in `text` where each non-empty original line starts, with its 1-based line number. */
   starts: number[];
@@ -26,7 +32,7 @@ function normalize(s: string): string {
   return s.replace(/\s+/g, " ").trim();
 }
 
-function buildHaystack(source: EvidenceSource, rawLines: string[], numbered: boolean): Haystack {
+function buildHaystack(source: TextSource, rawLines: string[], numbered: boolean): Haystack {
   const parts: string[] = [];
   const starts: number[] = [];
   const lines: number[] = [];
@@ -83,8 +89,8 @@ function eventTexts(events: Record<string, unknown>[]): string[] {
 
 /** Lazily built haystacks for one bundle. */
 function evidenceIndex(bundle: EvidenceBundle, statusSummary: string | undefined) {
-  const cache = new Map<EvidenceSource, Haystack>();
-  const build = (s: EvidenceSource): Haystack => {
+  const cache = new Map<TextSource, Haystack>();
+  const build = (s: TextSource): Haystack => {
     switch (s) {
       case "logs":
         return buildHaystack(s, (bundle.logs ?? "").split("\n"), true);
@@ -100,7 +106,7 @@ function evidenceIndex(bundle: EvidenceBundle, statusSummary: string | undefined
       }
     }
   };
-  return (s: EvidenceSource): Haystack => {
+  return (s: TextSource): Haystack => {
     let h = cache.get(s);
     if (!h) {
       h = build(s);
@@ -175,14 +181,51 @@ function findIn(h: Haystack, q: Quote, claimedLine: number | undefined): { line?
   return best;
 }
 
-const ORDER: EvidenceSource[] = ["logs", "previousLogs", "events", "status"];
+const ORDER: EvidenceSource[] = ["logs", "previousLogs", "events", "status", "metrics"];
 
-function groundEvidence(ev: ReportEvidence, lookup: (s: EvidenceSource) => Haystack): ReportEvidence {
+const WORD = /[A-Za-z0-9]/;
+const DIGIT = /\d/;
+
+/** True when [start, end) of `line` does not cut a word or a number (`31.2` is one token, `31` is not in it). */
+function onTokenBoundary(line: string, start: number, end: number): boolean {
+  const a = line[start] ?? "";
+  const z = line[end - 1] ?? "";
+  const before = line[start - 1] ?? "";
+  const after = line[end] ?? "";
+  if (WORD.test(a) && WORD.test(before)) return false;
+  if (DIGIT.test(a) && (before === "." || before === ",") && DIGIT.test(line[start - 2] ?? "")) return false;
+  if (WORD.test(z) && WORD.test(after)) return false;
+  if (DIGIT.test(z) && (after === "." || after === ",") && DIGIT.test(line[end + 1] ?? "")) return false;
+  return true;
+}
+
+/** Whether every segment of the quote lies, in order and on token boundaries, within one summary line. */
+function metricsHit(lines: string[], q: Quote): boolean {
+  // A copied list marker ("- ") from the summary block is not part of the line.
+  const segments = q.segments.map((seg, i) => (i === 0 ? seg.replace(/^[-*•]\s+/, "") : seg)).filter(Boolean);
+  if (segments.join("").length < MIN_QUOTE) return false;
+  return lines.some((line) => {
+    let from = 0;
+    for (const seg of segments) {
+      let at = line.indexOf(seg, from);
+      while (at >= 0 && !onTokenBoundary(line, at, at + seg.length)) at = line.indexOf(seg, at + 1);
+      if (at < 0) return false;
+      from = at + seg.length;
+    }
+    return true;
+  });
+}
+
+function groundEvidence(ev: ReportEvidence, lookup: (s: TextSource) => Haystack, metricLines: () => string[]): ReportEvidence {
   const q = parseQuote(ev.text);
   if (!q) return { ...ev, verified: false };
   const claimed = ev.line ?? q.claimedLine;
   const sources = ev.source ? [ev.source, ...ORDER.filter((s) => s !== ev.source)] : ORDER;
   for (const s of sources) {
+    if (s === "metrics") {
+      if (metricsHit(metricLines(), q)) return { ...ev, text: q.cleaned.replace(/^[-*•]\s+/, ""), source: s, line: undefined, verified: true };
+      continue;
+    }
     const hit = findIn(lookup(s), q, claimed);
     if (hit) return { ...ev, text: q.cleaned, source: s, line: hit.line, verified: true };
   }
@@ -196,6 +239,8 @@ function hasVerified(h: Hypothesis): boolean {
 /** Mark each evidence quote verified or not against the bundle, and rank unsupported hypotheses last. */
 export function groundReport(report: Report, bundle: EvidenceBundle, extra: { statusSummary?: string } = {}): Report {
   const lookup = evidenceIndex(bundle, extra.statusSummary);
-  const hypotheses = report.hypotheses.map((h) => ({ ...h, evidence: h.evidence.map((e) => groundEvidence(e, lookup)) }));
+  let metricLines: string[] | undefined;
+  const lines = () => (metricLines ??= metricsQuotableLines(bundle).map(normalize));
+  const hypotheses = report.hypotheses.map((h) => ({ ...h, evidence: h.evidence.map((e) => groundEvidence(e, lookup, lines)) }));
   return { ...report, hypotheses: [...hypotheses.filter(hasVerified), ...hypotheses.filter((h) => !hasVerified(h))] };
 }

@@ -19,7 +19,7 @@ import { isAppError } from "@/lib/errors";
 export type GeminiDiagnoser = ReturnType<typeof createGeminiDiagnoser>;
 
 /** One step of the pipeline, as shown to the user while an analysis runs. */
-export type PipelineStep = ClusterPart | "redact" | "signals" | "reduce" | "gemini" | "report";
+export type PipelineStep = ClusterPart | "metrics" | "redact" | "signals" | "reduce" | "gemini" | "report";
 
 export interface ProgressEvent {
   step: PipelineStep;
@@ -72,7 +72,7 @@ export interface AnalysisResult {
 const PARTS: ClusterPart[] = ["pod", "logs", "previousLogs", "events"];
 
 /**
- * The analysis pipeline every entry point uses: gather → redact → signals → reduce → Gemini (or
+ * The analysis pipeline every entry point uses: gather (cluster and metrics) → redact → signals → reduce → Gemini (or
  * offline) → grounding → markdown. It degrades instead of failing: missing evidence and Gemini errors
  * end up in the report.
  * @throws AppError only when there is neither a bundle nor a way to gather one.
@@ -95,6 +95,7 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
   } else {
     if (!deps.readers || !input.target) throw new Error("runAnalysis needs a bundle or a target with cluster readers");
     for (const p of PARTS) emit({ step: p, status: "started" });
+    if (deps.vitals) emit({ step: "metrics", status: "started" });
     const readers = deps.readers;
     const target = input.target;
     raw = await time("gather", () =>
@@ -113,6 +114,7 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
     else if (p === "previousLogs" && raw.previousLogs === undefined) emit({ step: p, status: "skipped", detail: "no previous container" });
     else emit({ step: p, status: "done", detail: partDetail(raw, p) });
   }
+  emit(metricsProgress(raw, { gathered: !input.bundle, configured: !!deps.vitals }));
 
   const { bundle, count: redactions } = await time("redact", () => redactBundle(raw));
   emit({ step: "redact", status: "done", detail: `${redactions} secret${redactions === 1 ? "" : "s"} redacted` });
@@ -166,6 +168,25 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
   const markdown = renderReportMarkdown(report);
   emit({ step: "report", status: "done" });
   return { bundle, report, markdown, signals: diagnosis.signals, condensed, redactions, timings, geminiOutcome };
+}
+
+/** The metrics step's outcome: done (with any partial failure), failed, or skipped with the reason. */
+export function metricsProgress(b: EvidenceBundle, how: { gathered: boolean; configured: boolean }): ProgressEvent {
+  const errors = b.errors.filter((e) => e.part === "metrics");
+  const problems = errors.map((e) => e.message).join("; ");
+  if (b.metrics) {
+    const n = b.metrics.series.length;
+    return { step: "metrics", status: "done", detail: `${n} series${problems ? `; ${problems}` : ""}` };
+  }
+  if (errors.length) return { step: "metrics", status: "failed", detail: problems };
+  if (!how.gathered) return { step: "metrics", status: "skipped", detail: "the bundle has no metrics part" };
+  return {
+    step: "metrics",
+    status: "skipped",
+    detail: how.configured
+      ? "no Prometheus serves this alert: set PROMETHEUS_URL (or let the alert's generatorURL name it)"
+      : "no Prometheus configured: set PROMETHEUS_URL",
+  };
 }
 
 function partDetail(b: EvidenceBundle, p: EvidencePart): string | undefined {

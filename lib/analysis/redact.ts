@@ -1,4 +1,5 @@
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
+import { METRICS_LIMITS, type BundleMetrics } from "@/lib/prometheus/schema";
 
 /**
  * Secret redaction: runs before logs, events, pod specs or alert text leave the process.
@@ -1020,11 +1021,42 @@ function redactMap(map: Record<string, string>, t: Tally): Record<string, string
   return out;
 }
 
+/** A series label from Prometheus: untrusted like a log line, so secrets out, control characters and backticks folded, bounded. */
+function metricLabel(v: string, max: number, t: Tally): string {
+  const one = redactString(String(v), t).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029`]+/g, " ");
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+/**
+ * The metrics part with its untrusted text made safe: label names and values, the source and the
+ * queries redacted, folded to one line and bounded; series and points capped as the schema caps them
+ * (a bundle from --input or an older gatherer may not have been parsed). Samples are numbers and
+ * Prometheus's value strings, kept as they are.
+ */
+function redactMetrics(m: BundleMetrics, t: Tally): BundleMetrics {
+  return {
+    ...m,
+    source: metricLabel(m.source, METRICS_LIMITS.sourceLength, t),
+    series: m.series.slice(0, METRICS_LIMITS.series).map((s) => {
+      const labels: Record<string, string> = {};
+      for (const [k, v] of Object.entries(s.labels).slice(0, METRICS_LIMITS.labelsPerSeries)) {
+        labels[metricLabel(k, METRICS_LIMITS.labelNameLength, t)] = metricLabel(v, METRICS_LIMITS.labelValueLength, t);
+      }
+      return {
+        ...s,
+        query: redactString(s.query, t).slice(0, METRICS_LIMITS.queryLength),
+        labels,
+        values: s.values.slice(-METRICS_LIMITS.pointsPerSeries),
+      };
+    }),
+  };
+}
+
 /**
  * Redact every text an evidence bundle carries: logs, previous logs, every string in events, the pod
  * (secret-named env values, any embedded secret, the last-applied-configuration annotation), the same for
  * the workload, its revisions, sibling pods, node, HPA and InferenceService, and the alert's labels and
- * annotations. Pure; returns a new bundle marked `redacted: true`.
+ * annotations, and the metrics part's labels, source and queries. Pure; returns a new bundle marked `redacted: true`.
  */
 export function redactBundle(bundle: EvidenceBundle): { bundle: EvidenceBundle; count: number; kinds: Record<string, number> } {
   const t: Tally = { count: 0, kinds: {} };
@@ -1053,6 +1085,7 @@ export function redactBundle(bundle: EvidenceBundle): { bundle: EvidenceBundle; 
   if (bundle.node) out.node = redactRecord(bundle.node, t);
   if (bundle.hpa) out.hpa = redactRecord(bundle.hpa, t);
   if (bundle.inferenceService) out.inferenceService = redactRecord(bundle.inferenceService, t);
+  if (bundle.metrics) out.metrics = redactMetrics(bundle.metrics, t);
   if (bundle.logs !== undefined) out.logs = redactString(bundle.logs, t);
   if (bundle.previousLogs !== undefined) out.previousLogs = redactString(bundle.previousLogs, t);
   return { bundle: out, count: t.count, kinds: t.kinds };

@@ -1,7 +1,10 @@
 import { z } from "zod";
 
-/** Where a piece of evidence was found. */
-export const evidenceSourceSchema = z.enum(["status", "events", "logs", "previousLogs"]);
+/**
+ * Where a piece of evidence was found. `metrics` quotes a line of the bundle's metrics summary
+ * (lib/prometheus/reading metricsSummaryLines), never a raw sample.
+ */
+export const evidenceSourceSchema = z.enum(["status", "events", "logs", "previousLogs", "metrics"]);
 export type EvidenceSource = z.infer<typeof evidenceSourceSchema>;
 
 export const signalCategorySchema = z.enum([
@@ -15,6 +18,8 @@ export const signalCategorySchema = z.enum([
   "config_error",
   "evicted",
   "cpu_throttling",
+  "memory_leak",
+  "load_surge",
   "dependency_unreachable",
   "unknown",
 ]);

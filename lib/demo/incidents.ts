@@ -178,7 +178,7 @@ export const demoIncidents: readonly DemoIncident[] = [
   alert(
     "kv-cache-memory",
     "9c4e2a7b13f05d68",
-    26,
+    2,
     {
       alertname: "ModelHighMemoryUsage",
       severity: "warning",
@@ -191,7 +191,7 @@ export const demoIncidents: readonly DemoIncident[] = [
     {
       summary: "Model pod ml-serving/code-assist-7b-5c7d9b8f6b-lp4nx uses 93% of its memory limit",
       description:
-        "Container server in pod code-assist-7b-5c7d9b8f6b-lp4nx has a working set above 90% of its memory limit (29.8 GiB of 32 GiB) for 10 minutes.",
+        "Container server in pod code-assist-7b-5c7d9b8f6b-lp4nx has a working set above 90% of its memory limit (29.2 GiB of 32 GiB).",
       runbook: "model-high-memory-usage",
     },
     'sum by (namespace, pod, container) (container_memory_working_set_bytes{namespace=~"ml-serving",container!=""}) / sum by (namespace, pod, container) (kube_pod_container_resource_limits{resource="memory"}) > 0.9',

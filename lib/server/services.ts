@@ -6,6 +6,7 @@ import type { AlertSource } from "@/lib/alerts/types";
 import type { ClusterReaders } from "@/lib/cluster/reader";
 import { createKubeClusterReaders } from "@/lib/cluster/kube";
 import { createDemoClusterReaders } from "@/lib/demo/cluster";
+import { createDemoVitals } from "@/lib/demo/vitals";
 import { createPrometheusVitals, type VitalsSource } from "@/lib/prometheus/vitals";
 import { createGeminiDiagnoser } from "@/lib/analysis/gemini";
 import type { GeminiDiagnoser } from "@/lib/analysis/pipeline";
@@ -50,7 +51,7 @@ export interface Services {
   store: Store;
   alerts: AlertSource;
   readers: ClusterReaders;
-  /** The metrics part's source; undefined in the demo until it serves its own series. */
+  /** The metrics part's source: Prometheus, or the demo's series in demo mode. */
   vitals?: VitalsSource;
   gemini?: GeminiDiagnoser;
   /** Why Gemini is not used, when it is not. */
@@ -98,8 +99,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const gemini = "gemini" in overrides ? overrides.gemini : config.gemini.apiKey ? createGeminiDiagnoser(config.gemini) : undefined;
   const alerts = overrides.alerts ?? getAlertSource(config);
   const readers = overrides.readers ?? (config.demo ? createDemoClusterReaders() : createKubeClusterReaders(config.kube));
-  // The demo's alerts carry a generatorURL of a Prometheus that does not exist: never query it.
-  const vitals = "vitals" in overrides ? overrides.vitals : config.demo ? undefined : createPrometheusVitals(config.prometheus);
+  // The demo's alerts carry a generatorURL of a Prometheus that does not exist: never query it; the demo serves its own series.
+  const vitals = "vitals" in overrides ? overrides.vitals : config.demo ? createDemoVitals() : createPrometheusVitals(config.prometheus);
   const filer =
     overrides.filer ??
     createIssueFiler(config.github, {

@@ -44,6 +44,7 @@ function unknown(bundle: EvidenceBundle): Signal {
     `${bundle.events.length} event(s)`,
     `${splitLines(bundle.logs).length} current log line(s)`,
     `${splitLines(bundle.previousLogs).length} previous log line(s)`,
+    bundle.metrics ? `${bundle.metrics.series.length} metric series` : "no metrics",
   ];
   const missing = bundle.errors.map((e) => `${e.part}: ${e.message}`);
   return {
@@ -53,7 +54,7 @@ function unknown(bundle: EvidenceBundle): Signal {
     evidence: phase ? [{ source: "status", text: kv("phase", phase) }] : [],
     suggestion:
       `Checked ${checked.join(", ")} for OOM kills, exit codes, image pulls, probes, scheduling, config, evictions, ` +
-      `CPU throttling, GPU memory, model loading, dependencies and stack traces; none matched.` +
+      `CPU throttling, GPU memory, memory leaks, load surges, model loading, dependencies and stack traces; none matched.` +
       (missing.length ? ` Missing evidence: ${missing.join("; ")}.` : "") +
       ` ${suggestionFor("unknown", undefined, { namespace: bundle.target?.namespace, pod: bundle.target?.pod, container: bundle.container })}`,
   };

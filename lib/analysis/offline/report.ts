@@ -12,6 +12,8 @@ import { summarizePodStatus } from "@/lib/analysis/pod-summary";
 import type { Diagnosis } from "@/lib/analysis/offline/diagnose";
 import { viewPod, type PodView } from "@/lib/cluster/view";
 import { isK8sName } from "@/lib/analysis/prompt";
+import { bundleMetricsReading } from "@/lib/analysis/metrics-summary";
+import { metricActions } from "@/lib/analysis/offline/metric-actions";
 
 /**
  * The offline report: the deterministic diagnosis as a Report, in the analyzer's own prose (what each
@@ -29,6 +31,8 @@ const EXPLANATION: Record<SignalCategory, string> = {
   config_error: "The container cannot be created or started because of its configuration (a missing Secret, ConfigMap or key, a bad command or arguments).",
   evicted: "The kubelet evicted the pod under node pressure (memory, disk or ephemeral storage) or it was preempted.",
   cpu_throttling: "The container hits its CPU limit and is throttled, which raises inference latency and can make probes time out.",
+  memory_leak: "The container's memory keeps growing while its traffic does not (something is kept and never freed: a cache without a bound, per-session state, a leak), so it will reach its limit and be OOM-killed.",
+  load_surge: "More traffic reached the pod and its usage grew with it (memory, CPU, the request queue): the pod is undersized for the load, not broken.",
   dependency_unreachable: "The server cannot reach a service it depends on (model store, database, feature store, DNS), so requests or start-up fail.",
   unknown: "The offline analyzer found this signal but cannot tie it to a known failure pattern.",
 };
@@ -63,12 +67,20 @@ const PREVENTION: Record<SignalCategory, string[]> = {
     "Set requests close to real usage (Guaranteed QoS for model servers) and limit ephemeral storage use such as model caches on the node disk.",
   ],
   cpu_throttling: ["Size CPU requests and limits from load tests, or drop the CPU limit for latency-critical model servers and keep the request."],
+  memory_leak: [
+    "Give every in-process cache a bound (entries or sessions, a TTL, eviction) and alert on the working set's growth rate, not only its level.",
+    "Soak-test each release for memory growth under steady traffic before it reaches production.",
+  ],
+  load_surge: [
+    "Autoscale on the model server's queue (requests waiting) or concurrency, not CPU alone, and size limits for the peak with headroom.",
+    "Cap concurrency per pod (max_num_seqs, max-concurrent-requests, max_batch_size) so a surge queues instead of exhausting memory.",
+  ],
   dependency_unreachable: ["Add retries with backoff and a readiness check for required dependencies, and alert on the dependency itself."],
   unknown: [],
 };
 
 /** Failures a rollout can cause, so rolling back is a sensible first move. */
-const ROLLBACK_CATEGORIES: SignalCategory[] = ["oom_killed", "gpu_oom", "model_load_failure", "app_crash", "image_pull", "config_error"];
+const ROLLBACK_CATEGORIES: SignalCategory[] = ["oom_killed", "memory_leak", "gpu_oom", "model_load_failure", "app_crash", "image_pull", "config_error"];
 
 const GENERAL_PREVENTION = "Keep this incident's evidence with the issue and add a detection rule for this failure so the next one is diagnosed automatically.";
 
@@ -131,6 +143,9 @@ function impactOf(bundle: EvidenceBundle, pod: PodView | undefined, n: Names): s
   if (!pod || pod.status?.containerStatuses?.some((c) => c.ready === false)) {
     parts.push("A pod that is not Ready gets no traffic from its Service: the model endpoint runs with less capacity, or is down if this is its only replica.");
   }
+  const reading = bundleMetricsReading(bundle);
+  const load = reading?.findings.filter((f) => f.kind === "level" && (f.id === "requests_waiting" || f.id === "request_rate" || f.id === "request_errors")).map((f) => f.line);
+  if (load?.length) parts.push(`Serving load: ${load.slice(0, 3).join("; ")}.`);
   const missing = bundle.errors.map((e) => `${e.part} (${e.message})`);
   if (missing.length) parts.push(`Evidence missing: ${missing.join("; ")}.`);
   return parts.join(" ").slice(0, 4000);
@@ -164,7 +179,9 @@ function actionsOf(top: Signal[], bundle: EvidenceBundle, pod: PodView | undefin
     cmds.forEach((x) => seen.add(x));
     actions.push({ step: s.suggestion.replace(/`([^`]*)`/g, "$1"), command: cmds.length ? cmds.join("\n") : undefined });
   }
-  if (categories.has("oom_killed")) {
+  const sized = metricActions(bundle, categories, { ns, pod: p, container: c, workload: w });
+  actions.push(...sized.actions.filter((a) => !a.command || !seen.has(a.command)));
+  if (categories.has("oom_killed") && !sized.memorySized) {
     const spec = pod?.spec?.containers?.find((x) => x.name === n.container);
     const next = memoryBump(spec?.resources?.limits?.memory);
     actions.push({

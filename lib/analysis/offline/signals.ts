@@ -2,7 +2,9 @@ import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { Signal, SignalCategory, SignalEvidence } from "@/lib/analysis/types";
 import { scanLog, type Finding, type LogScan } from "./log-signals";
 import { analyzeEvents, analyzeStatus, limitsEvidence, type PodFacts } from "./pod-signals";
+import { metricFindings } from "./metric-signals";
 import { suggestionFor, type SuggestionContext } from "./suggestions";
+import { metricsQuotableLines } from "@/lib/analysis/metrics-summary";
 import { clip } from "./text";
 import { viewEvents, viewPod, type PodView } from "@/lib/cluster/view";
 
@@ -19,12 +21,14 @@ export const CATEGORY_ORDER: SignalCategory[] = [
   "evicted",
   "config_error",
   "oom_killed",
+  "memory_leak",
   "gpu_oom",
   "model_load_failure",
   "probe_failure",
   "dependency_unreachable",
   "app_crash",
   "cpu_throttling",
+  "load_surge",
   "unknown",
 ];
 
@@ -36,9 +40,10 @@ export function statusText(bundle: EvidenceBundle): string {
   return bundle.pod ? JSON.stringify(bundle.pod) : "";
 }
 
-/** The text an evidence item quotes, by source: pod JSON, event messages (one per line), or the log. */
+/** The text an evidence item quotes, by source: pod JSON, event messages (one per line), the metrics summary's lines, or the log. */
 export function evidenceSourceText(bundle: EvidenceBundle, source: SignalEvidence["source"]): string {
   if (source === "status") return statusText(bundle);
+  if (source === "metrics") return metricsQuotableLines(bundle).join("\n");
   if (source === "events") return viewEvents(bundle.events).map((e) => e.message).join("\n");
   return (source === "logs" ? bundle.logs : bundle.previousLogs) ?? "";
 }
@@ -119,7 +124,7 @@ function cpuFindings(bundle: EvidenceBundle, pod: PodView | undefined, facts: Po
 
 /**
  * Deterministic, offline detection of failure signatures in an evidence bundle: pod status,
- * events, current and previous logs. Each signal quotes its evidence verbatim (see statusText
+ * events, current and previous logs, and the metrics reading. Each signal quotes its evidence verbatim (see statusText
  * for status quotes) and cites 1-based log lines. Linear in the size of the logs.
  */
 export function detectSignals(bundle: EvidenceBundle): Signal[] {
@@ -139,6 +144,7 @@ export function detectSignals(bundle: EvidenceBundle): Signal[] {
     ...current.findings,
     ...probeFindings(facts, crash, current),
     ...cpuFindings(bundle, pod, facts),
+    ...metricFindings(bundle, facts.target),
   ];
 
   const killedFromOutside = findings.some((f) => (f.category === "probe_failure" || f.category === "evicted") && f.confidence >= 0.8);

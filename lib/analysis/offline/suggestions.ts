@@ -143,6 +143,10 @@ export function suggestionFor(category: SignalCategory, variant?: SuggestionVari
       return `The pod was evicted by the kubelet under node pressure: set requests that match usage and check the node's conditions with \`kubectl describe node\`.`;
     case "cpu_throttling":
       return `The container is CPU-throttled at its limit: raise or remove resources.limits.cpu (keep requests), or reduce CPU work per pod (tokenization workers, pre/post-processing threads, OMP_NUM_THREADS). Compare usage with \`kubectl top pod ${pod} -n ${ns} --containers\`.`;
+    case "memory_leak":
+      return `Memory grows while the traffic does not: bound what the process keeps (a per-session or KV cache needs a size cap, a TTL and eviction), raise the memory limit only to buy time until the fix ships, and restart the pod in a quiet hour if it will hit the limit first. Compare usage with \`kubectl top pod ${pod} -n ${ns} --containers\`.`;
+    case "load_surge":
+      return `The traffic grew and the pod's usage with it: scale out (more replicas, or raise the HorizontalPodAutoscaler's maxReplicas), cap the concurrency per pod (vLLM --max-num-seqs, TGI --max-concurrent-requests, Triton max_batch_size), and size the limits for the peak. See \`kubectl get hpa -n ${ns}\`.`;
     case "dependency_unreachable":
       if (variant === "dns")
         return `A dependency's host name does not resolve: check the Service name and namespace (svc.namespace.svc.cluster.local), that the Service exists (\`kubectl get svc -n ${ns}\`), and CoreDNS health.`;

@@ -4,6 +4,7 @@ import { detectSignals, statusText, suggestionFor } from "@/lib/analysis/offline
 import { classifyPull, parseScheduling } from "@/lib/analysis/offline/pod-signals";
 import { signalCategorySchema, signalSchema, type Signal } from "@/lib/analysis/types";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
+import { metricsSummaryLines } from "@/lib/prometheus/reading";
 import { incidents, loadIncident } from "../../fixtures/incidents";
 
 function assertGrounded(bundle: EvidenceBundle, signals: Signal[]): void {
@@ -17,6 +18,9 @@ function assertGrounded(bundle: EvidenceBundle, signals: Signal[]): void {
         expect(ev.line).toBeUndefined();
       } else if (ev.source === "events") {
         expect(messages.some((m) => m.includes(ev.text)), `event quote not in any message: ${ev.text}`).toBe(true);
+      } else if (ev.source === "metrics") {
+        expect(bundle.metrics ? metricsSummaryLines(bundle.metrics) : [], `metrics quote not a summary line: ${ev.text}`).toContain(ev.text);
+        expect(ev.line).toBeUndefined();
       } else {
         const text = (ev.source === "logs" ? bundle.logs : bundle.previousLogs) ?? "";
         const lines = text.split("\n");
