@@ -4,6 +4,10 @@ import { scanLog, type Finding, type LogScan } from "./log-signals";
 import { analyzeEvents, analyzeStatus, limitsEvidence, type PodFacts } from "./pod-signals";
 import { suggestionFor, type SuggestionContext } from "./suggestions";
 import { clip } from "./text";
+import { healthFindings, servingHealth } from "./log-health";
+import { contextFindings } from "./change-signals";
+import { detectServer } from "./server";
+import { changesLines, neighbourhoodLines, readHpa, readNode, rollbackRevisions, workloadRef } from "@/lib/analysis/context";
 import { viewEvents, viewPod, type PodView } from "@/lib/cluster/view";
 
 export { suggestionFor } from "./suggestions";
@@ -22,9 +26,12 @@ export const CATEGORY_ORDER: SignalCategory[] = [
   "gpu_oom",
   "model_load_failure",
   "probe_failure",
+  "node_pressure",
+  "bad_rollout",
   "dependency_unreachable",
   "app_crash",
   "cpu_throttling",
+  "overload",
   "unknown",
 ];
 
@@ -40,6 +47,8 @@ export function statusText(bundle: EvidenceBundle): string {
 export function evidenceSourceText(bundle: EvidenceBundle, source: SignalEvidence["source"]): string {
   if (source === "status") return statusText(bundle);
   if (source === "events") return viewEvents(bundle.events).map((e) => e.message).join("\n");
+  if (source === "changes") return changesLines(bundle).join("\n");
+  if (source === "neighbourhood") return neighbourhoodLines(bundle).join("\n");
   return (source === "logs" ? bundle.logs : bundle.previousLogs) ?? "";
 }
 
@@ -49,6 +58,11 @@ function suggestionContext(bundle: EvidenceBundle, pod: PodView | undefined, fac
     namespace: bundle.target?.namespace ?? bundle.alert.labels.namespace ?? meta?.namespace,
     pod: bundle.target?.pod ?? bundle.alert.labels.pod ?? meta?.name,
     container: facts.target,
+    server: detectServer(bundle),
+    workload: workloadRef(bundle),
+    previousRevision: rollbackRevisions(bundle).previous,
+    node: readNode(bundle.node)?.name ?? pod?.spec?.nodeName,
+    hpa: readHpa(bundle.hpa),
   };
 }
 
@@ -117,6 +131,10 @@ function cpuFindings(bundle: EvidenceBundle, pod: PodView | undefined, facts: Po
   ];
 }
 
+function alertSaysMemory(bundle: EvidenceBundle): boolean {
+  return /memory|oom/i.test(`${bundle.alert.labels.alertname ?? ""} ${Object.values(bundle.alert.annotations).join(" ")}`);
+}
+
 /**
  * Deterministic, offline detection of failure signatures in an evidence bundle: pod status,
  * events, current and previous logs. Each signal quotes its evidence verbatim (see statusText
@@ -139,6 +157,7 @@ export function detectSignals(bundle: EvidenceBundle): Signal[] {
     ...current.findings,
     ...probeFindings(facts, crash, current),
     ...cpuFindings(bundle, pod, facts),
+    ...healthFindings(servingHealth(bundle), alertSaysMemory(bundle)),
   ];
 
   const killedFromOutside = findings.some((f) => (f.category === "probe_failure" || f.category === "evicted") && f.confidence >= 0.8);
@@ -149,6 +168,8 @@ export function detectSignals(bundle: EvidenceBundle): Signal[] {
     if (facts.blocked && (f.key.startsWith("logs:") || f.key.startsWith("previousLogs:") || f.key === "events:probe"))
       f.confidence = Math.min(f.confidence * 0.6, 0.55);
   }
+
+  findings.push(...contextFindings(bundle, findings));
 
   const ctx = suggestionContext(bundle, pod, facts);
   const rank = (c: SignalCategory) => CATEGORY_ORDER.indexOf(c);
