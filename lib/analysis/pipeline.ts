@@ -15,6 +15,7 @@ import { renderReportMarkdown } from "@/lib/analysis/report-markdown";
 import type { Report, Signal } from "@/lib/analysis/types";
 import { geminiFailureReason, type createGeminiDiagnoser } from "@/lib/analysis/gemini";
 import { isAppError } from "@/lib/errors";
+import { withFilingVerdict } from "@/lib/analysis/filing";
 
 export type GeminiDiagnoser = ReturnType<typeof createGeminiDiagnoser>;
 
@@ -162,16 +163,26 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
     }
   }
 
-  report = groundReport(report, bundle, { statusSummary });
+  report = withFilingVerdict(withAnalyzedPod(groundReport(report, bundle, { statusSummary }), bundle), bundle);
   const markdown = renderReportMarkdown(report);
   emit({ step: "report", status: "done" });
   return { bundle, report, markdown, signals: diagnosis.signals, condensed, redactions, timings, geminiOutcome };
+}
+
+/** A report about a replacement pod says so: which pod the alert named, which one was analyzed. */
+function withAnalyzedPod(report: Report, bundle: EvidenceBundle): Report {
+  const gone = bundle.gonePod;
+  const pod = bundle.target?.pod;
+  if (!gone || !pod || report.analyzedPod) return report;
+  const summary = `Pod ${gone.namespace}/${gone.pod} no longer exists; this analysis is of ${bundle.target?.namespace ?? gone.namespace}/${pod}, the newest pod of its owner. ${report.summary}`;
+  return { ...report, summary: summary.slice(0, 4000), analyzedPod: { namespace: bundle.target?.namespace ?? gone.namespace, pod, alertPod: gone.pod } };
 }
 
 function partDetail(b: EvidenceBundle, p: EvidencePart): string | undefined {
   if (p === "logs" && b.logs !== undefined) return `${countLines(b.logs)} lines`;
   if (p === "previousLogs" && b.previousLogs !== undefined) return `${countLines(b.previousLogs)} lines`;
   if (p === "events") return `${b.events.length} events`;
+  if (p === "pod" && b.gonePod) return `${b.gonePod.pod} no longer exists; analyzing ${b.target?.pod ?? "its owner's newest pod"}`;
   if (p === "pod") return b.pod ? "found" : "not found";
   return undefined;
 }

@@ -141,6 +141,7 @@ export function buildPrompt(input: PromptInput): Prompt {
     `namespace: ${oneLine(namespace || "(unknown)", 253)}`,
     `pod: ${oneLine(pod || "(unknown)", 253)}`,
     `container: ${oneLine(container || "(unknown)", 253)}`,
+    ...(bundle.gonePod ? [`alert's pod: ${oneLine(`${bundle.gonePod.namespace}/${bundle.gonePod.pod}`, 510)} no longer exists; the pod above is its owner's newest, analyzed instead`] : []),
     ...(bundle.alert.startsAt ? [`alert started: ${oneLine(bundle.alert.startsAt, 64)}`] : []),
     ...(bundle.gatheredAt ? [`evidence gathered: ${oneLine(bundle.gatheredAt, 64)}`] : []),
   ].join("\n");
