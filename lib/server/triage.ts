@@ -7,6 +7,7 @@ import { alertSnapshotSchema, snapshotFromAlert, snapshotFromTarget, targetFinge
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import { AppError, describeError } from "@/lib/errors";
 import { runAnalysis, type ProgressEvent } from "@/lib/analysis/pipeline";
+import { filingRefusal } from "@/lib/analysis/filing";
 import type { ProgressMap } from "@/lib/analysis/api";
 import type { IssuePreview } from "@/lib/github/api";
 import { buildIssue } from "@/lib/github/issue";
@@ -206,7 +207,9 @@ async function runAnalyzeJob(s: Services, p: z.infer<typeof analyzePayload>, job
     }
     m.jobs.inc({ kind: "analyze", state: "done" });
     log.info({ event: "analysis.done", source: r.source, redactions: result.redactions, timings: result.timings }, "analysis finished");
-    if (p.file) {
+    const refused = p.file ? filingRefusal(r) : undefined;
+    if (refused) log.info({ event: "issue.refused", reason: refused }, "automatic filing refused");
+    else if (p.file) {
       await s.store.enqueueJob({ kind: "file_issue", dedupKey: `file:${analysis.id}`, analysisId: analysis.id, payload: { analysisId: analysis.id, user: "webhook" } });
       s.worker.kick();
     }
@@ -248,7 +251,8 @@ export async function issuePreview(s: Services, id: string): Promise<IssuePrevie
   const a = await getDoneAnalysis(s, id);
   const built = buildFor(s, a);
   const existing = await s.store.issueRegistry().getIssue(a.fingerprint);
-  return { ...built, configured: s.filer.configured, missing: s.filer.missing, repository: s.config.github.repository, existing };
+  const refused = filingRefusal(a.report);
+  return { ...built, configured: s.filer.configured, missing: s.filer.missing, repository: s.config.github.repository, existing, ...(refused ? { refused } : {}) };
 }
 
 function buildFor(s: Services, a: Analysis & { report: NonNullable<Analysis["report"]>; bundle: EvidenceBundle }) {
@@ -278,6 +282,8 @@ async function getDoneAnalysis(s: Services, id: string) {
 export async function fileIssueForAnalysis(s: Services, id: string, user: string) {
   const a = await getDoneAnalysis(s, id);
   if (a.issueUrl && a.issueNumber) return { action: a.issueAction ?? "created", number: a.issueNumber, url: a.issueUrl };
+  const refused = filingRefusal(a.report);
+  if (refused) throw new AppError("conflict", refused, { hint: "Analyze one of the owner's current pods, or copy the report by hand if it still matters." });
   try {
     const filed = await s.filer.fileIncident(buildFor(s, a), a.fingerprint);
     await s.store.updateAnalysis(a.id, { issueNumber: filed.number, issueUrl: filed.url, issueAction: filed.action, filedBy: user, filedAt: new Date() });
