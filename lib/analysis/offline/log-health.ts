@@ -24,6 +24,8 @@ export interface ServingHealth {
   /** Access-log lines answered with a 5xx status, and how many access-log lines there were. */
   errors5xx?: Seen & { codes: string[] };
   requests: number;
+  /** Requests preempted for lack of KV cache space (vLLM). */
+  preemption?: Seen;
   /** Latency over an objective or a slow-request warning. */
   latency?: Seen;
   /** Memory reported close to (or over a share of) the container's limit. */
@@ -32,7 +34,9 @@ export interface ServingHealth {
 
 const GATE = /shed|queue|overload|permit|reject|too many|HTTP\/[\d.]+" 5|status(?:_code)?[=:] ?5|latency|p9\d|p50|SLO|slow|memory|rss|heap|limit|preempt/i;
 const SHEDDING =
-  /shedding (?:request|load)|load[- ]shed|queue_depth=\d+ exceeds|queue (?:is )?full|exceeds? (?:the )?max(?:imum)?[_ ]queue(?:[_ ]size)?|Exceeds maximum queue size|rejecting (?:new )?requests?|request (?:was )?rejected|too many (?:pending |concurrent |in-flight )?requests|Model is overloaded|server (?:is )?overloaded|no permits available|is preempted by PreemptionMode/i;
+  /shedding (?:request|load)|load[- ]shed|queue_depth=\d+ exceeds|queue (?:is )?full|exceeds? (?:the )?max(?:imum)?[_ ]queue(?:[_ ]size)?|Exceeds maximum queue size|rejecting (?:new )?requests?|request (?:was )?rejected|too many (?:pending |concurrent |in-flight )?requests|Model is overloaded|server (?:is )?overloaded|no permits available/i;
+/** vLLM preempts running sequences when the KV cache is full: saturation, though nothing is refused. */
+const PREEMPTION = /is preempted by PreemptionMode\.\w+ mode because there is not enough KV cache space/;
 const ACCESS_5XX = /HTTP\/[\d.]+"\s(5\d\d)\b|\bstatus(?:_code)?[=:]\s?"?(5\d\d)\b/;
 const ACCESS = /HTTP\/[\d.]+"\s\d{3}\b|\bstatus(?:_code)?[=:]\s?"?\d{3}\b/;
 const LATENCY = /\bp(?:50|9[059](?:\.9)?)\b[^\n]{0,60}?\d+(?:\.\d+)?\s?m?s\b[^\n]{0,40}\bSLO\b|\bSLO\b[^\n]{0,60}(?:exceed|breach|violat|over|above)|latency[^\n]{0,60}(?:above|over|exceed)[^\n]{0,30}(?:SLO|target|objective|threshold)|slow (?:batch|request|response)s?\b/i;
@@ -68,7 +72,8 @@ export function readServingHealth(log: string | undefined, source: "logs" | "pre
     if (level !== "warn" && level !== "error") continue;
     let m: RegExpExecArray | null;
     // Titles quote from the match on: the logger's name and level before it say nothing.
-    if ((m = SHEDDING.exec(text))) health.shedding = note(health.shedding, evidence(m), text.slice(m.index));
+    if ((m = PREEMPTION.exec(text))) health.preemption = note(health.preemption, evidence(m), text.slice(m.index));
+    else if ((m = SHEDDING.exec(text))) health.shedding = note(health.shedding, evidence(m), text.slice(m.index));
     else if ((m = LATENCY.exec(text))) health.latency = note(health.latency, evidence(m), text.slice(m.index));
     else if ((m = MEMORY_LIMIT.exec(text))) health.memoryLimit = note(health.memoryLimit, evidence(m), text.slice(m.index));
   }
@@ -78,7 +83,7 @@ export function readServingHealth(log: string | undefined, source: "logs" | "pre
 /** The current container's serving health, or the previous one's when the current has not served. */
 export function servingHealth(bundle: Pick<EvidenceBundle, "logs" | "previousLogs">): ServingHealth {
   const current = readServingHealth(bundle.logs, "logs");
-  if (current.shedding || current.errors5xx || current.latency || current.memoryLimit) return current;
+  if (current.shedding || current.errors5xx || current.latency || current.memoryLimit || current.preemption) return current;
   return readServingHealth(bundle.previousLogs, "previousLogs");
 }
 
@@ -94,6 +99,7 @@ export function healthSentence(h: ServingHealth): string | undefined {
   const parts: string[] = [];
   if (h.shedding) parts.push(`${plural(h.shedding.count, "request-rejection warning")} (${clip(h.shedding.detail, 90)})`);
   if (h.errors5xx) parts.push(`${plural(h.errors5xx.count, `HTTP ${h.errors5xx.codes.join("/")} answer`)}${h.requests ? ` among ${h.requests} logged requests` : ""}`);
+  if (h.preemption) parts.push(`${plural(h.preemption.count, "request")} preempted for lack of KV cache space`);
   if (h.latency) parts.push(`latency over its objective (${clip(h.latency.detail, 90)})`);
   if (h.memoryLimit) parts.push(`memory close to its limit (${clip(h.memoryLimit.detail, 90)})`);
   return parts.length ? `Its logs show ${parts.join(", ")}.` : undefined;
@@ -125,6 +131,12 @@ export function healthFindings(h: ServingHealth, alertSaysMemory: boolean): Find
     confidence = confidence ? confidence + 0.04 : 0.45;
     evidence.push(h.latency.last);
     titleParts.push(`latency over objective (${clip(h.latency.detail, 60)})`);
+  }
+  if (h.preemption) {
+    // Preemption alone says the engine is saturated, not that anyone was refused: a possibility, not a cause.
+    confidence = confidence ? confidence + 0.04 : 0.4;
+    evidence.push(h.preemption.last);
+    titleParts.push(`${h.preemption.count} request${h.preemption.count === 1 ? "" : "s"} preempted for lack of KV cache space`);
   }
   if (confidence > 0) {
     out.push({ category: "overload", title: `Server overloaded: ${titleParts.join(", ")}`, confidence: Math.min(0.66, confidence), evidence, key: "health:overload" });

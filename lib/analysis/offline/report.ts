@@ -112,19 +112,24 @@ function namesOf(bundle: EvidenceBundle, pod: PodView | undefined): Names {
   const podName = pick(bundle.target?.pod, pod?.metadata?.name, l.pod);
   const failing = pod?.status?.containerStatuses?.find((c) => !c.ready)?.name;
   const container = pick(bundle.container, bundle.target?.container, l.container, failing, pod?.spec?.containers?.[0]?.name);
-  const gathered = workloadRef(bundle);
-  let workload: string | undefined = gathered && isK8sName(gathered.split("/")[1]) ? gathered : undefined;
+  return { ns, pod: podName, container, workload: gatheredWorkload(bundle) ?? ownerWorkload(pod) };
+}
+
+/** The owner the gatherer read, as kubectl names it ("deployment/x"), when its name is safe to repeat. */
+function gatheredWorkload(bundle: EvidenceBundle): string | undefined {
+  const ref = workloadRef(bundle);
+  return ref && isK8sName(ref.split("/")[1]) ? ref : undefined;
+}
+
+/** The owner the pod's ownerReferences imply (a Deployment's ReplicaSet is named <deployment>-<pod-template-hash>). */
+function ownerWorkload(pod: PodView | undefined): string | undefined {
   const owner = pod?.metadata?.ownerReferences?.find((o) => o.controller !== false);
   const hash = pod?.metadata?.labels?.["pod-template-hash"];
-  if (workload) {
-    // The gathered workload names the owner already.
-  } else if (owner?.kind === "ReplicaSet" && owner.name && hash && owner.name.endsWith(`-${hash}`)) {
+  if (owner?.kind === "ReplicaSet" && owner.name && hash && owner.name.endsWith(`-${hash}`)) {
     const d = owner.name.slice(0, -hash.length - 1);
-    if (isK8sName(d)) workload = `deployment/${d}`;
-  } else if (owner?.kind === "StatefulSet" && isK8sName(owner.name)) {
-    workload = `statefulset/${owner.name}`;
+    return isK8sName(d) ? `deployment/${d}` : undefined;
   }
-  return { ns, pod: podName, container, workload };
+  return owner?.kind === "StatefulSet" && isK8sName(owner.name) ? `statefulset/${owner.name}` : undefined;
 }
 
 /** "Pod ns/x no longer exists …": the verdict for an alert whose pod is gone, naming the owner's current pods. */
