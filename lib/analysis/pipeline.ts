@@ -169,10 +169,17 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
   return { bundle, report, markdown, signals: diagnosis.signals, condensed, redactions, timings, geminiOutcome };
 }
 
-/** A report about a replacement pod says so: which pod the alert named, which one was analyzed. */
+/**
+ * A report about a pod that is gone says so first, whoever wrote it: which pod the alert named, and which
+ * one was analyzed instead, if any. (The offline report words its own verdict.)
+ */
 function withAnalyzedPod(report: Report, bundle: EvidenceBundle): Report {
   const gone = bundle.gonePod;
   const pod = bundle.target?.pod;
+  if (!gone && bundle.pod === null && report.source !== "offline") {
+    const id = `${bundle.target?.namespace ?? bundle.alert.labels.namespace ?? "<namespace>"}/${pod ?? bundle.alert.labels.pod ?? "<pod>"}`;
+    return { ...report, summary: `Pod ${id} no longer exists: it was not found when the evidence was gathered. ${report.summary}`.slice(0, 4000) };
+  }
   if (!gone || !pod || report.analyzedPod) return report;
   const summary = `Pod ${gone.namespace}/${gone.pod} no longer exists; this analysis is of ${bundle.target?.namespace ?? gone.namespace}/${pod}, the newest pod of its owner. ${report.summary}`;
   return { ...report, summary: summary.slice(0, 4000), analyzedPod: { namespace: bundle.target?.namespace ?? gone.namespace, pod, alertPod: gone.pod } };

@@ -288,6 +288,8 @@ describe("a critical alert's life: analyzed, filed, re-fired, resolved", () => {
     await drain();
     const [a] = await analysesOf(gone);
     expect(a?.status).toBe("done");
+    expect(a?.report?.source).toBe("gemini");
+    expect(a?.report?.summary).toMatch(new RegExp(`^Pod ${NS}/${pod} no longer exists: it was not found when the evidence was gathered\\. `));
     expect(a?.report?.fileable).toBe(false);
     expect(a?.report?.notFileableReason).toContain(`${NS}/${pod}`);
     expect(a?.issueNumber).toBeUndefined();
