@@ -194,7 +194,10 @@ async function analyze(f: Record<string, string | boolean | undefined>, io: Io):
   );
 
   let issue: { action: string; number: number; url: string } | undefined;
-  if (f["file-issue"] && fingerprint) {
+  const refused = f["file-issue"] ? (await import("@/lib/analysis/filing")).filingRefusal(result.report) : undefined;
+  if (refused) {
+    io.err(`not filing an issue: ${refused}\n`);
+  } else if (f["file-issue"] && fingerprint) {
     const [{ buildIssue }, { createIssueFiler }, { createMemoryIssueRegistry }] = await Promise.all([
       import("@/lib/github/issue"),
       import("@/lib/github/filer"),

@@ -35,6 +35,11 @@ export function IssueDialog({ analysisId, onClose }: { analysisId: string; onClo
                 GitHub filing is not configured: set {p.missing.join(" and ")}. You can still copy the markdown below and file it by hand.
               </p>
             )}
+            {p.refused && (
+              <p role="alert" data-testid="issue-refused" className="rounded bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+                Not filed: {p.refused}
+              </p>
+            )}
             {p.existing && (
               <p className="text-sm">
                 An open issue already tracks this alert:{" "}
@@ -64,7 +69,7 @@ export function IssueDialog({ analysisId, onClose }: { analysisId: string; onClo
               <CopyButton text={`# ${p.title}\n\n${p.body}`} label="Copy issue markdown" />
               <button
                 type="button"
-                disabled={!p.configured || file.isPending || file.isSuccess}
+                disabled={!p.configured || !!p.refused || file.isPending || file.isSuccess}
                 onClick={() => file.mutate()}
                 className="rounded bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-40 dark:bg-slate-100 dark:text-slate-900"
               >

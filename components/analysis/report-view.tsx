@@ -28,8 +28,8 @@ export function ReportView({ report, markdown, onJump }: { report: Report; markd
                   <li key={j} className="flex items-start gap-2">
                     <button
                       type="button"
-                      disabled={!e.source || e.source === "metrics"}
-                      onClick={() => e.source && e.source !== "metrics" && onJump(e.source, e.line)}
+                      disabled={!e.source || e.source === "metrics" || e.source === "changes" || e.source === "neighbourhood"}
+                      onClick={() => e.source && e.source !== "metrics" && e.source !== "changes" && e.source !== "neighbourhood" && onJump(e.source, e.line)}
                       className="shrink-0 rounded bg-slate-100 px-1.5 font-mono text-xs text-sky-700 hover:underline disabled:text-slate-400 dark:bg-slate-800 dark:text-sky-300"
                     >
                       {e.source ?? "?"}

@@ -120,7 +120,12 @@ const modelAnswerSchema = z.object({
     .max(3)
     .describe("Root-cause hypotheses ranked from most to least likely."),
   impact: reportSchema.shape.impact.describe("Who and what is affected: users, latency, error rates, capacity."),
-  immediateActions: z.array(actionSchema.extend({ command: actionSchema.shape.command.describe("An exact kubectl command, if one applies.") })),
+  immediateActions: z.array(
+    actionSchema.extend({
+      command: actionSchema.shape.command.describe("An exact kubectl command, if one applies."),
+      hypothesis: actionSchema.shape.hypothesis.describe("The number (1-based) of the hypothesis this action belongs to; omitted for steps that apply whatever the cause."),
+    }),
+  ),
   prevention: z.array(reportSchema.shape.prevention.element),
   insufficientEvidence: reportSchema.shape.insufficientEvidence,
 });

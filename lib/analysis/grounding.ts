@@ -2,6 +2,7 @@ import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { EvidenceSource, Hypothesis, Report, ReportEvidence } from "@/lib/analysis/types";
 import { summarizePodStatus } from "@/lib/analysis/pod-summary";
 import { metricsQuotableLines } from "@/lib/analysis/metrics-summary";
+import { changesLines, neighbourhoodLines } from "@/lib/analysis/context";
 
 /**
  * The grounding check: every evidence quote in a report is looked up in the gathered evidence, so a
@@ -104,6 +105,11 @@ function evidenceIndex(bundle: EvidenceBundle, statusSummary: string | undefined
         const summary = statusSummary ?? summarizePodStatus(bundle.pod);
         return buildHaystack(s, [...summary.split("\n"), ...(bundle.pod ? [JSON.stringify(bundle.pod)] : []), ...leaves], false);
       }
+      // Quoted from their summary lines, exactly as the prompt shows them.
+      case "changes":
+        return buildHaystack(s, changesLines(bundle), false);
+      case "neighbourhood":
+        return buildHaystack(s, neighbourhoodLines(bundle), false);
     }
   };
   return (s: TextSource): Haystack => {
@@ -181,7 +187,7 @@ function findIn(h: Haystack, q: Quote, claimedLine: number | undefined): { line?
   return best;
 }
 
-const ORDER: EvidenceSource[] = ["logs", "previousLogs", "events", "status", "metrics"];
+const ORDER: EvidenceSource[] = ["logs", "previousLogs", "events", "status", "metrics", "changes", "neighbourhood"];
 
 const WORD = /[A-Za-z0-9]/;
 const DIGIT = /\d/;

@@ -15,6 +15,7 @@ import { renderReportMarkdown } from "@/lib/analysis/report-markdown";
 import type { Report, Signal } from "@/lib/analysis/types";
 import { geminiFailureReason, type createGeminiDiagnoser } from "@/lib/analysis/gemini";
 import { isAppError } from "@/lib/errors";
+import { withFilingVerdict } from "@/lib/analysis/filing";
 
 export type GeminiDiagnoser = ReturnType<typeof createGeminiDiagnoser>;
 
@@ -164,7 +165,7 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
     }
   }
 
-  report = groundReport(report, bundle, { statusSummary });
+  report = withFilingVerdict(withAnalyzedPod(groundReport(report, bundle, { statusSummary }), bundle), bundle);
   const markdown = renderReportMarkdown(report);
   emit({ step: "report", status: "done" });
   return { bundle, report, markdown, signals: diagnosis.signals, condensed, redactions, timings, geminiOutcome };
@@ -189,10 +190,27 @@ export function metricsProgress(b: EvidenceBundle, how: { gathered: boolean; con
   };
 }
 
+/**
+ * A report about a pod that is gone says so first, whoever wrote it: which pod the alert named, and which
+ * one was analyzed instead, if any. (The offline report words its own verdict.)
+ */
+function withAnalyzedPod(report: Report, bundle: EvidenceBundle): Report {
+  const gone = bundle.gonePod;
+  const pod = bundle.target?.pod;
+  if (!gone && bundle.pod === null && report.source !== "offline") {
+    const id = `${bundle.target?.namespace ?? bundle.alert.labels.namespace ?? "<namespace>"}/${pod ?? bundle.alert.labels.pod ?? "<pod>"}`;
+    return { ...report, summary: `Pod ${id} no longer exists: it was not found when the evidence was gathered. ${report.summary}`.slice(0, 4000) };
+  }
+  if (!gone || !pod || report.analyzedPod) return report;
+  const summary = `Pod ${gone.namespace}/${gone.pod} no longer exists; this analysis is of ${bundle.target?.namespace ?? gone.namespace}/${pod}, the newest pod of its owner. ${report.summary}`;
+  return { ...report, summary: summary.slice(0, 4000), analyzedPod: { namespace: bundle.target?.namespace ?? gone.namespace, pod, alertPod: gone.pod } };
+}
+
 function partDetail(b: EvidenceBundle, p: EvidencePart): string | undefined {
   if (p === "logs" && b.logs !== undefined) return `${countLines(b.logs)} lines`;
   if (p === "previousLogs" && b.previousLogs !== undefined) return `${countLines(b.previousLogs)} lines`;
   if (p === "events") return `${b.events.length} events`;
+  if (p === "pod" && b.gonePod) return `${b.gonePod.pod} no longer exists; analyzing ${b.target?.pod ?? "its owner's newest pod"}`;
   if (p === "pod") return b.pod ? "found" : "not found";
   return undefined;
 }

@@ -71,7 +71,8 @@ export function renderReportMarkdown(report: Report): string {
       report.immediateActions
         .map((a, i) => {
           const marker = `${i + 1}. `;
-          const item = `${marker}${inline(a.step)}`;
+          // An action of one hypothesis says which: the list is not one fix for everything.
+          const item = `${marker}${a.hypothesis ? `_For hypothesis ${a.hypothesis}:_ ` : ""}${inline(a.step)}`;
           return a.command?.trim() ? `${item}\n\n${fenced(a.command.trim(), "bash", " ".repeat(marker.length))}` : item;
         })
         .join("\n\n"),

@@ -2,9 +2,11 @@ import { z } from "zod";
 
 /**
  * Where a piece of evidence was found. `metrics` quotes a line of the bundle's metrics summary
- * (lib/prometheus/reading metricsSummaryLines), never a raw sample.
+ * (lib/prometheus/reading metricsSummaryLines), never a raw sample; `changes` quotes the workload's revision
+ * diff and `neighbourhood` the sibling pods, node and HPA, both as their summary lines (lib/analysis/context.ts)
+ * show them.
  */
-export const evidenceSourceSchema = z.enum(["status", "events", "logs", "previousLogs", "metrics"]);
+export const evidenceSourceSchema = z.enum(["status", "events", "logs", "previousLogs", "metrics", "changes", "neighbourhood"]);
 export type EvidenceSource = z.infer<typeof evidenceSourceSchema>;
 
 export const signalCategorySchema = z.enum([
@@ -21,6 +23,9 @@ export const signalCategorySchema = z.enum([
   "memory_leak",
   "load_surge",
   "dependency_unreachable",
+  "bad_rollout",
+  "node_pressure",
+  "overload",
   "unknown",
 ]);
 export type SignalCategory = z.infer<typeof signalCategorySchema>;
@@ -67,6 +72,8 @@ export type Hypothesis = z.infer<typeof hypothesisSchema>;
 export const actionSchema = z.object({
   step: z.string().max(2000),
   command: z.string().max(2000).optional(),
+  /** The 1-based hypothesis this action belongs to; none for steps that apply whatever the cause. */
+  hypothesis: z.number().int().min(1).max(5).optional(),
 });
 export type Action = z.infer<typeof actionSchema>;
 
@@ -83,6 +90,11 @@ export const reportSchema = z.object({
   prevention: z.array(z.string().max(2000)).max(20),
   /** True when the model said the evidence is not enough to decide. */
   insufficientEvidence: z.boolean().default(false),
+  /** The pod whose evidence was analyzed when it is not the alert's (the alert's pod was gone). */
+  analyzedPod: z.object({ namespace: z.string().max(253), pod: z.string().max(253), alertPod: z.string().max(253) }).optional(),
+  /** False when filing a GitHub issue for this report would be wrong (a pod that was not found), `notFileableReason` saying why; absent: fileable. */
+  fileable: z.boolean().optional(),
+  notFileableReason: z.string().max(1000).optional(),
   usage: z
     .object({ inputTokens: z.number().int().nonnegative(), outputTokens: z.number().int().nonnegative() })
     .optional(),

@@ -74,6 +74,11 @@ export const evidenceBundleSchema = z.object({
   hpa: looseObject.optional(),
   /** The KServe InferenceService (serving.kserve.io/v1beta1) the pod's label names, as returned. */
   inferenceService: looseObject.optional(),
+  /**
+   * The alert's pod when it no longer existed (404) and its owner's newest pod was analyzed instead: then
+   * `target`, `pod`, `logs` and `events` are that pod's, and this names the one the alert was about.
+   */
+  gonePod: z.object({ namespace: z.string().max(253), pod: z.string().max(253) }).optional(),
   gatheredAt: z.string().optional(),
   /** True once secrets were replaced; the pipeline redacts before anything leaves the process. */
   redacted: z.boolean().optional(),

@@ -1,8 +1,9 @@
 import type { Target } from "@/lib/alerts/types";
 import type { AlertSnapshot, AlertSnapshotInput } from "@/lib/alerts/snapshot";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
-import type { ClusterReaders, GatherOptions } from "@/lib/cluster/reader";
-import { gatherNeighbourhood, withNeighbourhood } from "@/lib/cluster/workload";
+import type { ClusterReader, ClusterReaders, GatheredEvidence, GatherOptions } from "@/lib/cluster/reader";
+import { gatherNeighbourhood, withNeighbourhood, type WorkloadEvidence } from "@/lib/cluster/workload";
+import { metaOf, newestPod } from "@/lib/cluster/workload-view";
 import { describeError, isAppError } from "@/lib/errors";
 import type { VitalsResult, VitalsSource } from "@/lib/prometheus/vitals";
 
@@ -48,7 +49,9 @@ async function gatherCluster(
     const reader = readers.forCluster(target.cluster);
     const workloadP = gatherNeighbourhood(reader, target, alert, options);
     const gathered = await reader.gather(target, options);
-    return { alert: bundleAlert, ...withNeighbourhood(gathered, await workloadP) };
+    const neighbourhood = await workloadP;
+    const replacement = await gatherReplacement(reader, target, alert, options, gathered, neighbourhood);
+    return { alert: bundleAlert, ...(replacement ?? withNeighbourhood(gathered, neighbourhood)) };
   } catch (e) {
     const message = isAppError(e) ? describeError(e) : `the cluster reader failed: ${describeError(e)}`;
     return {
@@ -59,6 +62,32 @@ async function gatherCluster(
       gatheredAt: new Date().toISOString(),
     };
   }
+}
+
+/**
+ * The alert's pod is gone (404) but its owner is known and has pods: gather the newest of them (its
+ * evidence and its own neighbourhood) so the analysis has a live pod to read. The bundle then names the
+ * gone pod in `gonePod`, and keeps the owner's events the gone pod's read found. Undefined when the pod
+ * exists, no owner pod is left, or the replacement cannot be read either.
+ */
+async function gatherReplacement(
+  reader: ClusterReader,
+  target: Target,
+  alert: AlertSnapshotInput,
+  options: GatherOptions,
+  gathered: GatheredEvidence,
+  neighbourhood: WorkloadEvidence | undefined,
+): Promise<GatheredEvidence | undefined> {
+  if (gathered.pod !== null || !neighbourhood?.siblings?.length) return undefined;
+  const name = metaOf(newestPod(neighbourhood.siblings)).name;
+  if (!name || name === target.pod) return undefined;
+  const next: Target = { ...target, pod: name };
+  const [evidence, around] = await Promise.all([reader.gather(next, options), gatherNeighbourhood(reader, next, alert, options)]);
+  if (!evidence.pod) return undefined;
+  const seen = new Set(evidence.events.map((e) => metaOf(e).uid).filter(Boolean));
+  const ownerEvents = gathered.events.filter((e) => !seen.has(metaOf(e).uid));
+  const merged = withNeighbourhood({ ...evidence, events: [...evidence.events, ...ownerEvents] }, around?.workload ? around : neighbourhood);
+  return { ...merged, gonePod: { namespace: target.namespace, pod: target.pod } };
 }
 
 /**

@@ -16,6 +16,8 @@ export const issuePreviewSchema = z.object({
   missing: z.array(z.string()),
   repository: z.string().optional(),
   existing: z.object({ number: z.number(), url: z.string() }).optional(),
+  /** Why this analysis must not be filed (a pod that was not found and nothing found); absent when it may be. */
+  refused: z.string().optional(),
 });
 export type IssuePreview = z.infer<typeof issuePreviewSchema>;
 

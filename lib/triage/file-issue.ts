@@ -1,3 +1,4 @@
+import { filingRefusal } from "@/lib/analysis/filing";
 import type { Logger } from "pino";
 import type { Config } from "@/lib/config";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
@@ -25,7 +26,8 @@ export async function issuePreview(d: FileIssueDeps, id: string): Promise<IssueP
   const a = await getDoneAnalysis(d, id);
   const built = buildFor(d, a);
   const existing = await d.store.issueRegistry().getIssue(a.fingerprint);
-  return { ...built, configured: d.filer.configured, missing: d.filer.missing, repository: d.config.github.repository, existing };
+  const refused = filingRefusal(a.report);
+  return { ...built, configured: d.filer.configured, missing: d.filer.missing, repository: d.config.github.repository, existing, ...(refused ? { refused } : {}) };
 }
 
 /**
@@ -36,6 +38,8 @@ export async function issuePreview(d: FileIssueDeps, id: string): Promise<IssueP
 export async function fileIssue(d: FileIssueDeps, id: string, user: string) {
   const a = await getDoneAnalysis(d, id);
   if (a.issueUrl && a.issueNumber) return { action: a.issueAction ?? "created", number: a.issueNumber, url: a.issueUrl };
+  const refused = filingRefusal(a.report);
+  if (refused) throw new AppError("conflict", refused, { hint: "Analyze one of the owner's current pods, or copy the report by hand if it still matters." });
   try {
     const filed = await d.filer.fileIncident(buildFor(d, a), a.fingerprint);
     await d.store.updateAnalysis(a.id, { issueNumber: filed.number, issueUrl: filed.url, issueAction: filed.action, filedBy: user, filedAt: new Date() });

@@ -4,6 +4,7 @@ import type { Config } from "@/lib/config";
 import type { ClusterReaders } from "@/lib/cluster/reader";
 import { describeError } from "@/lib/errors";
 import { runAnalysis, type GeminiDiagnoser, type ProgressEvent } from "@/lib/analysis/pipeline";
+import { filingRefusal } from "@/lib/analysis/filing";
 import type { ProgressMap } from "@/lib/analysis/api";
 import type { PayloadOf } from "@/lib/jobs/kinds";
 import type { JobQueue } from "@/lib/jobs/queue";
@@ -115,7 +116,9 @@ export async function runAnalysisJob(d: RunAnalysisDeps, p: PayloadOf<"analyze">
     }
     m.jobs.inc({ kind: "analyze", state: "done" });
     log.info({ event: "analysis.done", source: r.source, redactions: result.redactions, timings: result.timings }, "analysis finished");
-    if (p.file) {
+    const refused = p.file ? filingRefusal(r) : undefined;
+    if (refused) log.info({ event: "issue.refused", reason: refused }, "automatic filing refused");
+    else if (p.file) {
       await d.queue.enqueue("file_issue", { analysisId: id, user: "webhook" }, { dedupKey: `file:${id}`, analysisId: id });
       d.queue.kick();
     }

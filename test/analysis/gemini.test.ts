@@ -50,7 +50,11 @@ const RECORDED_RESPONSE_SCHEMA = {
       type: "array",
       items: {
         type: "object",
-        properties: { step: { type: "string" }, command: { type: "string", description: "An exact kubectl command, if one applies." } },
+        properties: {
+          step: { type: "string" },
+          command: { type: "string", description: "An exact kubectl command, if one applies." },
+          hypothesis: { type: "integer", minimum: 1, description: "The number (1-based) of the hypothesis this action belongs to; omitted for steps that apply whatever the cause." },
+        },
         required: ["step"],
       },
     },

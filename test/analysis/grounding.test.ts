@@ -4,6 +4,7 @@ import { groundReport, parseQuote } from "@/lib/analysis/grounding";
 import { reportSchema, type Hypothesis, type Report, type ReportEvidence } from "@/lib/analysis/types";
 import { evidenceBundleSchema } from "@/lib/cluster/bundle";
 import { oomBundle } from "@/test/analysis/gemini-fixture";
+import { loadIncident } from "@/test/fixtures/incidents";
 
 function report(hypotheses: { title: string; evidence: Partial<ReportEvidence>[] }[]): Report {
   return reportSchema.parse({
@@ -142,5 +143,35 @@ describe("groundReport", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("grounding the changes and neighbourhood sources", () => {
+  const rollout = () => loadIncident("bad-rollout-max-model-len");
+
+  test("a quote of the revision diff's summary is verified as source changes", () => {
+    expect(groundOne({ source: "changes", text: "revision 7, 7 min before the alert: --max-model-len 8192 → 32768" }, rollout())).toMatchObject({ source: "changes", verified: true });
+    // Part of a line, and without a source: still found, and the source is filled in.
+    expect(groundOne({ text: "--max-model-len 8192 → 32768" }, rollout())).toMatchObject({ source: "changes", verified: true });
+  });
+
+  test("a change the diff does not show is flagged, whatever source it claims", () => {
+    expect(groundOne({ source: "changes", text: "revision 7, 7 min before the alert: --max-model-len 8192 → 65536" }, rollout())?.verified).toBe(false);
+    expect(groundOne({ source: "changes", text: "image vllm/vllm-openai:v0.6.3 → v0.6.4" }, rollout())?.verified).toBe(false);
+    // The diff's wording is what the summary says, not what the model might paraphrase.
+    expect(groundOne({ source: "changes", text: "max_model_len was raised to 32768" }, rollout())?.verified).toBe(false);
+  });
+
+  test("neighbourhood quotes are checked against the sibling, node and HPA lines", () => {
+    const b = loadIncident("node-memory-pressure-one-replica");
+    expect(groundOne({ source: "neighbourhood", text: "replicas: 1 of 4 pods of deployment/embedder is failing" }, b)).toMatchObject({ source: "neighbourhood", verified: true });
+    expect(groundOne({ source: "neighbourhood", text: "MemoryPressure=True (KubeletHasInsufficientMemory: kubelet has insufficient memory available)" }, b)?.verified).toBe(true);
+    expect(groundOne({ source: "neighbourhood", text: "replicas: 4 of 4 pods of deployment/embedder are failing" }, b)?.verified).toBe(false);
+    expect(groundOne({ source: "neighbourhood", text: "DiskPressure=True" }, b)?.verified).toBe(false);
+  });
+
+  test("a bundle without a workload has nothing to quote from either source", () => {
+    expect(groundOne({ source: "changes", text: "revision 7, 7 min before the alert" })?.verified).toBe(false);
+    expect(groundOne({ source: "neighbourhood", text: "replicas: 1 of 1" })?.verified).toBe(false);
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "vitest";
+import { changesLines } from "@/lib/analysis/context";
+import { loadIncident } from "@/test/fixtures/incidents";
 import { buildPrompt, numberTail, PROMPT_LIMITS } from "@/lib/analysis/prompt";
 import { summarizePodStatus } from "@/lib/analysis/pod-summary";
 import { evidenceBundleSchema, type EvidenceBundle } from "@/lib/cluster/bundle";
@@ -175,5 +177,31 @@ describe("summarizePodStatus", () => {
     const s = summarizePodStatus({ spec: 5, status: { phase: 3, containerStatuses: ["x", { name: "ok", restartCount: "many" }] } });
     expect(s).toContain("phase=?");
     expect(s).toContain("container ok:");
+  });
+});
+
+describe("changes and neighbourhood in the prompt", () => {
+  test("both arrive as fenced data blocks named by their source, quoted from the same summary lines grounding checks", () => {
+    const bundle = loadIncident("bad-rollout-max-model-len");
+    const { userText, systemInstruction } = buildPrompt({ bundle, signals: [] });
+    expect(systemInstruction).toContain('"changes" or "neighbourhood"');
+    expect(systemInstruction).toMatch(/bad_rollout/);
+    const changes = userText.indexOf("(source: changes)");
+    const neighbourhood = userText.indexOf("(source: neighbourhood)");
+    expect(changes).toBeGreaterThan(0);
+    expect(neighbourhood).toBeGreaterThan(changes);
+    const block = (at: number) => userText.slice(userText.indexOf("```", at), userText.indexOf("\n```", userText.indexOf("```", at) + 3) + 4);
+    expect(block(changes)).toBe(["```text", ...changesLines(bundle), "```"].join("\n"));
+    expect(block(neighbourhood)).toContain("replicas: 3 of 3 pods of deployment/chat-vllm are failing");
+  });
+
+  test("bounded in lines, and say so when nothing was gathered", () => {
+    const bundle = loadIncident("bad-rollout-max-model-len");
+    const many = { ...bundle, siblings: Array.from({ length: 50 }, (_, i) => ({ ...bundle.siblings?.[0], metadata: { name: `p-${i}` } })) };
+    const { userText } = buildPrompt({ bundle: many, signals: [] });
+    expect(userText).toMatch(/\[… \d+ more lines not shown\]|… and 38 more pods/);
+    const plain = buildPrompt({ bundle: oomBundle(), signals: [] }).userText;
+    expect(plain).toContain("(owner not gathered)");
+    expect(plain).toContain("(not gathered)");
   });
 });

@@ -54,6 +54,21 @@ describe("renderReportMarkdown", () => {
     expect(html).toMatch(/<ol>\s*<li>/);
   });
 
+  test("an action says which hypothesis it belongs to; a general step does not", () => {
+    const md = renderReportMarkdown(
+      geminiReport({
+        immediateActions: [
+          { step: "Confirm the pod's state.", command: `kubectl -n ${NS} describe pod p` },
+          { step: "Raise the memory limit", command: `kubectl -n ${NS} set resources deployment/x -c vllm --limits=memory=24Gi`, hypothesis: 1 },
+          { step: "If further checks confirm it, then: check the node.", hypothesis: 2 },
+        ],
+      }),
+    );
+    expect(md).toContain("1. Confirm the pod's state.\n");
+    expect(md).toContain("2. _For hypothesis 1:_ Raise the memory limit\n\n   ```bash");
+    expect(md).toContain("3. _For hypothesis 2:_ If further checks confirm it, then: check the node.");
+  });
+
   test("offline label with and without a reason", () => {
     const base = { source: "offline" as const, model: null, usage: undefined };
     expect(renderReportMarkdown(geminiReport({ ...base, offlineReason: "quota exhausted (retry after 33s)" }))).toContain(

@@ -215,6 +215,22 @@ describe("issues", () => {
     expect(errorSchema.parse(missing.body).error.code).toBe("not_found");
   });
 
+  it("refuses to file, with the reason, an analysis of a pod that was not found", async () => {
+    const pod = "llm-chat-vllm-no-such-pod";
+    const gone = startedSchema.parse((await start({ target: { namespace: NS, pod, alertname: "ModelPodOOMKilled" }, force: true })).json).id;
+    const a = await waitFinished(gone);
+    expect(a.report?.fileable).toBe(false);
+    const preview = z.object({ refused: z.string() }).parse((await tc.callJson(getIssue, { url: `/api/analyses/${gone}/issue`, params: { id: gone } })).body);
+    expect(preview.refused).toMatch(new RegExp(`^The pod ${NS}/${pod} was not found when the evidence was gathered`));
+    const before = tc.github.requests.length;
+    const filed = await tc.callJson(fileIssue, { method: "POST", url: `/api/analyses/${gone}/issue`, params: { id: gone } });
+    expect(filed.status).toBe(409);
+    const err = errorSchema.parse(filed.body).error;
+    expect(err).toMatchObject({ code: "conflict", message: preview.refused });
+    expect(err.hint).toMatch(/current pods/);
+    expect(tc.github.requests.length).toBe(before);
+  });
+
   it("without GitHub configured, previews the issue and says which settings are missing", async () => {
     await tc.restart({ GITHUB_TOKEN: "", GITHUB_REPOSITORY: "" });
     try {

@@ -281,6 +281,21 @@ describe("a critical alert's life: analyzed, filed, re-fired, resolved", () => {
     expect(tc.github.issues(REPO).some((i) => i.title.includes(pod))).toBe(false);
   });
 
+  it("does not file automatically for a pod that no longer exists, and says why", async () => {
+    const gone = fp();
+    const pod = "llm-chat-vllm-7d9f8b6c5d-gone0";
+    await post(amPayload([{ status: "firing", labels: oomLabels({ pod }), startsAt: "2026-11-20T10:40:00Z", fingerprint: gone }]));
+    await drain();
+    const [a] = await analysesOf(gone);
+    expect(a?.status).toBe("done");
+    expect(a?.report?.source).toBe("gemini");
+    expect(a?.report?.summary).toMatch(new RegExp(`^Pod ${NS}/${pod} no longer exists: it was not found when the evidence was gathered\\. `));
+    expect(a?.report?.fileable).toBe(false);
+    expect(a?.report?.notFileableReason).toContain(`${NS}/${pod}`);
+    expect(a?.issueNumber).toBeUndefined();
+    expect(tc.github.issues(REPO).some((i) => i.title.includes(pod))).toBe(false);
+  });
+
   it("re-notification of the same episode does nothing; a new episode analyzes again and comments on the issue", async () => {
     const again = await post(amPayload([{ status: "firing", labels: oomLabels(), startsAt: firstEpisode, fingerprint }]));
     expect(outcomeSchema.parse(again.body)).toMatchObject({ queued: 0, duplicates: 1 });

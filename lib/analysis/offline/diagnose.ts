@@ -1,7 +1,7 @@
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import type { Signal, SignalEvidence } from "@/lib/analysis/types";
 import { CATEGORY_ORDER, detectSignals, suggestionFor } from "@/lib/analysis/offline/signals";
-import { kv, splitLines } from "@/lib/analysis/offline/text";
+import { isProgressLine, kv, splitLines, stripPrefix } from "@/lib/analysis/offline/text";
 import { viewPod } from "@/lib/cluster/view";
 
 /** The offline diagnosis: ranked hypotheses (at most 3, best first) and every signal behind them. */
@@ -15,8 +15,14 @@ const MIN_CONFIDENCE = 0.3;
 const MAX_HYPOTHESES = 3;
 const MAX_EVIDENCE = 8;
 
+/**
+ * The same message is one piece of evidence wherever it was logged: the kubelet serves a crash-looping
+ * container's last output as both its current and previous logs, and a repeated line differs only in
+ * its timestamp.
+ */
 function sameEvidence(a: SignalEvidence, b: SignalEvidence): boolean {
-  return a.source === b.source && a.line === b.line && a.text === b.text;
+  const message = (e: SignalEvidence) => (e.source === "logs" || e.source === "previousLogs" ? stripPrefix(e.text).text.trim() : `${e.source}:${e.text}`);
+  return message(a) === message(b);
 }
 
 /** One hypothesis per category: the strongest signal's title, all signals' evidence. */
@@ -24,7 +30,7 @@ function merge(group: Signal[]): Signal {
   const [best, ...rest] = group;
   if (!best) throw new Error("merge needs at least one signal");
   const evidence: SignalEvidence[] = [];
-  for (const s of group) for (const e of s.evidence) if (!evidence.some((x) => sameEvidence(x, e))) evidence.push(e);
+  for (const s of group) for (const e of s.evidence) if (!isProgressLine(e.text) && !evidence.some((x) => sameEvidence(x, e))) evidence.push(e);
   const sources = new Set(evidence.map((e) => e.source));
   // Independent sources agreeing (status and logs, events and logs) make the cause more certain.
   const corroboration = Math.min(0.04, 0.02 * (sources.size - 1));

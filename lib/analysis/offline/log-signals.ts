@@ -1,7 +1,7 @@
 import type { SignalCategory, SignalEvidence } from "@/lib/analysis/types";
 import { HEADLINES, LOG_RULES, PREFILTER, isStackLine, type LogRule } from "./log-rules";
 import type { SuggestionVariant } from "./suggestions";
-import { clip, excerpt, splitRaw, stripPrefix, toLogLine, type LogLine } from "./text";
+import { clip, excerpt, isProgressLine, logLevel, splitRaw, stripPrefix, toLogLine, type LogLine } from "./text";
 
 /** A signal before ranking, with what the suggestion needs. */
 export interface Finding {
@@ -29,6 +29,11 @@ const TAIL_LINES = 60;
 const MAX_GAP = 5;
 /** A stack trace longer than this is not walked further back. */
 const MAX_BLOCK = 800;
+/**
+ * The most a match on an INFO or DEBUG line is trusted: below the diagnosis's floor, so such a line (a
+ * setting echoed at start-up, "HF_HUB_OFFLINE=1") never carries a hypothesis alone, only supports one.
+ */
+export const INFO_CONFIDENCE_CAP = 0.2;
 
 const LOADING =
   /Loading checkpoint shards|Loading safetensors checkpoint|\bloading: \S+:\d+|Loading engine|Loading (?:the )?model|Loading weights|Loading model weights|Downloading (?:model|shards|weights)|Fetching \d+ files|snapshot_download|Starting to load model|\.safetensors[^\n]*\d+%|Capturing (?:CUDA )?graphs?|Capturing cudagraph|Memory profiling|torch\.compile|Compiling (?:the )?model|Warming up|Initializing (?:an |a V1 )?LLM engine|Downloading[^\n]*\d+%|Loading[^\n]*\d+%|Loading pipeline components/i;
@@ -157,7 +162,7 @@ export function scanLog(log: string | undefined, source: "logs" | "previousLogs"
     let misses = 0;
     for (let j = f - 1; j >= Math.max(0, f - MAX_BLOCK); j--) {
       const t = lines.at(j).text;
-      if (isStackLine(t) || headline(t)) {
+      if ((isStackLine(t) && !isProgressLine(t)) || headline(t)) {
         blockStart = j;
         misses = 0;
       } else if (++misses > MAX_GAP) break;
@@ -189,6 +194,8 @@ export function scanLog(log: string | undefined, source: "logs" | "previousLogs"
       if (inBlock && rule.category !== "app_crash") explained = true;
       if (crashLog && inBlock && rule.category !== "app_crash") conf = Math.min(0.93, rule.base + 0.3);
       else if (crashLog && i >= tailStart) conf = rule.base + 0.1;
+      const level = logLevel(raw);
+      if (level === "info" || level === "debug") conf = Math.min(conf, INFO_CONFIDENCE_CAP);
       const variant = typeof rule.variant === "function" ? rule.variant(text) : rule.variant;
       const hit: Hit = { idx: i, start: m.index, end: m.index + m[0].length, conf, title: rule.title(m, text), variant };
       const agg = aggs.get(rule.id);
@@ -205,9 +212,15 @@ export function scanLog(log: string | undefined, source: "logs" | "previousLogs"
   for (const agg of aggs.values()) {
     const picks = [agg.best, agg.first, agg.last].filter((h, k, a) => a.findIndex((x) => x.idx === h.idx) === k);
     const evidence: SignalEvidence[] = [];
+    const said = new Set<string>();
     for (const h of picks) {
-      evidence.push(lineEvidence(source, lines.at(h.idx), h.start, h.end));
+      const l = lines.at(h.idx);
+      // The same message at another time is one piece of evidence, and a progress bar is none.
+      if (isProgressLine(l.text) || said.has(l.text.trim())) continue;
+      said.add(l.text.trim());
+      evidence.push(lineEvidence(source, l, h.start, h.end));
     }
+    if (evidence.length === 0) continue;
     const repeated = agg.count >= 5 ? 0.03 : 0;
     result.findings.push({
       category: agg.rule.category,
@@ -226,7 +239,7 @@ export function scanLog(log: string | undefined, source: "logs" | "previousLogs"
     const confidence = explained ? 0.4 : crashLog ? 0.78 : nearEnd ? 0.55 : 0.4;
     const evidence: SignalEvidence[] = [lineEvidence(source, fl, fMatch.index, fMatch.index + fMatch[0].length)];
     const first = lines.at(blockStart);
-    if (blockStart !== f && first.text.trim() !== "") evidence.unshift(lineEvidence(source, first, 0, first.text.length));
+    if (blockStart !== f && first.text.trim() !== "" && !isProgressLine(first.text)) evidence.unshift(lineEvidence(source, first, 0, first.text.length));
     result.findings.push({
       category: "app_crash",
       title: exceptionTitle(lines, blockStart, f),

@@ -6,6 +6,10 @@ import { metricFindings } from "./metric-signals";
 import { suggestionFor, type SuggestionContext } from "./suggestions";
 import { metricsQuotableLines } from "@/lib/analysis/metrics-summary";
 import { clip } from "./text";
+import { healthFindings, servingHealth } from "./log-health";
+import { contextFindings } from "./change-signals";
+import { detectServer } from "./server";
+import { changesLines, neighbourhoodLines, readHpa, readNode, rollbackRevisions, workloadRef } from "@/lib/analysis/context";
 import { viewEvents, viewPod, type PodView } from "@/lib/cluster/view";
 
 export { suggestionFor } from "./suggestions";
@@ -25,10 +29,13 @@ export const CATEGORY_ORDER: SignalCategory[] = [
   "gpu_oom",
   "model_load_failure",
   "probe_failure",
+  "node_pressure",
+  "bad_rollout",
   "dependency_unreachable",
   "app_crash",
   "cpu_throttling",
   "load_surge",
+  "overload",
   "unknown",
 ];
 
@@ -45,6 +52,8 @@ export function evidenceSourceText(bundle: EvidenceBundle, source: SignalEvidenc
   if (source === "status") return statusText(bundle);
   if (source === "metrics") return metricsQuotableLines(bundle).join("\n");
   if (source === "events") return viewEvents(bundle.events).map((e) => e.message).join("\n");
+  if (source === "changes") return changesLines(bundle).join("\n");
+  if (source === "neighbourhood") return neighbourhoodLines(bundle).join("\n");
   return (source === "logs" ? bundle.logs : bundle.previousLogs) ?? "";
 }
 
@@ -54,6 +63,11 @@ function suggestionContext(bundle: EvidenceBundle, pod: PodView | undefined, fac
     namespace: bundle.target?.namespace ?? bundle.alert.labels.namespace ?? meta?.namespace,
     pod: bundle.target?.pod ?? bundle.alert.labels.pod ?? meta?.name,
     container: facts.target,
+    server: detectServer(bundle),
+    workload: workloadRef(bundle),
+    previousRevision: rollbackRevisions(bundle).previous,
+    node: readNode(bundle.node)?.name ?? pod?.spec?.nodeName,
+    hpa: readHpa(bundle.hpa),
   };
 }
 
@@ -122,6 +136,10 @@ function cpuFindings(bundle: EvidenceBundle, pod: PodView | undefined, facts: Po
   ];
 }
 
+function alertSaysMemory(bundle: EvidenceBundle): boolean {
+  return /memory|oom/i.test(`${bundle.alert.labels.alertname ?? ""} ${Object.values(bundle.alert.annotations).join(" ")}`);
+}
+
 /**
  * Deterministic, offline detection of failure signatures in an evidence bundle: pod status,
  * events, current and previous logs, and the metrics reading. Each signal quotes its evidence verbatim (see statusText
@@ -145,6 +163,7 @@ export function detectSignals(bundle: EvidenceBundle): Signal[] {
     ...probeFindings(facts, crash, current),
     ...cpuFindings(bundle, pod, facts),
     ...metricFindings(bundle, facts.target),
+    ...healthFindings(servingHealth(bundle), alertSaysMemory(bundle)),
   ];
 
   const killedFromOutside = findings.some((f) => (f.category === "probe_failure" || f.category === "evicted") && f.confidence >= 0.8);
@@ -155,6 +174,8 @@ export function detectSignals(bundle: EvidenceBundle): Signal[] {
     if (facts.blocked && (f.key.startsWith("logs:") || f.key.startsWith("previousLogs:") || f.key === "events:probe"))
       f.confidence = Math.min(f.confidence * 0.6, 0.55);
   }
+
+  findings.push(...contextFindings(bundle, findings));
 
   const ctx = suggestionContext(bundle, pod, facts);
   const rank = (c: SignalCategory) => CATEGORY_ORDER.indexOf(c);

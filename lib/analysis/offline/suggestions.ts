@@ -1,10 +1,19 @@
 import type { SignalCategory } from "@/lib/analysis/types";
+import type { ModelServer } from "./server";
 
 /** Where a suggestion's kubectl commands should point; unknown parts stay as placeholders. */
 export interface SuggestionContext {
   namespace?: string;
   pod?: string;
   container?: string;
+  /** The model server the logs show: advice names only its flags. */
+  server?: ModelServer;
+  /** The owning workload as kubectl names it ("deployment/x"). */
+  workload?: string;
+  /** The revision before the newest one, to roll back to. */
+  previousRevision?: number;
+  node?: string;
+  hpa?: { name: string; max: number; atMax: boolean };
 }
 
 /** Finer cause inside a category, chosen by the detectors. */
@@ -46,10 +55,45 @@ export type SuggestionVariant =
   | "corrupt"
   | "dns"
   | "segfault"
-  | "exit_zero";
+  | "exit_zero"
+  | "near_limit"
+  | "pid"
+  | "not_ready";
 
 function target(ctx: SuggestionContext): { ns: string; pod: string; c: string } {
   return { ns: ctx.namespace ?? "<namespace>", pod: ctx.pod ?? "<pod>", c: ctx.container ?? "<container>" };
+}
+
+/** How to need less GPU memory, in the knobs of the server that runs (none named when it is unknown). */
+function gpuMemoryKnobs(server: ModelServer | undefined): string {
+  switch (server) {
+    case "vllm":
+      return "lower --max-model-len or --max-num-seqs, lower --gpu-memory-utilization if something else shares the GPU, or spread the model over more GPUs with --tensor-parallel-size";
+    case "tgi":
+      return "lower --max-batch-prefill-tokens, --max-total-tokens or --max-batch-total-tokens, lower --cuda-memory-fraction if the GPU is shared, or shard the model over more GPUs with --num-shard";
+    case "triton":
+      return "lower max_batch_size or the instance_group count in the model's config.pbtxt, or load fewer models per GPU (--model-control-mode=explicit)";
+    case "torchserve":
+      return "lower batchSize or the number of workers per model in config.properties / the model's config";
+    case "tf_serving":
+      return "lower the batch size in --batching_parameters_file, or set --per_process_gpu_memory_fraction below 1 when the GPU is shared";
+    default:
+      return "lower the batch size, the maximum input or sequence length, or the number of model copies per GPU";
+  }
+}
+
+/** How to take in less work per pod, in the knobs of the server that runs. */
+function concurrencyKnobs(server: ModelServer | undefined): string {
+  switch (server) {
+    case "vllm":
+      return "vLLM queues what it cannot batch: cap --max-num-seqs to what the KV cache holds and put a client-side timeout and retry in front";
+    case "tgi":
+      return "TGI answers 429 \"Model is overloaded\" past --max-concurrent-requests: raise it only if --max-batch-total-tokens has room, otherwise add replicas";
+    case "triton":
+      return "Triton rejects requests past the dynamic_batching default_queue_policy max_queue_size: raise max_queue_size or max_queue_delay_microseconds only with capacity to match, or add instance_group instances";
+    default:
+      return "raise the server's queue or concurrency limit only if it has capacity to spare";
+  }
 }
 
 /**
@@ -60,6 +104,8 @@ export function suggestionFor(category: SignalCategory, variant?: SuggestionVari
   const { ns, pod, c } = target(ctx);
   switch (category) {
     case "oom_killed":
+      if (variant === "near_limit")
+        return `The process warns that its memory is close to the container limit; at the limit the kernel OOM-kills it. Find what grows (a cache or session store without a bound or eviction, batch size, request size) and bound it, or raise resources.limits.memory for ${c} with the request. Watch usage with \`kubectl top pod ${pod} -n ${ns} --containers\`.`;
       if (variant === "jvm")
         return `The JVM ran out of heap: raise -Xmx (or -XX:MaxRAMPercentage) and the container memory limit together, then look for a leak with a heap dump. Check usage with \`kubectl top pod ${pod} -n ${ns} --containers\`.`;
       if (variant === "sigkill")
@@ -72,7 +118,7 @@ export function suggestionFor(category: SignalCategory, variant?: SuggestionVari
         return `TensorFlow ran out of GPU memory: reduce the batch size or input shape, enable memory growth (TF_FORCE_GPU_ALLOW_GROWTH=true) so several models can share the GPU, or move to a larger GPU.`;
       if (variant === "triton")
         return `Triton could not allocate GPU memory for a model instance: lower instance_group count or max_batch_size in config.pbtxt, load fewer models per GPU (--model-control-mode=explicit), or give the pod a larger GPU.`;
-      return `The model ran out of GPU memory: reduce batch size / max sequence length (vLLM: --max-model-len, --max-num-seqs), lower gpu_memory_utilization if the GPU is shared, use a quantized or smaller model, or request a larger GPU / more GPUs with tensor parallelism. Set PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True to reduce fragmentation. Check usage with \`kubectl exec -n ${ns} ${pod} -c ${c} -- nvidia-smi\`.`;
+      return `The model ran out of GPU memory: ${gpuMemoryKnobs(ctx.server)}; or use a quantized or smaller model, or a larger GPU.${ctx.server === "other" || ctx.server === undefined ? " For PyTorch, PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True reduces fragmentation." : ""} Check usage with \`kubectl exec -n ${ns} ${pod} -c ${c} -- nvidia-smi\`.`;
     case "model_load_failure":
       if (variant === "hf_auth")
         return `Hugging Face refused the download: the model is private or gated, or the token is missing/invalid. Put a valid token with access to the repo in a Secret and expose it as HF_TOKEN, accept the model's licence on huggingface.co, and check with \`kubectl get secret -n ${ns}\`.`;
@@ -89,7 +135,7 @@ export function suggestionFor(category: SignalCategory, variant?: SuggestionVari
       return `The model files could not be loaded: check the model path/URI and that the artifact (config.json, weights, tokenizer) exists where the server looks (often /mnt/models), then roll back to the last working model version. For KServe, inspect \`kubectl logs ${pod} -n ${ns} -c storage-initializer\`.`;
     case "image_pull":
       if (variant === "not_found")
-        return `The image or tag does not exist in the registry: fix the image reference (typo, tag never pushed, deleted tag), prefer pinning by digest (image@sha256:…), and roll back the deployment with \`kubectl rollout undo deployment/<name> -n ${ns}\` if a bad tag was released.`;
+        return `The image or tag does not exist in the registry: fix the image reference (typo, tag never pushed, deleted tag), prefer pinning by digest (image@sha256:…), and roll back the deployment with \`kubectl rollout undo ${ctx.workload ?? "deployment/<name>"} -n ${ns}\` if a bad tag was released.`;
       if (variant === "unauthorized")
         return `The registry refused the pull: create or fix the pull secret (\`kubectl create secret docker-registry …\`) and reference it in imagePullSecrets or the service account; for ECR/GCR/ACR check the node's IAM role / workload identity.`;
       if (variant === "ambiguous_access")
@@ -156,7 +202,25 @@ export function suggestionFor(category: SignalCategory, variant?: SuggestionVari
         return `The process crashed with a segmentation fault (exit 139): usually a native library / CUDA / driver mismatch; roll back to the last working image and pin it by digest, and check library versions.`;
       if (variant === "exit_zero")
         return `The main process exits (code 0) and the pod restarts: make sure the container runs a long-lived server in the foreground, not a script that returns.`;
-      return `The application crashed: fix the exception in the logs or roll back to the last working image/model version (\`kubectl rollout undo deployment/<name> -n ${ns}\`); read the previous container's logs with \`kubectl logs ${pod} -n ${ns} -c ${c} --previous\`.`;
+      return `The application crashed: fix the exception in the logs or roll back to the last working image/model version (\`kubectl rollout undo ${ctx.workload ?? "deployment/<name>"} -n ${ns}\`); read the previous container's logs with \`kubectl logs ${pod} -n ${ns} -c ${c} --previous\`.`;
+    case "bad_rollout": {
+      const w = ctx.workload ?? "deployment/<name>";
+      const to = ctx.previousRevision !== undefined ? ` --to-revision=${ctx.previousRevision}` : "";
+      return `The failure started after the newest rollout and fits what it changed: roll back to the revision before it with \`kubectl rollout undo ${w} -n ${ns}${to}\` (see \`kubectl rollout history ${w} -n ${ns}\`), then fix the change before rolling forward again.`;
+    }
+    case "node_pressure": {
+      const n = ctx.node ?? "<node>";
+      const what = variant === "disk" ? "disk" : variant === "pid" ? "process IDs" : variant === "not_ready" ? "health" : "memory";
+      return `The node ${n} is short of ${what}, so every pod on it suffers: move the workload off it with \`kubectl cordon ${n}\` and \`kubectl drain ${n} --ignore-daemonsets --delete-emptydir-data\`, then find what uses the node's ${what} with \`kubectl describe node ${n}\`.`;
+    }
+    case "overload": {
+      const scale = ctx.hpa
+        ? ctx.hpa.atMax
+          ? `the autoscaler ${ctx.hpa.name} is at its maximum of ${ctx.hpa.max}: raise it with \`kubectl patch hpa ${ctx.hpa.name} -n ${ns} -p '{"spec":{"maxReplicas":${ctx.hpa.max * 2}}}'\``
+          : `check why the autoscaler ${ctx.hpa.name} does not add replicas with \`kubectl describe hpa ${ctx.hpa.name} -n ${ns}\``
+        : `add replicas with \`kubectl scale ${ctx.workload ?? "deployment/<name>"} -n ${ns} --replicas=<n>\``;
+      return `The server cannot keep up with its traffic (requests queued past its limit, shed with 5xx, or over the latency objective): ${scale}. ${concurrencyKnobs(ctx.server)}.`;
+    }
     case "unknown":
       return `No known failure signature matched. Read \`kubectl describe pod ${pod} -n ${ns}\` and \`kubectl logs ${pod} -n ${ns} -c ${c} --previous\`, and check recent deploys and dependency health.`;
   }

@@ -96,3 +96,37 @@ export function clip(s: string, max = 140): string {
 export function kv(key: string, value: unknown): string {
   return `"${key}":${JSON.stringify(value)}`;
 }
+
+/**
+ * A progress bar (tqdm, `Loading … 45% Completed | 2/4`, pip): it says how far something got, never why
+ * anything failed, so it is neither part of a stack trace nor evidence.
+ */
+export function isProgressLine(text: string): boolean {
+  return /\d{1,3}%\s*\|[█▏▎▍▌▋▊▉#=>\-. ]*\||\d{1,3}% Completed \|\s*\d+\/\d+|\|\s*\d+\/\d+ \[\d{2}:\d{2}(?::\d{2})?<(?:\d{2}:\d{2}|\?)/.test(text);
+}
+
+/** How severe a log line says it is; `none` when it names no level (a stack line, a bare message). */
+export type LogLevel = "debug" | "info" | "warn" | "error" | "none";
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+const LEVEL_WORD = /(?:^|[\s[("|:=])(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|CRITICAL|FATAL|PANIC|SEVERE)(?=$|[\s\]):|,])/i;
+
+/**
+ * The level a line's logger printed: Python logging and uvicorn (`INFO:`, `[INFO]`, `2026-… INFO name`), vLLM
+ * (`WARNING 11-20 …`), TGI/tracing (` WARN text_generation_router`), glog/klog (`I1120`, `W1120`, `E1120`),
+ * JSON (`"level":"warn"`). Only the head of the line is read, so a message that mentions "error" later is
+ * still INFO when its logger said so.
+ */
+export function logLevel(raw: string): LogLevel {
+  const head = raw.slice(0, 200).replace(ANSI, "").slice(0, 100);
+  const json = /"(?:level|severity|lvl)"\s*:\s*"(\w+)"/i.exec(raw.slice(0, 400));
+  // The first level word wins: "INFO … connection error" is INFO.
+  const word = json?.[1] ?? LEVEL_WORD.exec(head)?.[1];
+  const glog = /^(?:\S+\s+)?([IWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ /.exec(head)?.[1];
+  const w = (word ?? (glog === "I" ? "info" : glog === "W" ? "warn" : glog === "E" || glog === "F" ? "error" : "")).toLowerCase();
+  if (w === "trace" || w === "debug") return "debug";
+  if (w === "info" || w === "notice") return "info";
+  if (w.startsWith("warn")) return "warn";
+  if (w) return "error";
+  return "none";
+}

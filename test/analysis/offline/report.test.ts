@@ -75,10 +75,21 @@ describe("offlineReport", () => {
     const r = offlineReport({ hypotheses: [], signals: [] }, "GEMINI_API_KEY is not set", bundle);
     expect(r.insufficientEvidence).toBe(true);
     expect(r.hypotheses).toEqual([]);
-    expect(r.summary).toMatch(/no known failure pattern/);
+    // A pod that is gone is the verdict, not "no known failure pattern", and nothing to file an issue about.
+    expect(r.summary).toMatch(/^Pod prod\/web-1 no longer exists: it was deleted or replaced, or the alert names a pod that never existed\. Its owner could not be determined/);
+    expect(r.summary).not.toMatch(/no known failure/i);
+    expect(r.fileable).toBe(false);
+    expect(r.notFileableReason).toMatch(/prod\/web-1 was not found/);
     expect(r.impact).toContain("Pod prod/web-1 was not found");
     expect(r.impact).toContain("Evidence missing: logs (forbidden: cannot get pods/log)");
+    expect(r.immediateActions.map((a) => a.command)).toEqual(["kubectl -n prod get events --sort-by=.lastTimestamp", "kubectl -n prod get pods -o wide"]);
+  });
+
+  test("a pod that could not be read (not gone) still gets the describe step", () => {
+    const bundle = evidenceBundleSchema.parse({ alert: { labels: { namespace: "prod", pod: "web-1" } }, errors: [{ part: "pod", code: 403, message: "forbidden" }] });
+    const r = offlineReport({ hypotheses: [], signals: [] }, undefined, bundle);
     expect(r.immediateActions[0]?.command).toBe("kubectl -n prod describe pod web-1");
+    expect(r.fileable).toBeUndefined();
   });
 
   test("unsafe label values never reach a command", () => {

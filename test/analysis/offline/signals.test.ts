@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diagnose } from "@/lib/analysis/offline/diagnose";
-import { detectSignals, statusText, suggestionFor } from "@/lib/analysis/offline/signals";
+import { detectSignals, evidenceSourceText, statusText, suggestionFor } from "@/lib/analysis/offline/signals";
 import { classifyPull, parseScheduling } from "@/lib/analysis/offline/pod-signals";
 import { signalCategorySchema, signalSchema, type Signal } from "@/lib/analysis/types";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
@@ -16,6 +16,8 @@ function assertGrounded(bundle: EvidenceBundle, signals: Signal[]): void {
       if (ev.source === "status") {
         expect(pod.includes(ev.text), `status quote not in pod JSON: ${ev.text}`).toBe(true);
         expect(ev.line).toBeUndefined();
+      } else if (ev.source === "changes" || ev.source === "neighbourhood") {
+        expect(evidenceSourceText(bundle, ev.source).split("\n"), `${ev.source} quote is not a summary line: ${ev.text}`).toContain(ev.text);
       } else if (ev.source === "events") {
         expect(messages.some((m) => m.includes(ev.text)), `event quote not in any message: ${ev.text}`).toBe(true);
       } else if (ev.source === "metrics") {
