@@ -30,6 +30,18 @@ const PALETTES: Record<"light" | "dark", ChartPalette> = {
   },
 };
 
+const BINARY_INCRS = Array.from({ length: 51 }, (_, k) => 2 ** k);
+/** Restarts and other counts tick at whole numbers. */
+const WHOLE_INCRS = Array.from({ length: 10 }, (_, k) => [1, 2, 5].map((m) => m * 10 ** k)).flat();
+
+/** An axis as wide as its longest label (uPlot's fixed default cuts `16 GiB` and `0.5 cores`). */
+const fitLabels: uPlot.Axis.Size = (u, values, axisIdx) => {
+  const axis = u.axes[axisIdx];
+  const longest = (values ?? []).reduce((a, v) => (v.length > a.length ? v : a), "");
+  u.ctx.font = axis?.font?.[0] ?? "12px system-ui, sans-serif";
+  return Math.ceil(8 + 10 + u.ctx.measureText(longest).width / (devicePixelRatio || 1));
+};
+
 function fmt(line: ChartLine | undefined, v: number | null | undefined): string {
   return v === null || v === undefined || !line ? "–" : formatValue(v, line.unit, line.rate);
 }
@@ -104,11 +116,16 @@ export function chartOptions(
     stroke: p.axis,
     grid: { show: side === 3, stroke: p.grid, width: 1 },
     ticks: { stroke: p.grid, width: 1 },
-    size: 64,
+    size: fitLabels,
+    // Bytes tick at powers of two (4 GiB, 8 GiB, 16 GiB), as limits are set; counts at whole numbers.
+    ...(line?.unit === "bytes" ? { incrs: BINARY_INCRS } : line?.unit === "count" ? { incrs: WHOLE_INCRS } : {}),
     values: (_u, splits) => splits.map((v) => fmt(line, v)),
   });
+  // Times as the summary lines give them: UTC, 24-hour; with the date when the window spans days.
+  const span = (chart.x.at(-1) ?? 0) - (chart.x[0] ?? 0);
+  const clock = (t: number) => new Date(t * 1000).toISOString().slice(span > 86_400 ? 5 : 11, 16).replace("T", " ");
   const axes: uPlot.Axis[] = [
-    { stroke: p.axis, grid: { stroke: p.grid, width: 1 }, ticks: { stroke: p.grid, width: 1 } },
+    { stroke: p.axis, grid: { stroke: p.grid, width: 1 }, ticks: { stroke: p.grid, width: 1 }, values: (_u, splits) => splits.map(clock) },
     axis(left, 3, "y"),
     ...(right ? [axis(right, 1, "right")] : []),
   ];
