@@ -64,6 +64,8 @@ export interface StackOptions {
   webhook?: boolean;
   /** Give the console a GitHub token and repository (default true). */
   github?: boolean;
+  /** The console's PROMETHEUS_URL (a real Prometheus from test/helpers/prometheus); default none, so nothing is read. */
+  prometheusUrl?: string;
 }
 
 export interface Stack {
@@ -104,8 +106,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       // The alerts carry cluster="prod-eu": the fake is that cluster (an unknown cluster is refused, never read here).
       CLUSTER_NAME: "prod-eu",
       KUBE_TIMEOUT_MS: "10000",
-      // Hermetic: the alerts' generatorURL names a Prometheus that does not exist here.
-      PROMETHEUS_URL: "none",
+      // Hermetic unless a spec brings its own: the alerts' generatorURL names a Prometheus that does not exist here.
+      PROMETHEUS_URL: opts.prometheusUrl ?? "none",
       GEMINI_API_KEY: "test-key",
       GEMINI_BASE_URL: gemini.url,
       GEMINI_MODEL: "gemini-3.8-flash",

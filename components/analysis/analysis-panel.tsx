@@ -10,6 +10,7 @@ import { ReportView } from "./report-view";
 import { EvidenceTabs, type EvidenceTab } from "./evidence-tabs";
 import { IssueDialog } from "./issue-dialog";
 import { CopyButton } from "./copy-button";
+import { MetricsStrip } from "./metrics-tab";
 
 export interface AnalysisTargetInput {
   fingerprint?: string;
@@ -108,14 +109,17 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
       )}
       {a?.status === "done" && a.report && a.bundle && (
         <div className="grid gap-4 lg:grid-cols-2">
-          <ReportView
-            report={a.report}
-            markdown={a.markdown ?? ""}
-            onJump={(source, line) => {
-              setTab(source);
-              setFocus({ source, line });
-            }}
-          />
+          <div className="min-w-0 space-y-4">
+            <MetricsStrip bundle={a.bundle} />
+            <ReportView
+              report={a.report}
+              markdown={a.markdown ?? ""}
+              onJump={(source, line) => {
+                setTab(source);
+                setFocus({ source, line });
+              }}
+            />
+          </div>
           <EvidenceTabs bundle={a.bundle} report={a.report} tab={tab} onTab={setTab} focusLine={focus?.source === tab ? focus.line : undefined} />
         </div>
       )}

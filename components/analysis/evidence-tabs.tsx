@@ -5,13 +5,15 @@ import type { EvidenceBundle, Report } from "@/lib/analysis/api";
 import { cn } from "@/lib/utils";
 import { LogViewer } from "./log-viewer";
 import { EventsTable } from "./events-table";
+import { MetricsTab } from "./metrics-tab";
 
-export type EvidenceTab = "logs" | "previousLogs" | "events" | "status";
+export type EvidenceTab = "logs" | "previousLogs" | "events" | "metrics" | "status";
 
 const TABS: { id: EvidenceTab; label: string }[] = [
   { id: "logs", label: "Logs" },
   { id: "previousLogs", label: "Previous logs" },
   { id: "events", label: "Events" },
+  { id: "metrics", label: "Metrics" },
   { id: "status", label: "Pod status" },
 ];
 
@@ -37,8 +39,8 @@ export function EvidenceTabs({
   }, [report]);
 
   return (
-    <div className="flex min-h-0 flex-col rounded border border-slate-200 dark:border-slate-800">
-      <div role="tablist" className="flex border-b border-slate-200 text-sm dark:border-slate-800">
+    <div className="flex min-h-0 min-w-0 flex-col rounded border border-slate-200 dark:border-slate-800">
+      <div role="tablist" className="flex flex-wrap border-b border-slate-200 text-sm dark:border-slate-800">
         {TABS.map((t) => (
           <button
             key={t.id}
@@ -57,6 +59,7 @@ export function EvidenceTabs({
         {tab === "logs" && <LogViewer label="Logs" text={bundle.logs} highlights={cited.logs} focusLine={focusLine} />}
         {tab === "previousLogs" && <LogViewer label="Previous logs" text={bundle.previousLogs} highlights={cited.previousLogs} focusLine={focusLine} />}
         {tab === "events" && <EventsTable events={bundle.events} />}
+        {tab === "metrics" && <MetricsTab bundle={bundle} />}
         {tab === "status" && (
           <pre className="max-h-[70vh] overflow-auto p-3 text-[11px]">{bundle.pod ? JSON.stringify(bundle.pod.status ?? bundle.pod, null, 2) : "The pod was not found."}</pre>
         )}

@@ -3,6 +3,7 @@ import type { Report } from "@/lib/analysis/types";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import { AppError } from "@/lib/errors";
 import { eventRows } from "@/lib/cluster/view";
+import { metricsSection } from "@/lib/github/issue-metrics";
 import { codeSpan, cut, escapeCell, escapeHtml, fenceFor, mapMarkdownLines, mapOutsideCodeSpans, markdownLink, openFence, stripControls } from "@/lib/markdown/safe";
 
 /**
@@ -275,8 +276,9 @@ export function buildIssue(input: BuildIssueInput): IssueDraft {
     });
   }
 
+  const metrics = metricsSection(bundle.metrics, neutralizeText);
   const assemble = (rawParts: string[], withEvents = true) =>
-    [report, ...rawParts, withEvents ? events : undefined, metadata, marker].filter((p): p is string => Boolean(p)).join("\n\n") +
+    [report, withEvents ? metrics : undefined, ...rawParts, withEvents ? events : undefined, metadata, marker].filter((p): p is string => Boolean(p)).join("\n\n") +
     "\n";
 
   const limit = ISSUE_BODY_LIMIT - COMMENT_HEADER_RESERVE;
