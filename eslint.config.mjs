@@ -1,17 +1,65 @@
 import tseslint from "typescript-eslint";
 import reactHooks from "eslint-plugin-react-hooks";
+import { builtinModules } from "node:module";
 
-const serverOnly = [
-  { name: "@kubernetes/client-node", message: "components/ must not import server clients; fetch through app/api." },
-  { name: "@google/genai", message: "components/ must not import SDKs; the server calls Gemini." },
-  { name: "@octokit/rest", message: "components/ must not import SDKs; the server calls GitHub." },
-  { name: "better-sqlite3", message: "components/ must not import the store." },
-  { name: "kysely", message: "components/ must not import the store." },
-  { name: "pino", message: "components/ must not import server logging." },
+// Import boundaries, written as allow-lists (docs/architecture.md, "Boundaries"). Every rule below sees the
+// import's text, so relative imports that climb out of a folder (`../x`) are forbidden in app/, components/,
+// lib/ and cli/: anything outside the importing file's folder is named by its `@/` path, which these rules check.
+const rx = (words) => words.map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|");
+
+/**
+ * The browser-safe modules: no node:*, no server-only, no SDK, no store, no configuration, and they import
+ * only each other (checked below), so a client component can use them. Add a module here only when it is.
+ */
+export const browserSafe = [
+  "lib/api-client", "lib/errors", "lib/utils",
+  "lib/alerts/api", "lib/alerts/silence-api", "lib/alerts/types", "lib/alerts/group", "lib/alerts/matchers",
+  "lib/analysis/api", "lib/analysis/types", "lib/analysis/report-markdown",
+  "lib/cluster/view", "lib/cluster/workload-view", "lib/cluster/revision-diff",
+  "lib/github/api", "lib/jobs/api",
+  "lib/markdown/safe",
+  "lib/prometheus/reading", "lib/prometheus/schema", "lib/prometheus/format", "lib/prometheus/stats", "lib/prometheus/queries",
 ];
-const serverOnlyPatterns = [
-  { group: ["@/lib/store/*", "@/lib/store", "@/lib/jobs/*", "!@/lib/jobs/api", "@/lib/cluster/reader*", "@/lib/cluster/kube*", "@/lib/alerts/client*", "@/lib/analysis/gemini*", "@/lib/analysis/pipeline*", "@/lib/github/filer*", "@/lib/config", "@/lib/server/*", "@/lib/log*", "@/lib/metrics*"], message: "components/ must not import server clients, the store or configuration; pass data as props or fetch through app/api." },
-];
+/** Pure schemas and helpers the browser-safe modules build on (held to the same rule), which components reach through them. */
+export const browserSafeSupport = ["lib/store/models", "lib/cluster/bundle", "lib/analysis/redact", "lib/prometheus/promql"];
+const serverPackages = [...builtinModules, "@kubernetes/client-node", "@google/genai", "@octokit/rest", "better-sqlite3", "kysely", "pino", "prom-client", "server-only", "next/server", "next/headers"];
+
+const noClimbing = {
+  regex: "(^|/)\\.\\.(/|$)",
+  message: "Relative imports may not leave the file's folder: name it by its @/ path, so the import boundaries (eslint.config.mjs) can check it.",
+};
+const noNodeOrServer = {
+  regex: `^(node:|(${rx(serverPackages)})(/|$))`,
+  message: "Browser code may not import Node built-ins, SDKs, the store or server-only modules: the server does that behind app/api.",
+};
+const componentsAllow = {
+  regex: `^@/(?!components/|(${rx(browserSafe)})$)`,
+  message: `components/ may import only components/ and the browser-safe modules (${browserSafe.join(", ")}); pass data as props or fetch through app/api.`,
+};
+const browserSafeAllow = {
+  regex: `^@/(?!(${rx([...browserSafe, ...browserSafeSupport])})$)`,
+  message: "A browser-safe module may import only other browser-safe modules (the browserSafe list in eslint.config.mjs).",
+  allowTypeImports: true,
+};
+const noServerFromLib = {
+  regex: "^@/lib/server(/|$)",
+  message: "Nothing in lib/ outside lib/server imports lib/server: pass what a module needs as a dependency (see lib/triage).",
+};
+const noDemo = {
+  regex: "^@/lib/demo(/|$)",
+  message: "The demo is chosen only where services are composed (lib/server/services.ts), and used by tests and benches.",
+};
+const noNext = { regex: "^next(/|$)", message: "Domain modules never import next/*, so the CLI and tests can use them." };
+const noUpward = {
+  regex: "^@/(app|components|cli)(/|$)",
+  message: "lib/ never imports app/, components/ or cli/: they build on lib/, not the other way round.",
+};
+const noAppFromCli = {
+  regex: "^@/(app|components|lib/server)(/|$)",
+  message: "cli/ runs outside Next: it may not import app/, components/ or lib/server; call lib/ directly.",
+};
+const restrict = (...patterns) => ["error", { patterns }];
+const importRule = "@typescript-eslint/no-restricted-imports";
 
 // Next's production build holds several copies of a module, so `instanceof` these classes fails for an
 // instance made by another copy: recognise them by their brand (lib/errors.ts setBrand) instead.
@@ -52,15 +100,17 @@ export default tseslint.config(
     files: ["lib/config.ts", "instrumentation.ts"],
     rules: { "no-restricted-syntax": ["error", ...noBrandedInstanceof] },
   },
-  {
-    files: ["components/**"],
-    rules: { "no-restricted-imports": ["error", { paths: serverOnly, patterns: serverOnlyPatterns }] },
-  },
+  // Import boundaries: each file matches exactly one of these blocks (a later block would replace an earlier one's options).
+  { files: ["app/**"], rules: { [importRule]: restrict(noClimbing, noDemo) } },
+  { files: ["components/**"], rules: { [importRule]: restrict(noClimbing, noNodeOrServer, componentsAllow) } },
   {
     files: ["lib/**"],
-    ignores: ["lib/server/**"],
-    rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["next", "next/*"], message: "Domain modules never import next/*, so the CLI and tests can use them." }] }],
-    },
+    ignores: ["lib/server/**", "lib/demo/**", ...[...browserSafe, ...browserSafeSupport].map((m) => `${m}.ts`)],
+    rules: { [importRule]: restrict(noClimbing, noNext, noUpward, noServerFromLib, noDemo) },
   },
+  { files: [...browserSafe, ...browserSafeSupport].map((m) => `${m}.ts`), rules: { [importRule]: restrict(noClimbing, noNext, noNodeOrServer, browserSafeAllow) } },
+  { files: ["lib/demo/**"], rules: { [importRule]: restrict(noClimbing, noNext, noUpward, noServerFromLib) } },
+  { files: ["lib/server/**"], ignores: ["lib/server/services.ts"], rules: { [importRule]: restrict(noClimbing, noUpward, noDemo) } },
+  { files: ["lib/server/services.ts"], rules: { [importRule]: restrict(noClimbing, noUpward) } },
+  { files: ["cli/**"], rules: { [importRule]: restrict(noClimbing, noAppFromCli, noDemo) } },
 );

@@ -4,7 +4,6 @@ import { createAlertmanagerSource } from "@/lib/alerts/client";
 import { createMultiSource } from "@/lib/alerts/merge";
 import { createCachedSource } from "@/lib/alerts/cache";
 import { matchAlert, parseFilters } from "@/lib/alerts/matchers";
-import { createDemoAlertSource } from "@/lib/demo/alerts";
 
 const sources = new Map<string, AlertSource>();
 
@@ -47,13 +46,12 @@ export function withLocalFilter(inner: AlertSource): AlertSource {
   };
 }
 
-/** The process's alert source for this configuration: the demo, the merged Alertmanagers, or one that says none is configured. */
+/** The process's alert source for this configuration: the merged Alertmanagers, or one that says none is configured (the demo is chosen in lib/server/services). */
 export function getAlertSource(config: Config): AlertSource {
-  const key = JSON.stringify([config.demo, config.alertmanagers, config.alertmanagerTimeoutMs]);
+  const key = JSON.stringify([config.alertmanagers, config.alertmanagerTimeoutMs]);
   let source = sources.get(key);
   if (!source) {
-    if (config.demo) source = withLocalFilter(createDemoAlertSource());
-    else if (config.alertmanagers.length === 0) source = unconfiguredSource();
+    if (config.alertmanagers.length === 0) source = unconfiguredSource();
     else {
       const timeoutMs = config.alertmanagerTimeoutMs;
       source = createCachedSource(createMultiSource(config.alertmanagers.map((e) => createAlertmanagerSource(e, { timeoutMs }))), {

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
-import { labelMapSchema, targetFromLabels, type Target } from "@/lib/alerts/types";
+import { targetFromLabels, type AlertSnapshot, type Target } from "@/lib/alerts/types";
 
 /**
  * The alert snapshot: the alert as an analysis saw it, and the fingerprint that names its incident.
@@ -8,17 +7,9 @@ import { labelMapSchema, targetFromLabels, type Target } from "@/lib/alerts/type
  * pod gets the same fingerprint, and so the same GitHub issue, whichever way it was analyzed.
  */
 
-export const alertSnapshotSchema = z.object({
-  labels: labelMapSchema,
-  annotations: labelMapSchema.default({}),
-  /** Alertmanager's fingerprint, or targetFingerprint() for a pod analyzed without an alert. */
-  fingerprint: z.string().max(256).optional(),
-  startsAt: z.string().optional(),
-  generatorURL: z.string().optional(),
-});
-export type AlertSnapshot = z.infer<typeof alertSnapshotSchema>;
-/** A snapshot as callers may write it (annotations optional). */
-export type AlertSnapshotInput = z.input<typeof alertSnapshotSchema>;
+// The schema lives with the other alert shapes in lib/alerts/types.ts, which imports nothing from Node,
+// so the store's models and the browser's API schemas can use it without pulling in node:crypto.
+export { alertSnapshotSchema, type AlertSnapshot, type AlertSnapshotInput } from "@/lib/alerts/types";
 
 /** What an analysis without a live alert names: the pod, and optionally the alert and severity it is about. */
 export type SnapshotTarget = Target & { alertname?: string; severity?: string };

@@ -61,3 +61,16 @@ export function targetFromLabels(labels: Record<string, string>): Target | undef
   });
   return r.success ? r.data : undefined;
 }
+
+/** The alert snapshot's shape (lib/alerts/snapshot.ts builds snapshots and their fingerprints). */
+export const alertSnapshotSchema = z.object({
+  labels: labelMapSchema,
+  annotations: labelMapSchema.default({}),
+  /** Alertmanager's fingerprint, or targetFingerprint() for a pod analyzed without an alert. */
+  fingerprint: z.string().max(256).optional(),
+  startsAt: z.string().optional(),
+  generatorURL: z.string().optional(),
+});
+export type AlertSnapshot = z.infer<typeof alertSnapshotSchema>;
+/** A snapshot as callers may write it (annotations optional). */
+export type AlertSnapshotInput = z.input<typeof alertSnapshotSchema>;

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { targetSchema } from "@/lib/alerts/types";
-import { alertSnapshotSchema } from "@/lib/alerts/snapshot";
+import { alertSnapshotSchema, targetSchema } from "@/lib/alerts/types";
 import { bundleMetricsSchema } from "@/lib/prometheus/schema";
 
 /**

@@ -1,10 +1,11 @@
 import "server-only";
 import { loadConfig, type Config } from "@/lib/config";
 import { getLogger } from "@/lib/log";
-import { getAlertSource } from "@/lib/alerts";
+import { getAlertSource, withLocalFilter } from "@/lib/alerts";
 import type { AlertSource } from "@/lib/alerts/types";
 import type { ClusterReaders } from "@/lib/cluster/reader";
 import { createKubeClusterReaders } from "@/lib/cluster/kube";
+import { createDemoAlertSource } from "@/lib/demo/alerts";
 import { createDemoClusterReaders } from "@/lib/demo/cluster";
 import { createDemoVitals } from "@/lib/demo/vitals";
 import { createPrometheusVitals, type VitalsSource } from "@/lib/prometheus/vitals";
@@ -97,7 +98,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const store = overrides.store ?? (await openStore(config.databaseUrl));
   registerRevocationCheck((sid) => store.isSessionRevoked(sid));
   const gemini = "gemini" in overrides ? overrides.gemini : config.gemini.apiKey ? createGeminiDiagnoser(config.gemini) : undefined;
-  const alerts = overrides.alerts ?? getAlertSource(config);
+  const alerts = overrides.alerts ?? (config.demo ? withLocalFilter(createDemoAlertSource()) : getAlertSource(config));
   const readers = overrides.readers ?? (config.demo ? createDemoClusterReaders() : createKubeClusterReaders(config.kube));
   // The demo's alerts carry a generatorURL of a Prometheus that does not exist: never query it; the demo serves its own series.
   const vitals = "vitals" in overrides ? overrides.vitals : config.demo ? createDemoVitals() : createPrometheusVitals(config.prometheus);
