@@ -18,7 +18,7 @@ export const browserSafe = [
   "lib/cluster/view", "lib/cluster/workload-view", "lib/cluster/revision-diff",
   "lib/github/api", "lib/jobs/api",
   "lib/markdown/safe",
-  "lib/prometheus/reading", "lib/prometheus/schema", "lib/prometheus/format", "lib/prometheus/stats", "lib/prometheus/queries",
+  "lib/prometheus/reading", "lib/prometheus/schema", "lib/prometheus/format", "lib/prometheus/stats", "lib/prometheus/queries", "lib/prometheus/charts",
 ];
 /** Pure schemas and helpers the browser-safe modules build on (held to the same rule), which components reach through them. */
 export const browserSafeSupport = ["lib/store/models", "lib/cluster/bundle", "lib/analysis/redact", "lib/prometheus/promql"];
