@@ -54,7 +54,7 @@ describe("the progress stream", () => {
   });
 
   it("leaves out steps and statuses the page does not know instead of dropping the whole progress", () => {
-    expect(readStreamEvent(progressStreamEvents.progress, JSON.stringify({ pod: { status: "done" }, metrics: { status: "done" }, logs: { status: "weird" } }))).toEqual({
+    expect(readStreamEvent(progressStreamEvents.progress, JSON.stringify({ pod: { status: "done" }, telepathy: { status: "done" }, logs: { status: "weird" } }))).toEqual({
       pod: { status: "done" },
     });
     expect(readStreamEvent(progressStreamEvents.progress, "not json")).toBeUndefined();
