@@ -3,6 +3,7 @@ import type { Report } from "@/lib/analysis/types";
 import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import { AppError } from "@/lib/errors";
 import { eventRows } from "@/lib/cluster/view";
+import { changesSection, neighbourhoodSection } from "@/lib/github/issue-workload";
 import { codeSpan, cut, escapeCell, escapeHtml, fenceFor, mapMarkdownLines, mapOutsideCodeSpans, markdownLink, openFence, stripControls } from "@/lib/markdown/safe";
 
 /**
@@ -243,7 +244,8 @@ function splitBudget(budget: number, needA: number, needB: number): [number, num
 
 /**
  * Build the issue for an analysed alert: title, labels and a body of at most 65,536 characters
- * (less COMMENT_HEADER_RESERVE) in which raw logs lose their oldest lines first.
+ * (less COMMENT_HEADER_RESERVE) in which raw logs lose their oldest lines first. The changes and
+ * neighbourhood sections come right after the report, each bounded on its own (lib/github/issue-workload).
  * @throws AppError bad_request when the fingerprint could break the hidden marker.
  */
 export function buildIssue(input: BuildIssueInput): IssueDraft {
@@ -261,6 +263,9 @@ export function buildIssue(input: BuildIssueInput): IssueDraft {
 
   const report = boundMarkdown(neutralizeMarkdown(stripControls(input.reportMarkdown).trim()), REPORT_LIMIT, reportSeeAll);
   const events = eventsSection(bundle.events);
+  const consoleSeeAll = consoleLink ? `see them all ${consoleLink}` : "see them all in the triage console";
+  const changes = changesSection(bundle, neutralizeText, consoleSeeAll);
+  const neighbourhood = neighbourhoodSection(bundle, neutralizeText, consoleSeeAll);
   const metadata = metadataSection(input);
   const marker = fingerprintMarker(input.fingerprint);
 
@@ -276,7 +281,7 @@ export function buildIssue(input: BuildIssueInput): IssueDraft {
   }
 
   const assemble = (rawParts: string[], withEvents = true) =>
-    [report, ...rawParts, withEvents ? events : undefined, metadata, marker].filter((p): p is string => Boolean(p)).join("\n\n") +
+    [report, withEvents ? changes : undefined, withEvents ? neighbourhood : undefined, ...rawParts, withEvents ? events : undefined, metadata, marker].filter((p): p is string => Boolean(p)).join("\n\n") +
     "\n";
 
   const limit = ISSUE_BODY_LIMIT - COMMENT_HEADER_RESERVE;
