@@ -108,7 +108,7 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
         </div>
       )}
       {a?.status === "done" && a.report && a.bundle && (
-        <div className="grid gap-4 lg:grid-cols-2">
+        <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
           <ReportView
             report={a.report}
             markdown={a.markdown ?? ""}

@@ -55,7 +55,7 @@ export function ChangesPanel({ bundle }: { bundle: EvidenceBundle }) {
         <h3 className="font-semibold">
           Changes to {w.kind} {w.name}
         </h3>
-        {chain && <p className="text-xs text-slate-500">Owners: {chain} → Pod</p>}
+        {chain && <p className="break-words text-xs text-slate-500">Owners: {chain} → Pod</p>}
       </div>
       <ConditionList title="Workload conditions" object={w.object} />
       {diffs.length === 0 ? (
@@ -92,7 +92,7 @@ function RevisionItem({ diff, current }: { diff: RevisionDiff; current: boolean 
           {diff.minutesBeforeAlert !== undefined ? relativeToAlert(diff.minutesBeforeAlert) : `created ${shortTime(rev.createdAt)}`}
         </span>
       </h4>
-      <p className="text-xs text-slate-500">
+      <p className="break-words text-xs text-slate-500">
         {rev.name} · created {shortTime(rev.createdAt)} · {rev.changeCause ? <>change-cause: <q>{rev.changeCause}</q></> : "no change-cause recorded"}
       </p>
       {!previous ? (
@@ -100,7 +100,7 @@ function RevisionItem({ diff, current }: { diff: RevisionDiff; current: boolean 
       ) : lines.length === 0 ? (
         <p className="text-xs text-slate-500">No change to the pod template since revision {previous.revision ?? previous.name} (a scale or metadata change).</p>
       ) : (
-        <ul aria-label={`Changes since revision ${previous.revision ?? previous.name}`} className="space-y-0.5 font-mono text-xs">
+        <ul aria-label={`Changes since revision ${previous.revision ?? previous.name}`} className="space-y-0.5 break-all font-mono text-xs">
           {lines.map((line, j) => (
             <li key={j} data-quote={line} className={cn("rounded px-1", QUOTE_CLASS)}>
               {line}

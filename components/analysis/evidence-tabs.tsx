@@ -56,8 +56,8 @@ export function EvidenceTabs({
   useQuoteFocus(panel, tab === "logs" || tab === "previousLogs" ? [] : (cited.quotes.get(tab) ?? []), tab === "logs" || tab === "previousLogs" ? undefined : here);
 
   return (
-    <div className="flex min-h-0 flex-col rounded border border-slate-200 dark:border-slate-800">
-      <div role="tablist" className="flex border-b border-slate-200 text-sm dark:border-slate-800">
+    <div className="flex min-h-0 min-w-0 flex-col rounded border border-slate-200 dark:border-slate-800">
+      <div role="tablist" className="flex overflow-x-auto border-b border-slate-200 text-sm dark:border-slate-800">
         {TABS.map((t) => (
           <button
             key={t.id}
@@ -65,7 +65,7 @@ export function EvidenceTabs({
             type="button"
             aria-selected={tab === t.id}
             onClick={() => onTab(t.id)}
-            className={cn("px-3 py-1.5", tab === t.id ? "border-b-2 border-sky-600 font-medium" : "text-slate-500")}
+            className={cn("shrink-0 whitespace-nowrap px-3 py-1.5", tab === t.id ? "border-b-2 border-sky-600 font-medium" : "text-slate-500")}
           >
             {t.label}
             {t.id === "events" ? ` (${bundle.events.length})` : ""}

@@ -54,6 +54,7 @@ function SiblingsTable({ siblings, targetPod }: { siblings: Record<string, unkno
         {health.unhealthy > 0 && health.unhealthy < health.total ? " — a pod- or node-local cause is likelier than a shared one" : ""}
         {health.unhealthy > 1 && health.unhealthy === health.total ? " — all of them: a shared cause (rollout, dependency) is likelier" : ""}
       </p>
+      <div className="overflow-x-auto">
       <table className="w-full text-left text-xs">
         <caption className="sr-only">Pods of the same owner</caption>
         <thead className="text-slate-500">
@@ -88,6 +89,7 @@ function SiblingsTable({ siblings, targetPod }: { siblings: Record<string, unkno
           ))}
         </tbody>
       </table>
+      </div>
     </>
   );
 }

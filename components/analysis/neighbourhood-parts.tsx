@@ -8,6 +8,7 @@ import { QUOTE_CLASS } from "./evidence-focus";
 export function ConditionsTable({ caption, conditions }: { caption: string; conditions: ConditionView[] }) {
   if (conditions.length === 0) return <p className="text-xs text-slate-500">{caption}: none reported.</p>;
   return (
+    <div className="overflow-x-auto">
     <table className="w-full text-left text-xs">
       <caption className="sr-only">{caption}</caption>
       <thead className="text-slate-500">
@@ -32,11 +33,12 @@ export function ConditionsTable({ caption, conditions }: { caption: string; cond
             </td>
             <td className="p-1">{c.status}</td>
             <td className="p-1">{c.reason ?? ""}</td>
-            <td className="p-1">{c.message ?? ""}</td>
+            <td className="min-w-40 break-words p-1">{c.message ?? ""}</td>
           </tr>
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 
