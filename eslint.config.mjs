@@ -14,8 +14,8 @@ const rx = (words) => words.map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")
 export const browserSafe = [
   "lib/api-client", "lib/errors", "lib/utils",
   "lib/alerts/api", "lib/alerts/silence-api", "lib/alerts/types", "lib/alerts/group", "lib/alerts/matchers",
-  "lib/analysis/api", "lib/analysis/types", "lib/analysis/report-markdown",
-  "lib/cluster/view", "lib/cluster/workload-view", "lib/cluster/revision-diff",
+  "lib/analysis/api", "lib/analysis/types", "lib/analysis/report-markdown", "lib/analysis/pod-summary",
+  "lib/cluster/view", "lib/cluster/workload-view", "lib/cluster/revision-diff", "lib/cluster/neighbourhood-view",
   "lib/github/api", "lib/jobs/api",
   "lib/markdown/safe",
   "lib/prometheus/reading", "lib/prometheus/schema", "lib/prometheus/format", "lib/prometheus/stats", "lib/prometheus/queries", "lib/prometheus/charts",

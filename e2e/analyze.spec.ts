@@ -145,7 +145,7 @@ test.describe.serial("Analyze in the browser", () => {
       expect(copied).toContain(report.hypotheses[0]?.title ?? "?");
 
       await expectNoSecrets(page, "logs tab");
-      for (const tab of ["Previous logs", "Events", "Pod status"]) {
+      for (const tab of ["Previous logs", "Events", "Pod", "Changes", "Neighbourhood"]) {
         await page.getByRole("tab", { name: new RegExp(`^${tab}`) }).click();
         await expectNoSecrets(page, `${tab} tab`);
       }

@@ -7,7 +7,8 @@ import { isApiError } from "@/lib/api-client";
 import { useAnalysis } from "./use-analysis";
 import { ProgressSteps } from "./progress-steps";
 import { ReportView } from "./report-view";
-import { EvidenceTabs, type EvidenceTab } from "./evidence-tabs";
+import { EvidenceTabs, isEvidenceTab, type EvidenceTab } from "./evidence-tabs";
+import { SOURCE_TABS, type EvidenceFocus } from "./evidence-focus";
 import { IssueDialog } from "./issue-dialog";
 import { CopyButton } from "./copy-button";
 import { MetricsStrip } from "./metrics-tab";
@@ -24,8 +25,8 @@ export interface AnalysisTargetInput {
 export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisTargetInput; latestId?: string; autoStart?: boolean }) {
   const [id, setId] = useState(latestId);
   const [chosenTab, setTab] = useState<EvidenceTab>();
-  // The cited line belongs to one log; switching to the other log must not outline its same-numbered line.
-  const [focus, setFocus] = useState<{ source: EvidenceTab; line?: number }>();
+  // The cited line belongs to one tab; switching to another must not outline its same-numbered line.
+  const [focus, setFocus] = useState<EvidenceFocus>();
   const [issueOpen, setIssueOpen] = useState(false);
   const qc = useQueryClient();
   const analysis = useAnalysis(id);
@@ -108,19 +109,21 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
         </div>
       )}
       {a?.status === "done" && a.report && a.bundle && (
-        <div className="grid gap-4 lg:grid-cols-2">
+        <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
           <div className="min-w-0 space-y-4">
             <MetricsStrip bundle={a.bundle} />
             <ReportView
               report={a.report}
               markdown={a.markdown ?? ""}
-              onJump={(source, line) => {
-                setTab(source);
-                setFocus({ source, line });
+              onJump={(source, line, text) => {
+                const t = SOURCE_TABS[source];
+                if (!t || !isEvidenceTab(t)) return;
+                setTab(t);
+                setFocus((f) => ({ tab: t, line, text, n: (f?.n ?? 0) + 1 }));
               }}
             />
           </div>
-          <EvidenceTabs bundle={a.bundle} report={a.report} tab={tab} onTab={setTab} focusLine={focus?.source === tab ? focus.line : undefined} />
+          <EvidenceTabs bundle={a.bundle} report={a.report} tab={tab} onTab={setTab} focus={focus} />
         </div>
       )}
       {issueOpen && a && <IssueDialog analysisId={a.id} onClose={() => setIssueOpen(false)} />}

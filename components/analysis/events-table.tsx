@@ -2,6 +2,7 @@
 
 import { cn } from "@/lib/utils";
 import { eventRows } from "@/lib/cluster/view";
+import { QUOTE_CLASS } from "./evidence-focus";
 
 function shortTime(iso: string): string {
   const d = new Date(iso);
@@ -27,7 +28,7 @@ export function EventsTable({ events }: { events: Record<string, unknown>[] }) {
       </thead>
       <tbody>
         {rows.map((r, i) => (
-          <tr key={i} className={cn("border-t border-slate-200 align-top dark:border-slate-800", r.type === "Warning" && "bg-amber-50 dark:bg-amber-950/40")}>
+          <tr key={i} data-quote={`${r.reason} ${r.message}`} className={cn("border-t border-slate-200 align-top dark:border-slate-800", r.type === "Warning" && "bg-amber-50 dark:bg-amber-950/40", QUOTE_CLASS)}>
             <td className="p-2">{r.type}</td>
             <td className="p-2 font-medium">{r.reason}</td>
             <td className="p-2">{r.count}</td>

@@ -1,5 +1,6 @@
 "use client";
 
+import { QUOTE_CLASS } from "./evidence-focus";
 import "uplot/dist/uPlot.min.css";
 import { useEffect, useRef, useSyncExternalStore } from "react";
 import type uPlot from "uplot";
@@ -75,7 +76,7 @@ export function MetricsChart({ chart, height = 180, className }: { chart: Chart;
       <figcaption className="text-sm font-medium">{chart.title}</figcaption>
       {/* uPlot's root is as wide as the canvas; the box is as wide as the page allows and the chart follows it. */}
       <div ref={box} className="metrics-chart w-full min-w-0 overflow-hidden text-xs" style={{ minHeight: height }} />
-      <p id={summaryId} className="text-xs text-slate-600 dark:text-slate-300" data-testid="metrics-summary">
+      <p id={summaryId} className={cn("rounded px-1 text-xs text-slate-600 dark:text-slate-300", QUOTE_CLASS)} data-testid="metrics-summary" data-quote={chart.summary}>
         {chart.summary}
       </p>
     </figure>

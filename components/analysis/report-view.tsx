@@ -3,10 +3,11 @@
 import type { Report } from "@/lib/analysis/api";
 import { cn } from "@/lib/utils";
 import { SafeMarkdown } from "./safe-markdown";
+import { SOURCE_TABS } from "./evidence-focus";
 
-export type EvidenceJump = (source: "logs" | "previousLogs" | "events" | "status", line?: number) => void;
+export type EvidenceJump = (source: NonNullable<Report["hypotheses"][number]["evidence"][number]["source"]>, line?: number, text?: string) => void;
 
-/** The report: the evidence quotes, each linked to its log line, then the markdown from the one renderer. */
+/** The report: the evidence quotes, each linked to the line or row it quotes, then the markdown from the one renderer. */
 export function ReportView({ report, markdown, onJump }: { report: Report; markdown: string; onJump: EvidenceJump }) {
   return (
     <div className="space-y-4">
@@ -28,8 +29,8 @@ export function ReportView({ report, markdown, onJump }: { report: Report; markd
                   <li key={j} className="flex items-start gap-2">
                     <button
                       type="button"
-                      disabled={!e.source || e.source === "metrics" || e.source === "changes" || e.source === "neighbourhood"}
-                      onClick={() => e.source && e.source !== "metrics" && e.source !== "changes" && e.source !== "neighbourhood" && onJump(e.source, e.line)}
+                      disabled={!e.source || !SOURCE_TABS[e.source]}
+                      onClick={() => e.source && onJump(e.source, e.line, e.text)}
                       className="shrink-0 rounded bg-slate-100 px-1.5 font-mono text-xs text-sky-700 hover:underline disabled:text-slate-400 dark:bg-slate-800 dark:text-sky-300"
                     >
                       {e.source ?? "?"}

@@ -25,7 +25,7 @@ export interface ClusterReader {
   gather(target: Target, options?: GatherOptions): Promise<GatheredEvidence>;
   /**
    * The pod's neighbourhood (lib/cluster/workload.ts): owner, revisions, sibling pods, node, HPA, KServe
-   * InferenceService. Optional: a reader without it (the demo, for now) gathers no workload. Never throws.
+   * InferenceService. Optional: a reader without it gathers no workload. Never throws.
    */
   gatherWorkload?(target: Target, alert: { labels?: Record<string, string> }, options?: GatherOptions): Promise<WorkloadEvidence>;
 }

@@ -13,6 +13,8 @@ import {
   type Json,
 } from "@/lib/demo/k8s-objects";
 import { cpuThrottlingLogs, cudaOomLogs, hfUnauthorizedLogs, kvCacheLogs, oomKilledLogs, slowLoadLogs } from "@/lib/demo/logs";
+import { CPU_NODE, demoNodes, GPU_NODE_A, GPU_NODE_B, GPU_NODE_C } from "@/lib/demo/nodes";
+import { buildDemoWorkload } from "@/lib/demo/workloads";
 
 /**
  * The demo cluster's state behind the demo alerts: for each incident the v1 Pod, its containers' current
@@ -32,11 +34,10 @@ export interface DemoPod {
 export interface DemoClusterState {
   pods: DemoPod[];
   events: Json[];
+  /** The pods' neighbourhood (lib/demo/workloads, lib/demo/nodes): Deployments, ReplicaSets, HPAs and Nodes. */
+  objects?: Json[];
 }
 
-const GPU_NODE_A = "gke-ml-demo-l4-pool-3f2a1b7c-9xkq";
-const GPU_NODE_B = "gke-ml-demo-l4-pool-3f2a1b7c-t2mz";
-const CPU_NODE = "gke-ml-demo-cpu-pool-8d1e4f20-q7vn";
 const GPU_SELECTOR = { "cloud.google.com/gke-accelerator": "nvidia-l4" };
 
 type Clock = ReturnType<typeof clock>;
@@ -119,7 +120,8 @@ function build(incident: DemoIncident, c: Clock, podUid: string, rsUid: string):
   switch (incident.scenario) {
     case "oom-killed": {
       const image = "vllm/vllm-openai:v0.6.3.post1";
-      const created = 3120;
+      // Created by revision 7's rollout (lib/demo/workloads), 6 minutes before the alert.
+      const created = 1190;
       const ip = "10.0.3.7";
       const vllm: ContainerSpec = {
         name: "vllm",
@@ -161,7 +163,7 @@ function build(incident: DemoIncident, c: Clock, podUid: string, rsUid: string):
           ...lifecycle("vllm", image, 4, created - 4, 240, GPU_NODE_A),
           { type: "Warning", reason: "Unhealthy", message: `Readiness probe failed: Get "http://${ip}:8000/health": dial tcp ${ip}:8000: connect: connection refused`, component: "kubelet", host: GPU_NODE_A, count: 38, firstSecondsAgo: created - 6, lastSecondsAgo: 176, fieldPath: "spec.containers{vllm}" },
           backoff("vllm", 2, 1150, 1145, GPU_NODE_A),
-          ...ownerEvents(name, created + 2, "2 from 1"),
+          ...ownerEvents(name, created + 2, "1 from 0"),
         ],
       };
     }
@@ -372,7 +374,7 @@ function build(incident: DemoIncident, c: Clock, podUid: string, rsUid: string):
         name: "reranker",
         image,
         port: 8080,
-        env: [{ name: "MODEL_ID", value: "BAAI/bge-reranker-v2-m3" }, { name: "DEVICE", value: "cpu" }],
+        env: [{ name: "MODEL_ID", value: "BAAI/bge-reranker-v2-m3" }, { name: "DEVICE", value: "cpu" }, { name: "OTEL_SERVICE_NAME", value: "reranker-api" }],
         requests: { cpu: "2", memory: "4Gi" },
         limits: { cpu: "2", memory: "4Gi" },
         livenessProbe: httpProbe("/live", 8080, { initialDelaySeconds: 20 }),
@@ -420,8 +422,9 @@ function build(incident: DemoIncident, c: Clock, podUid: string, rsUid: string):
             ...base,
             app: "code-assist-7b",
             createdSecondsAgo: created,
-            nodeName: GPU_NODE_A,
-            hostIP: "10.128.0.41",
+            // The node under memory pressure (lib/demo/nodes).
+            nodeName: GPU_NODE_C,
+            hostIP: "10.128.0.43",
             podIP: "10.0.3.15",
             containers: [server],
             nodeSelector: GPU_SELECTOR,
@@ -494,11 +497,15 @@ function seedOf(s: DemoScenario): number {
   return h >>> 0;
 }
 
-/** The demo cluster as of `now`: every demo incident's pod, logs and events (pod's and owners'). */
+/**
+ * The demo cluster as of `now`: every demo incident's pod, logs and events (pod's and owners'), and its
+ * neighbourhood: Deployment, ReplicaSet revisions, other replicas, HPA and nodes.
+ */
 export function buildDemoCluster(now: Date = new Date()): DemoClusterState {
   const c = clock(now);
   const pods: DemoPod[] = [];
   const events: Json[] = [];
+  const objects: Json[] = demoNodes(c);
   for (const incident of demoIncidents) {
     const rand = rng(seedOf(incident.scenario));
     const podUid = uid(rand);
@@ -507,6 +514,9 @@ export function buildDemoCluster(now: Date = new Date()): DemoClusterState {
     const built = build(incident, c, podUid, rsUid);
     const name = incident.labels.pod ?? "";
     pods.push({ namespace: DEMO_NAMESPACE, name, pod: built.pod, logs: built.logs });
+    const workload = buildDemoWorkload(incident, built.pod, { replicaSetUid: rsUid, deploymentUid: deployUid }, c, rng(seedOf(incident.scenario) ^ 0x5bd1e995));
+    pods.push(...workload.siblings.map((s) => ({ namespace: DEMO_NAMESPACE, name: s.name, pod: s.pod, logs: {} })));
+    objects.push(...workload.objects);
     for (const e of built.events) {
       const { on, ...rest } = e;
       const rs = replicaSetOf(name);
@@ -519,5 +529,5 @@ export function buildDemoCluster(now: Date = new Date()): DemoClusterState {
       events.push(eventJson({ ...rest, namespace: DEMO_NAMESPACE, ...owner }, c, rand));
     }
   }
-  return { pods, events };
+  return { pods, events, objects };
 }

@@ -4,6 +4,7 @@ import type { EvidenceBundle } from "@/lib/cluster/bundle";
 import { AppError } from "@/lib/errors";
 import { eventRows } from "@/lib/cluster/view";
 import { metricsSection } from "@/lib/github/issue-metrics";
+import { changesSection, neighbourhoodSection } from "@/lib/github/issue-workload";
 import { codeSpan, cut, escapeCell, escapeHtml, fenceFor, mapMarkdownLines, mapOutsideCodeSpans, markdownLink, openFence, stripControls } from "@/lib/markdown/safe";
 
 /**
@@ -244,7 +245,8 @@ function splitBudget(budget: number, needA: number, needB: number): [number, num
 
 /**
  * Build the issue for an analysed alert: title, labels and a body of at most 65,536 characters
- * (less COMMENT_HEADER_RESERVE) in which raw logs lose their oldest lines first.
+ * (less COMMENT_HEADER_RESERVE) in which raw logs lose their oldest lines first. The changes and
+ * neighbourhood sections come right after the report, each bounded on its own (lib/github/issue-workload).
  * @throws AppError bad_request when the fingerprint could break the hidden marker.
  */
 export function buildIssue(input: BuildIssueInput): IssueDraft {
@@ -262,6 +264,9 @@ export function buildIssue(input: BuildIssueInput): IssueDraft {
 
   const report = boundMarkdown(neutralizeMarkdown(stripControls(input.reportMarkdown).trim()), REPORT_LIMIT, reportSeeAll);
   const events = eventsSection(bundle.events);
+  const consoleSeeAll = consoleLink ? `see them all ${consoleLink}` : "see them all in the triage console";
+  const changes = changesSection(bundle, neutralizeText, consoleSeeAll);
+  const neighbourhood = neighbourhoodSection(bundle, neutralizeText, consoleSeeAll);
   const metadata = metadataSection(input);
   const marker = fingerprintMarker(input.fingerprint);
 
@@ -278,7 +283,7 @@ export function buildIssue(input: BuildIssueInput): IssueDraft {
 
   const metrics = metricsSection(bundle.metrics, neutralizeText);
   const assemble = (rawParts: string[], withEvents = true) =>
-    [report, withEvents ? metrics : undefined, ...rawParts, withEvents ? events : undefined, metadata, marker].filter((p): p is string => Boolean(p)).join("\n\n") +
+    [report, withEvents ? metrics : undefined, withEvents ? changes : undefined, withEvents ? neighbourhood : undefined, ...rawParts, withEvents ? events : undefined, metadata, marker].filter((p): p is string => Boolean(p)).join("\n\n") +
     "\n";
 
   const limit = ISSUE_BODY_LIMIT - COMMENT_HEADER_RESERVE;
