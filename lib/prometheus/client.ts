@@ -1,3 +1,4 @@
+import { readBodyCapped } from "@/lib/http/body";
 import { z } from "zod";
 import { AppError, isAppError, type ErrorCode } from "@/lib/errors";
 import { sampleSchema, type Sample } from "@/lib/prometheus/schema";
@@ -141,27 +142,8 @@ function authHeader(o: PrometheusClientOptions): string | undefined {
   return undefined;
 }
 
-async function readCapped(res: Response, maxBytes: number): Promise<string | undefined> {
-  const declared = Number(res.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel();
-    return undefined;
-  }
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+function readCapped(res: Response, maxBytes: number): Promise<string | undefined> {
+  return readBodyCapped(res.body, maxBytes, res.headers.get("content-length"));
 }
 
 function networkCause(e: unknown): string {

@@ -2,6 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
+import { readBodyCapped } from "@/lib/http/body";
 import { AppError, isAppError } from "@/lib/errors";
 import type { ApiErrorBody } from "@/lib/api-client";
 import { getLogger } from "@/lib/log";
@@ -116,21 +117,9 @@ export function parseWith<T extends z.ZodType>(schema: T, data: unknown): z.infe
 
 /** Read a request body as text, stopping at maxBytes. @throws AppError payload_too_large. */
 export async function readTextLimited(req: Request, maxBytes: number): Promise<string> {
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new AppError("payload_too_large", `Body is larger than ${maxBytes} bytes.`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  const text = await readBodyCapped(req.body, maxBytes);
+  if (text === undefined) throw new AppError("payload_too_large", `Body is larger than ${maxBytes} bytes.`);
+  return text;
 }
 
 /**
