@@ -65,6 +65,10 @@ export function AlertFilterBar({
           list="alert-filter-suggestions"
           aria-keyshortcuts="/"
           onFocus={onFocusFilter}
+          // Esc leaves the box so j/k work again, as in Karma.
+          onKeyDown={(e) => {
+            if (e.key === "Escape") e.currentTarget.blur();
+          }}
         />
         <datalist id="alert-filter-suggestions" data-testid="filter-suggestions">
           {suggestions.map((s) => (
