@@ -31,8 +31,13 @@ test.describe.serial("the alert list from the keyboard", () => {
     await page.keyboard.press("/");
     const box = page.locator("#alert-filter");
     await expect(box).toBeFocused();
+    // j and k inside the box are text, not shortcuts: the box keeps focus and shows them.
+    await page.keyboard.type("jk");
+    await expect(box).toHaveValue("jk");
+    await expect(box).toBeFocused();
+    await page.keyboard.press("Backspace");
+    await page.keyboard.press("Backspace");
     await page.keyboard.type('alertname="ModelPodOOMKilled"');
-    // j inside the box is text, not a shortcut: the filter still reads as typed and no row took focus.
     await expect(box).toHaveValue('alertname="ModelPodOOMKilled"');
     await page.keyboard.press("Enter");
     await expect(page).toHaveURL(/filter=alertname/);
