@@ -117,6 +117,8 @@ export function AlertList({ analyses: given }: { analyses?: Record<string, Alert
   const onKey = useCallback(
     (e: KeyboardEvent) => {
       const target = e.target instanceof HTMLElement ? e.target : null;
+      // A modal (the silence dialog) owns the keyboard while it is open.
+      if (e.defaultPrevented || target?.closest('dialog, [aria-modal="true"]')) return;
       const action = listKeyAction({ key: e.key, altKey: e.altKey, ctrlKey: e.ctrlKey, metaKey: e.metaKey, target });
       if (!action) return;
       const active = document.activeElement;
