@@ -4,20 +4,37 @@ import { groupByOptions, type GroupBy } from "@/lib/alerts/group";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
+import { sortOptions, type SortBy } from "@/components/alerts/list-view";
 
-/** The filter box (Alertmanager matcher syntax) and the grouping switch; both live in the URL. */
+/**
+ * The filter box (Alertmanager matcher syntax, with the last filters and the labels present as
+ * suggestions), the grouping and sort switches and the silenced/inhibited toggle; all live in the URL.
+ */
 export function AlertFilterBar({
   filter,
   group,
+  sort,
+  hideSuppressed,
+  suggestions = [],
   error,
   onFilter,
+  onFocusFilter,
   onGroup,
+  onSort,
+  onHideSuppressed,
 }: {
   filter: string;
   group: GroupBy;
+  sort: SortBy;
+  hideSuppressed: boolean;
+  /** History first, then `label="value"` from the alerts shown; offered by the browser as the user types. */
+  suggestions?: readonly string[];
   error?: { message: string; hint?: string };
   onFilter: (filter: string) => void;
+  onFocusFilter?: () => void;
   onGroup: (group: GroupBy) => void;
+  onSort: (sort: SortBy) => void;
+  onHideSuppressed: (hide: boolean) => void;
 }) {
   return (
     <form
@@ -45,7 +62,19 @@ export function AlertFilterBar({
           className="min-w-64 flex-1 font-mono"
           autoComplete="off"
           spellCheck={false}
+          list="alert-filter-suggestions"
+          aria-keyshortcuts="/"
+          onFocus={onFocusFilter}
+          // Esc leaves the box so j/k work again, as in Karma.
+          onKeyDown={(e) => {
+            if (e.key === "Escape") e.currentTarget.blur();
+          }}
         />
+        <datalist id="alert-filter-suggestions" data-testid="filter-suggestions">
+          {suggestions.map((s) => (
+            <option key={s} value={s} />
+          ))}
+        </datalist>
         <Button type="submit">Filter</Button>
         {filter && (
           <Button variant="ghost" onClick={() => onFilter("")}>
@@ -61,6 +90,20 @@ export function AlertFilterBar({
               </option>
             ))}
           </Select>
+        </label>
+        <label className="flex items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
+          Sort by
+          <Select name="sort" aria-label="Sort by" value={sort} onChange={(e) => onSort(sortOptions.find((o) => o === e.target.value) ?? "severity")}>
+            {sortOptions.map((o) => (
+              <option key={o} value={o}>
+                {o === "start" ? "start (newest)" : o}
+              </option>
+            ))}
+          </Select>
+        </label>
+        <label className="flex items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
+          <input type="checkbox" name="hide-suppressed" checked={hideSuppressed} onChange={(e) => onHideSuppressed(e.target.checked)} />
+          Hide silenced and inhibited
         </label>
       </div>
       {error && (

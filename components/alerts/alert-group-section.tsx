@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import type { ChipHandler } from "@/components/alerts/label-chips";
 import type { AlertGroup } from "@/lib/alerts/group";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -14,24 +15,27 @@ import { SilenceActions } from "@/components/alerts/silence-actions";
 const FIRST_ROWS = 20;
 const MORE_ROWS = 100;
 
-/** One collapsible group; rows are revealed in pages so a 5,000-alert group costs 20 rows until asked. */
+/** One collapsible group (open or shut as the list remembers it); rows are revealed in pages so a 5,000-alert group costs 20 rows until asked. */
 export function AlertGroupSection({
   group,
   now,
-  defaultExpanded,
+  expanded,
+  onToggle,
   analyses,
   silences,
   current,
+  onChip,
 }: {
   group: AlertGroup;
   now: number;
-  defaultExpanded: boolean;
+  expanded: boolean;
+  onToggle: (expanded: boolean) => void;
+  onChip?: ChipHandler;
   analyses?: Record<string, AlertAnalysisSummary>;
   silences?: Record<string, SilenceSummary>;
   /** The newest answer's alerts while the list is held still: a row shows its current state (a silence just set). */
   current?: ReadonlyMap<string, Alert>;
 }) {
-  const [expanded, setExpanded] = useState(defaultExpanded);
   const [limit, setLimit] = useState(FIRST_ROWS);
   const { counts } = group;
   const hidden = group.alerts.length - limit;
@@ -44,7 +48,7 @@ export function AlertGroupSection({
             type="button"
             aria-expanded={expanded}
             aria-controls={bodyId}
-            onClick={() => setExpanded((e) => !e)}
+            onClick={() => onToggle(!expanded)}
             className="flex w-full flex-wrap items-center gap-2 px-3 py-2 text-left hover:bg-slate-50 dark:hover:bg-slate-800/50"
           >
             <span aria-hidden className={cn("inline-block w-3 text-slate-500 transition-transform", expanded && "rotate-90")}>
@@ -78,6 +82,7 @@ export function AlertGroupSection({
                 showAlertname={group.by !== "alertname"}
                 analysis={analyses?.[a.fingerprint]}
                 silences={silences}
+                onChip={onChip}
               />
             ))}
           </ul>

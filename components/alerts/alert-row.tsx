@@ -3,7 +3,8 @@ import type { Alert } from "@/lib/alerts/types";
 import { describeAge } from "@/lib/alerts/group";
 import { Badge } from "@/components/ui/badge";
 import { cn } from "@/lib/utils";
-import { LabelChips } from "@/components/alerts/label-chips";
+import { LabelChips, type ChipHandler } from "@/components/alerts/label-chips";
+import { AnalyzeButton } from "@/components/alerts/analyze-button";
 import { severityBorder, severityVariant } from "@/components/alerts/severity";
 import type { SilenceSummary } from "@/lib/alerts/api";
 import { SilenceActions, silenceNote } from "@/components/alerts/silence-actions";
@@ -37,6 +38,7 @@ export function AlertRow({
   showAlertname = true,
   analysis,
   silences,
+  onChip,
 }: {
   alert: Alert;
   now: number;
@@ -47,6 +49,8 @@ export function AlertRow({
   analysis?: AlertAnalysisSummary;
   /** Who set the silences the list names, by id (an ACK! one reads "acknowledged by … until …"). */
   silences?: Record<string, SilenceSummary>;
+  /** Label chips filter the list (Alt-click excludes). */
+  onChip?: ChipHandler;
 }) {
   const title = rowTitle(alert);
   // namespace/pod are in the title already
@@ -58,8 +62,10 @@ export function AlertRow({
     <li
       data-testid="alert-row"
       data-fingerprint={alert.fingerprint}
+      // j/k move focus here; Enter opens, a analyzes (the list's shortcuts).
+      tabIndex={-1}
       className={cn(
-        "flex flex-col gap-2 border-l-4 px-3 py-2 sm:flex-row sm:items-start sm:justify-between",
+        "flex flex-col focus:outline-2 focus:-outline-offset-2 focus:outline-sky-600 gap-2 border-l-4 px-3 py-2 sm:flex-row sm:items-start sm:justify-between",
         severityBorder(alert.labels.severity),
         alert.state === "suppressed" && "opacity-70",
       )}
@@ -84,8 +90,11 @@ export function AlertRow({
           </p>
         )}
         {summary && <p className="line-clamp-2 text-sm text-slate-700 dark:text-slate-300">{summary}</p>}
-        <LabelChips labels={alert.labels} hide={["alertname", "severity", ...inTitle, ...hideLabels]} />
-        {alert.state === "active" && <SilenceActions alerts={[alert]} name={`${alert.labels.alertname ?? "alert"} ${title}`} />}
+        <LabelChips labels={alert.labels} hide={["alertname", "severity", ...inTitle, ...hideLabels]} onChip={onChip} />
+        <div className="flex flex-wrap items-center gap-2">
+          <AnalyzeButton fingerprint={alert.fingerprint} />
+          {alert.state === "active" && <SilenceActions alerts={[alert]} name={`${alert.labels.alertname ?? "alert"} ${title}`} />}
+        </div>
       </div>
       {analysis && (
         <div data-testid="alert-analysis" className="flex shrink-0 flex-col items-start gap-1 text-xs sm:max-w-72 sm:items-end">

@@ -5,7 +5,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { analysisKeys, isActive, startAnalysis, type Analysis } from "@/lib/analysis/api";
 import { isApiError } from "@/lib/api-client";
 import { useAnalysis } from "./use-analysis";
-import { ProgressSteps } from "./progress-steps";
+import { FinishedSteps, ProgressSteps } from "./progress-steps";
 import { ReportView } from "./report-view";
 import { EvidenceTabs, isEvidenceTab, type EvidenceTab } from "./evidence-tabs";
 import { SOURCE_TABS, type EvidenceFocus } from "./evidence-focus";
@@ -95,6 +95,7 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
           <ProgressSteps progress={a.progress} />
         </div>
       )}
+      {(a?.status === "done" || a?.status === "failed") && <FinishedSteps progress={a.progress} />}
       {a?.status === "failed" && (
         <div role="alert" data-testid="analysis-failed" className="flex flex-wrap items-center gap-2 rounded bg-red-50 p-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
           <span>The analysis failed: {a.error ?? "unknown error"}</span>

@@ -16,7 +16,11 @@ export type StepName = z.infer<typeof stepNameSchema>;
 export const stepStatusSchema = z.enum(["started", "done", "failed", "skipped", "progress"]);
 export type StepStatus = z.infer<typeof stepStatusSchema>;
 
-const stepProgressSchema = z.object({ status: stepStatusSchema, detail: z.string().optional() });
+/** The first hypothesis Gemini streamed, before the report is grounded; a malformed one is dropped, not fatal. */
+const streamedHypothesisSchema = z.object({ title: z.string().max(300), likelihood: z.string().max(20), category: z.string().max(40).optional(), explanation: z.string().max(600).optional() });
+export type StreamedHypothesisView = z.infer<typeof streamedHypothesisSchema>;
+
+const stepProgressSchema = z.object({ status: stepStatusSchema, detail: z.string().optional(), hypothesis: streamedHypothesisSchema.optional().catch(undefined) });
 
 /** The progress column of an analysis: the latest status of each step. */
 export type ProgressMap = Partial<Record<StepName, z.infer<typeof stepProgressSchema>>>;

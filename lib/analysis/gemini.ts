@@ -1,4 +1,5 @@
 import { ApiError, GoogleGenAI, ThinkingLevel, type GenerateContentConfig } from "@google/genai";
+import { JSONParser } from "@streamparser/json";
 import { z } from "zod";
 import type { Config } from "@/lib/config";
 import { AppError, isAppError, type ErrorCode } from "@/lib/errors";
@@ -22,11 +23,58 @@ import type { Prompt } from "@/lib/analysis/prompt";
  */
 
 export interface GeminiProgress {
-  phase: "request" | "streaming" | "retry";
+  phase: "request" | "streaming" | "retry" | "hypothesis";
   chars?: number;
   attempt?: number;
   delayMs?: number;
   message?: string;
+  /** phase "hypothesis": the first hypothesis, complete in the stream before the rest of the answer. */
+  hypothesis?: StreamedHypothesis;
+}
+
+/** The first hypothesis as streamed: not yet grounded against the evidence, shown only while the report is written. */
+export const streamedHypothesisSchema = z.object({
+  title: z.string().transform((t) => t.slice(0, 300)),
+  likelihood: likelihoodSchema,
+  category: z.string().max(40).optional().catch(undefined),
+  explanation: z.string().transform((t) => t.slice(0, 600)).optional().catch(undefined),
+});
+export type StreamedHypothesis = z.infer<typeof streamedHypothesisSchema>;
+
+/**
+ * Watch a JSON answer as it streams and report its first complete hypothesis once. Incremental
+ * (@streamparser/json), so the whole answer is tokenized once: linear in its length. Anything unexpected
+ * (a fence, invalid JSON) just stops the watch; the full answer is still parsed and checked at the end.
+ */
+export function watchFirstHypothesis(onHypothesis: (h: StreamedHypothesis) => void): (chunk: string) => void {
+  let parser: JSONParser | undefined = new JSONParser({ paths: ["$.hypotheses.*"], keepStack: false });
+  let started = false;
+  const stop = () => {
+    parser = undefined;
+  };
+  parser.onError = stop;
+  parser.onValue = ({ value }) => {
+    // The rest of the chunk being written still reaches here after stop(): only the first counts.
+    if (!parser) return;
+    stop();
+    const h = streamedHypothesisSchema.safeParse(value);
+    if (h.success) onHypothesis(h.data);
+  };
+  return (chunk) => {
+    if (!parser) return;
+    let text = chunk;
+    if (!started) {
+      const i = text.indexOf("{");
+      if (i < 0) return;
+      started = true;
+      text = text.slice(i);
+    }
+    try {
+      parser.write(text);
+    } catch {
+      stop();
+    }
+  };
 }
 
 export interface DiagnoseOptions {
@@ -348,7 +396,7 @@ export function createGeminiDiagnoser(cfg: Config["gemini"], deps: GeminiDeps = 
   const slots = semaphore(Math.max(1, cfg.concurrency));
   const legacyThinking = /^gemini-(1|2)\./.test(model);
 
-  async function streamOnce(prompt: Prompt, signal: AbortSignal, onChars: (n: number) => void): Promise<StreamOutcome> {
+  async function streamOnce(prompt: Prompt, signal: AbortSignal, onChars: (n: number) => void, onHypothesis: (h: StreamedHypothesis) => void): Promise<StreamOutcome> {
     const config: GenerateContentConfig = {
       systemInstruction: prompt.systemInstruction,
       temperature: 0.2,
@@ -366,11 +414,15 @@ export function createGeminiDiagnoser(cfg: Config["gemini"], deps: GeminiDeps = 
       config,
     });
     const out: StreamOutcome = { text: "", usage: { inputTokens: 0, outputTokens: 0 } };
+    const watch = watchFirstHypothesis(onHypothesis);
     for await (const chunk of stream) {
       if (chunk.promptFeedback?.blockReason) out.blockReason = chunk.promptFeedback.blockReason;
       const cand = chunk.candidates?.[0];
       for (const part of cand?.content?.parts ?? []) {
-        if (typeof part.text === "string" && !part.thought) out.text += part.text;
+        if (typeof part.text === "string" && !part.thought) {
+          out.text += part.text;
+          watch(part.text);
+        }
       }
       if (cand?.finishReason) out.finishReason = cand.finishReason;
       if (chunk.modelVersion) out.modelVersion = chunk.modelVersion;
@@ -433,7 +485,12 @@ export function createGeminiDiagnoser(cfg: Config["gemini"], deps: GeminiDeps = 
         let outcome: StreamOutcome;
         let invalid: string | undefined;
         try {
-          outcome = await streamOnce(prompt, ctrl.signal, (chars) => emit({ phase: "streaming", chars, attempt: attempts }));
+          outcome = await streamOnce(
+            prompt,
+            ctrl.signal,
+            (chars) => emit({ phase: "streaming", chars, attempt: attempts }),
+            (hypothesis) => emit({ phase: "hypothesis", hypothesis, attempt: attempts }),
+          );
         } catch (e) {
           if (ctrl.signal.aborted) throw interrupted(e);
           const c = classify(e, model, cfg.baseUrl);

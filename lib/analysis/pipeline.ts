@@ -13,7 +13,7 @@ import { summarizePodStatus } from "@/lib/analysis/pod-summary";
 import { offlineReport } from "@/lib/analysis/offline/report";
 import { renderReportMarkdown } from "@/lib/analysis/report-markdown";
 import type { Report, Signal } from "@/lib/analysis/types";
-import { geminiFailureReason, type createGeminiDiagnoser } from "@/lib/analysis/gemini";
+import { geminiFailureReason, type createGeminiDiagnoser, type StreamedHypothesis } from "@/lib/analysis/gemini";
 import { isAppError } from "@/lib/errors";
 import { withFilingVerdict } from "@/lib/analysis/filing";
 
@@ -26,6 +26,8 @@ export interface ProgressEvent {
   step: PipelineStep;
   status: "started" | "done" | "failed" | "skipped" | "progress";
   detail?: string;
+  /** On a gemini progress event: the first hypothesis, as soon as the model has streamed it whole. */
+  hypothesis?: StreamedHypothesis;
 }
 
 export interface PipelineDeps {
@@ -117,12 +119,15 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
   }
   emit(metricsProgress(raw, { gathered: !input.bundle, configured: !!deps.vitals }));
 
+  emit({ step: "redact", status: "started", detail: "looking for secrets" });
   const { bundle, count: redactions } = await time("redact", () => redactBundle(raw));
   emit({ step: "redact", status: "done", detail: `${redactions} secret${redactions === 1 ? "" : "s"} redacted` });
 
+  emit({ step: "signals", status: "started", detail: "matching known failure signals" });
   const diagnosis = await time("signals", () => diagnose(bundle));
   emit({ step: "signals", status: "done", detail: `${diagnosis.signals.length} signal(s)` });
 
+  emit({ step: "reduce", status: "started", detail: `condensing logs to ${deps.budgetTokens} tokens` });
   const condensed = await time("reduce", () => condenseLogs(bundle, diagnosis.signals, deps.budgetTokens));
   emit({ step: "reduce", status: "done", detail: condensedDetail(condensed) });
 
@@ -150,7 +155,8 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
             emit({
               step: "gemini",
               status: "progress",
-              detail: p.phase === "retry" ? `retrying (attempt ${p.attempt ?? "?"})${p.message ? `: ${p.message}` : ""}` : p.phase === "streaming" ? `${p.chars ?? 0} characters received` : "request sent",
+              hypothesis: p.hypothesis,
+              detail: p.phase === "hypothesis" ? "first hypothesis received" : p.phase === "retry" ? `retrying (attempt ${p.attempt ?? "?"})${p.message ? `: ${p.message}` : ""}` : p.phase === "streaming" ? `${p.chars ?? 0} characters received` : "request sent",
             }),
         }),
       );
@@ -165,9 +171,11 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
     }
   }
 
+  emit({ step: "report", status: "started", detail: "grounding quotes in the evidence" });
   report = withFilingVerdict(withAnalyzedPod(groundReport(report, bundle, { statusSummary }), bundle), bundle);
   const markdown = renderReportMarkdown(report);
-  emit({ step: "report", status: "done" });
+  const quotes = report.hypotheses.flatMap((h) => h.evidence);
+  emit({ step: "report", status: "done", detail: `${quotes.filter((q) => q.verified).length} of ${quotes.length} quote(s) found in the evidence` });
   return { bundle, report, markdown, signals: diagnosis.signals, condensed, redactions, timings, geminiOutcome };
 }
 

@@ -72,7 +72,9 @@ export async function runAnalysisJob(d: RunAnalysisDeps, p: PayloadOf<"analyze">
     });
   };
   const onProgress = (e: ProgressEvent) => {
-    progress[e.step] = { status: e.status, detail: e.detail };
+    // The first hypothesis stays on the gemini step while later progress (characters) updates it.
+    const hypothesis = e.hypothesis ?? (e.status === "progress" ? progress[e.step]?.hypothesis : undefined);
+    progress[e.step] = { status: e.status, detail: e.detail, ...(hypothesis ? { hypothesis } : {}) };
     pending = { ...progress };
     d.bus.publish(id, { type: "progress", progress: { ...progress } });
     persist();

@@ -12,7 +12,7 @@ import { z } from "zod";
 
 export type GeminiStep =
   /** A JSON report built from the request (default: quotes the error lines it finds in the prompt). */
-  | { kind: "report"; build?: (req: RecordedRequest) => unknown; chunks?: number; delayMs?: number }
+  | { kind: "report"; build?: (req: RecordedRequest) => unknown; chunks?: number; delayMs?: number; chunkDelayMs?: number }
   /** Arbitrary model text (e.g. malformed JSON) finishing with STOP or the given reason. */
   | { kind: "text"; text: string; finishReason?: string; delayMs?: number }
   /** An HTTP error in Google's format; 429 carries RetryInfo when retryDelay is set (e.g. "2s"). */
@@ -176,7 +176,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
     res.end(JSON.stringify(body, null, 2));
   };
 
-  const answer = (req: RecordedRequest, res: ServerResponse, step: GeminiStep) => {
+  const answer = async (req: RecordedRequest, res: ServerResponse, step: GeminiStep) => {
     if (step.kind === "hang") return;
     if (step.kind === "error") return send(res, step.status, ERRORS[step.status](req.model, req.version, step.retryDelay));
 
@@ -243,7 +243,12 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
       return send(res, 200, merged);
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-content-type-options": "nosniff" });
-    for (const c of chunks) res.write(`data: ${JSON.stringify(c)}\r\n\r\n`);
+    // A slow model: the chunks arrive one by one, chunkDelayMs apart.
+    const gap = step.kind === "report" ? (step.chunkDelayMs ?? 0) : 0;
+    for (const [i, c] of chunks.entries()) {
+      if (gap > 0 && i > 0) await new Promise((r) => setTimeout(r, gap));
+      res.write(`data: ${JSON.stringify(c)}\r\n\r\n`);
+    }
     res.end();
   };
 
@@ -292,7 +297,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
     const step = script.shift() ?? { kind: "report" };
     const delay = "delayMs" in step ? (step.delayMs ?? 0) : 0;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    answer(rec, res, step);
+    await answer(rec, res, step);
   };
 
   const server = createServer((req, res) => {
