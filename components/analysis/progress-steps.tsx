@@ -22,12 +22,12 @@ export function ProgressSteps({ progress }: { progress: ProgressMap | undefined 
                 p?.status === "done" && "text-emerald-600",
                 p?.status === "failed" && "text-red-600",
                 (p?.status === "started" || p?.status === "progress") && "animate-pulse text-sky-600",
-                !p && "text-slate-400",
+                !p && "text-slate-500",
               )}
             >
               {p ? ICON[p.status] : "○"}
             </span>
-            <span className={cn(!p && "text-slate-400")}>{STEP_LABELS[step]}</span>
+            <span className={cn(!p && "text-slate-500")}>{STEP_LABELS[step]}</span>
             {p?.detail && <span className="truncate text-xs text-slate-500">{p.detail}</span>}
           </li>
         );
