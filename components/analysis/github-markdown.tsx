@@ -41,12 +41,12 @@ export function GithubMarkdown({ children, className }: { children: string; clas
           ul: ({ children }) => <ul className="ml-5 list-disc space-y-1">{children}</ul>,
           ol: ({ children }) => <ol className="ml-5 list-decimal space-y-1">{children}</ol>,
           pre: ({ children }) => (
-            <pre className="my-2 max-w-full overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100 [&>code]:bg-transparent [&>code]:p-0 [&>code]:text-inherit">{children}</pre>
+            <pre tabIndex={0} className="my-2 max-w-full overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100 [&>code]:bg-transparent [&>code]:p-0 [&>code]:text-inherit">{children}</pre>
           ),
           code: ({ children, className }) => <code className={cn("rounded bg-slate-100 px-1 text-xs dark:bg-slate-800", className)}>{children}</code>,
           p: ({ children }) => <p className="my-2">{children}</p>,
           table: ({ children }) => (
-            <div className="my-2 max-w-full overflow-x-auto">
+            <div tabIndex={0} className="my-2 max-w-full overflow-x-auto">
               <table className="w-full text-left text-xs">{children}</table>
             </div>
           ),
