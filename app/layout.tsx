@@ -23,12 +23,18 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   return (
     <html lang="en">
       <body className="min-h-screen">
+        <a
+          href="#main-content"
+          className="sr-only rounded bg-white px-3 py-2 text-sm font-medium text-slate-900 shadow focus:not-sr-only focus:fixed focus:left-2 focus:top-2 focus:z-[60] dark:bg-slate-900 dark:text-slate-100"
+        >
+          Skip to content
+        </a>
         <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-          <div className="mx-auto flex max-w-6xl items-center gap-4 px-4 py-2 sm:px-6">
+          <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-1 px-4 py-2 sm:px-6">
             <Link href="/" className="font-semibold">
               Incident Triage
             </Link>
-            <nav aria-label="Main" className="flex items-center gap-1">
+            <nav aria-label="Main" className="flex flex-wrap items-center gap-1">
               <NavLink href="/">Alerts</NavLink>
               <NavLink href="/analyses">Analyses</NavLink>
               <NavLink href="/silences">Silences</NavLink>
@@ -39,8 +45,11 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               </Badge>
             )}
             {user && (
-              <div className="ml-auto flex items-center gap-2 text-xs text-slate-500">
-                <span data-testid="current-user">{user}</span>
+              <div className="ml-auto flex min-w-0 items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
+                <span className="sr-only">Signed in as</span>
+                <span data-testid="current-user" className="truncate">
+                  {user}
+                </span>
                 {auth.mode === "token" && (
                   <form method="post" action="/api/auth/signout">
                     <button type="submit" className="underline">
@@ -52,7 +61,12 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             )}
           </div>
         </header>
-        <QueryProvider>{children}</QueryProvider>
+        <QueryProvider>
+          {/* The skip link's target; each page's own <main> is inside. */}
+          <div id="main-content" tabIndex={-1} className="min-w-0 outline-none">
+            {children}
+          </div>
+        </QueryProvider>
       </body>
     </html>
   );

@@ -1,6 +1,9 @@
+import type { Metadata } from "next";
 import { Suspense } from "react";
 import { AlertList } from "@/components/alerts/alert-list";
 import { QueuePanel } from "@/components/jobs/queue-panel";
+
+export const metadata: Metadata = { title: "Alerts · Incident Triage Console" };
 
 export default function AlertsPage() {
   return (

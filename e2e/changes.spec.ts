@@ -65,7 +65,7 @@ test.describe.serial("Changes and Neighbourhood on the demo", () => {
   test("a status or event quote in the report jumps to the line it quotes and outlines it", async ({ page }) => {
     const panel = await analyze(page, app.url, OOM);
     const evidence = panel.getByRole("region", { name: "Evidence" });
-    const quote = evidence.getByRole("button", { name: /^(status|events)$/ }).first();
+    const quote = evidence.getByRole("button", { name: /^(status|events):/ }).first();
     await expect(quote).toBeVisible();
     const source = (await quote.textContent()) ?? "";
     await quote.click();

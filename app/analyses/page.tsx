@@ -1,8 +1,11 @@
+import type { Metadata } from "next";
 import { Suspense } from "react";
 import { AnalysisHistory } from "@/components/analysis/history";
 import { QueuePanel } from "@/components/jobs/queue-panel";
 
 export const dynamic = "force-dynamic";
+
+export const metadata: Metadata = { title: "Analyses · Incident Triage Console" };
 
 export default function AnalysesPage() {
   return (

@@ -50,7 +50,7 @@ export function ChangesPanel({ bundle }: { bundle: EvidenceBundle }) {
   );
 
   return (
-    <div className="max-h-[70vh] space-y-3 overflow-auto p-3 text-sm" data-testid="changes-panel">
+    <div tabIndex={0} className="max-h-[70vh] space-y-3 overflow-auto p-3 text-sm" data-testid="changes-panel">
       <div>
         <h3 className="font-semibold">
           Changes to {w.kind} {w.name}

@@ -14,7 +14,7 @@ export function EventsTable({ events }: { events: Record<string, unknown>[] }) {
   const rows = eventRows(events);
   if (!rows.length) return <p className="p-3 text-sm text-slate-500">No events were found for this pod or its owner.</p>;
   return (
-    <div className="max-h-[70vh] overflow-auto">
+    <div tabIndex={0} className="max-h-[70vh] overflow-auto">
     <table className="w-full text-left text-xs">
       <thead className="text-slate-500">
         <tr>

@@ -1,6 +1,7 @@
 "use client";
 
-import { useMemo, useRef } from "react";
+import { useId, useMemo, useRef } from "react";
+import { tabProps } from "@/components/ui/tabs";
 import type { EvidenceBundle, Report } from "@/lib/analysis/api";
 import { cn } from "@/lib/utils";
 import { LogViewer } from "./log-viewer";
@@ -22,6 +23,8 @@ const TABS: { id: EvidenceTab; label: string }[] = [
   { id: "changes", label: "Changes" },
   { id: "neighbourhood", label: "Neighbourhood" },
 ];
+
+const TAB_IDS = TABS.map((t) => t.id);
 
 /** Whether a tab id (an evidence source's, SOURCE_TABS) is one of these tabs. */
 export const isEvidenceTab = (t: string): t is EvidenceTab => TABS.some((x) => x.id === t);
@@ -55,26 +58,25 @@ export function EvidenceTabs({
   const here = focus?.tab === tab ? focus : undefined;
   const focusLine = here?.line;
   const panel = useRef<HTMLDivElement>(null);
+  const base = useId();
+  const tabs = tabProps(`${base}-evidence`, TAB_IDS, tab, onTab);
   useQuoteFocus(panel, tab === "logs" || tab === "previousLogs" ? [] : (cited.quotes.get(tab) ?? []), tab === "logs" || tab === "previousLogs" ? undefined : here);
 
   return (
     <div className="flex min-h-0 min-w-0 flex-col rounded border border-slate-200 dark:border-slate-800">
-      <div role="tablist" className="flex flex-wrap border-b border-slate-200 text-sm dark:border-slate-800">
+      <div role="tablist" aria-label="Evidence" className="flex flex-wrap border-b border-slate-200 text-sm dark:border-slate-800">
         {TABS.map((t) => (
           <button
             key={t.id}
-            role="tab"
-            type="button"
-            aria-selected={tab === t.id}
-            onClick={() => onTab(t.id)}
-            className={cn("shrink-0 whitespace-nowrap px-3 py-1.5", tab === t.id ? "border-b-2 border-sky-600 font-medium" : "text-slate-500")}
+            {...tabs.tab(t.id)}
+            className={cn("shrink-0 whitespace-nowrap px-3 py-1.5", tab === t.id ? "border-b-2 border-sky-600 font-medium" : "text-slate-600 dark:text-slate-400")}
           >
             {t.label}
             {t.id === "events" ? ` (${bundle.events.length})` : ""}
           </button>
         ))}
       </div>
-      <div role="tabpanel" ref={panel} className="min-h-0 flex-1">
+      <div {...tabs.panel} ref={panel} className="min-h-0 min-w-0 flex-1">
         {tab === "logs" && <LogViewer label="Logs" text={bundle.logs} highlights={cited.logs} focusLine={focusLine} />}
         {tab === "previousLogs" && <LogViewer label="Previous logs" text={bundle.previousLogs} highlights={cited.previousLogs} focusLine={focusLine} />}
         {tab === "events" && <EventsTable events={bundle.events} />}

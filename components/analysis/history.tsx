@@ -54,6 +54,8 @@ export function AnalysisHistory() {
       {q.error && <p role="alert" className="text-sm text-red-700">{q.error.message}</p>}
       {q.data && q.data.analyses.length === 0 && <p className="text-sm text-slate-500">No analyses match these filters.</p>}
       {q.data && q.data.analyses.length > 0 && (
+        // On a phone the table scrolls inside its own box, never the page.
+        <div className="max-w-full overflow-x-auto" role="region" aria-label="Analyses" tabIndex={0}>
         <table className="w-full text-left text-sm">
           <thead className="text-xs text-slate-500">
             <tr>
@@ -99,6 +101,7 @@ export function AnalysisHistory() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </div>
   );

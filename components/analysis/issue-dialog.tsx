@@ -1,15 +1,27 @@
 "use client";
 
+import { useId, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { SafeMarkdown } from "./safe-markdown";
+import { Modal } from "@/components/ui/modal";
+import { tabProps } from "@/components/ui/tabs";
+import { GithubMarkdown } from "./github-markdown";
 import { analysisKeys } from "@/lib/analysis/api";
 import { isApiError } from "@/lib/api-client";
 import { fetchIssuePreview, fileIssue } from "@/lib/github/api";
 import { CopyButton } from "./copy-button";
 
-/** Preview of the GitHub issue (title, labels, rendered body); files on confirm, or explains what is missing. */
+const VIEWS = ["preview", "markdown"] as const;
+type View = (typeof VIEWS)[number];
+
+/**
+ * Preview of the GitHub issue (title, labels, the body rendered as GitHub renders it, or its raw markdown); files on
+ * confirm, or explains what is missing. A modal: focus stays inside, Esc closes, focus returns to the opener.
+ */
 export function IssueDialog({ analysisId, onClose }: { analysisId: string; onClose: () => void }) {
   const qc = useQueryClient();
+  const id = useId();
+  const [view, setView] = useState<View>("preview");
+  const tabs = tabProps(`${id}-issue`, VIEWS, view, setView);
   const preview = useQuery({ queryKey: analysisKeys.preview(analysisId), queryFn: ({ signal }) => fetchIssuePreview(analysisId, signal) });
   const file = useMutation({
     mutationFn: () => fileIssue(analysisId),
@@ -18,15 +30,17 @@ export function IssueDialog({ analysisId, onClose }: { analysisId: string; onClo
   const p = preview.data;
 
   return (
-    <div role="dialog" aria-modal="true" aria-label="File GitHub issue" className="fixed inset-0 z-50 flex items-start justify-center overflow-auto bg-black/40 p-6">
-      <div className="w-full max-w-3xl rounded-lg bg-white p-4 shadow-xl dark:bg-slate-900">
-        <div className="mb-3 flex items-center justify-between">
-          <h2 className="text-base font-semibold">File GitHub issue</h2>
-          <button type="button" onClick={onClose} className="text-sm text-slate-500 hover:underline">
+    <Modal labelledBy={`${id}-title`} onClose={onClose} data-testid="issue-dialog">
+      <div className="min-w-0">
+        <div className="sticky -top-4 z-10 -mx-4 -mt-4 mb-3 flex items-center justify-between gap-2 bg-white px-4 py-3 dark:bg-slate-900">
+          <h2 id={`${id}-title`} className="text-base font-semibold">
+            File GitHub issue
+          </h2>
+          <button type="button" onClick={onClose} className="rounded px-2 py-1 text-sm text-slate-700 hover:underline dark:text-slate-300">
             Close
           </button>
         </div>
-        {preview.isPending && <p className="text-sm text-slate-500">Building the issue…</p>}
+        {preview.isPending && <p className="text-sm text-slate-600 dark:text-slate-400">Building the issue…</p>}
         {preview.error && <p className="text-sm text-red-700">{preview.error.message}</p>}
         {p && (
           <div className="space-y-3">
@@ -50,8 +64,8 @@ export function IssueDialog({ analysisId, onClose }: { analysisId: string; onClo
               </p>
             )}
             <div>
-              <div className="text-xs uppercase text-slate-500">Title</div>
-              <div data-testid="issue-title" className="font-mono text-sm">
+              <div className="text-xs uppercase text-slate-600 dark:text-slate-400">Title</div>
+              <div data-testid="issue-title" className="break-words font-mono text-sm">
                 {p.title}
               </div>
             </div>
@@ -62,10 +76,25 @@ export function IssueDialog({ analysisId, onClose }: { analysisId: string; onClo
                 </span>
               ))}
             </div>
-            <div className="max-h-[50vh] overflow-auto rounded border border-slate-200 p-3 text-sm dark:border-slate-800">
-              <SafeMarkdown>{p.body}</SafeMarkdown>
+            <div>
+              <div role="tablist" aria-label="Issue body" className="flex border-b border-slate-200 text-sm dark:border-slate-800">
+                {VIEWS.map((v) => (
+                  <button key={v} {...tabs.tab(v)} className={view === v ? "border-b-2 border-sky-600 px-3 py-1.5 font-medium" : "px-3 py-1.5 text-slate-600 dark:text-slate-400"}>
+                    {v === "preview" ? "Preview" : "Markdown"}
+                  </button>
+                ))}
+              </div>
+              <div {...tabs.panel} className="max-h-[50vh] overflow-auto rounded-b border border-t-0 border-slate-200 p-3 text-sm dark:border-slate-800">
+                {view === "preview" ? (
+                  <GithubMarkdown>{p.body}</GithubMarkdown>
+                ) : (
+                  <pre data-testid="issue-markdown" className="whitespace-pre-wrap break-words font-mono text-xs">
+                    {p.body}
+                  </pre>
+                )}
+              </div>
             </div>
-            <div className="flex items-center gap-2">
+            <div className="flex flex-wrap items-center gap-2">
               <CopyButton text={`# ${p.title}\n\n${p.body}`} label="Copy issue markdown" />
               <button
                 type="button"
@@ -90,6 +119,6 @@ export function IssueDialog({ analysisId, onClose }: { analysisId: string; onClo
           </div>
         )}
       </div>
-    </div>
+    </Modal>
   );
 }

@@ -40,7 +40,7 @@ export function LogViewer({ text, highlights, focusLine, label }: { text: string
           {lines.length} lines · {highlights.size} evidence line{highlights.size === 1 ? "" : "s"}
         </span>
       </div>
-      <div ref={container} role="log" aria-label={label} className="max-h-[70vh] overflow-auto bg-slate-950 py-1 font-mono text-[11px] leading-4 text-slate-200">
+      <div ref={container} role="log" aria-label={label} tabIndex={0} className="max-h-[70vh] overflow-auto bg-slate-950 py-1 font-mono text-[11px] leading-4 text-slate-200">
         {shown.map(({ n, l }) => (
           <div
             key={n}
@@ -48,7 +48,7 @@ export function LogViewer({ text, highlights, focusLine, label }: { text: string
             data-evidence={highlights.has(n) || undefined}
             className={cn("flex whitespace-pre", highlights.has(n) && "bg-amber-500/25", focusLine === n && "outline outline-1 outline-amber-400")}
           >
-            <span className="sticky left-0 w-14 shrink-0 select-none bg-slate-950 pr-2 text-right text-slate-500">{n}</span>
+            <span className="sticky left-0 w-14 shrink-0 select-none bg-slate-950 pr-2 text-right text-slate-400">{n}</span>
             <span>{l}</span>
           </div>
         ))}

@@ -62,7 +62,7 @@ export function MetricsTab({ bundle, markers }: { bundle: EvidenceBundle; marker
     );
   }
   return (
-    <div className="max-h-[70vh] space-y-4 overflow-y-auto overflow-x-hidden p-3">
+    <div tabIndex={0} className="max-h-[70vh] space-y-4 overflow-y-auto overflow-x-hidden p-3">
       <p className="text-xs text-slate-500">{view.reading.header}</p>
       {view.charts.length === 0 && <p className="text-sm">Prometheus answered, but with no series of this pod to chart.</p>}
       {view.charts.map((c) => (

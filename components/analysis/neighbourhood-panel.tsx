@@ -14,7 +14,7 @@ export function NeighbourhoodPanel({ bundle }: { bundle: EvidenceBundle }) {
   const node = viewNode(bundle.node);
   const hpa = viewHpa(bundle.hpa);
   return (
-    <div className="max-h-[70vh] space-y-4 overflow-auto p-3 text-sm" data-testid="neighbourhood-panel">
+    <div tabIndex={0} className="max-h-[70vh] space-y-4 overflow-auto p-3 text-sm" data-testid="neighbourhood-panel">
       <section aria-labelledby="nb-replicas" className="space-y-2">
         <h3 id="nb-replicas" className="font-semibold">
           Replicas{bundle.workload ? ` of ${bundle.workload.kind} ${bundle.workload.name}` : ""}
@@ -54,7 +54,7 @@ function SiblingsTable({ siblings, targetPod }: { siblings: Record<string, unkno
         {health.unhealthy > 0 && health.unhealthy < health.total ? " — a pod- or node-local cause is likelier than a shared one" : ""}
         {health.unhealthy > 1 && health.unhealthy === health.total ? " — all of them: a shared cause (rollout, dependency) is likelier" : ""}
       </p>
-      <div className="overflow-x-auto">
+      <div tabIndex={0} className="overflow-x-auto">
       <table className="w-full text-left text-xs">
         <caption className="sr-only">Pods of the same owner</caption>
         <thead className="text-slate-500">

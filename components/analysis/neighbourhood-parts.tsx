@@ -8,7 +8,7 @@ import { QUOTE_CLASS } from "./evidence-focus";
 export function ConditionsTable({ caption, conditions }: { caption: string; conditions: ConditionView[] }) {
   if (conditions.length === 0) return <p className="text-xs text-slate-500">{caption}: none reported.</p>;
   return (
-    <div className="overflow-x-auto">
+    <div tabIndex={0} className="overflow-x-auto">
     <table className="w-full text-left text-xs">
       <caption className="sr-only">{caption}</caption>
       <thead className="text-slate-500">

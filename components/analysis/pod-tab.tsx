@@ -94,7 +94,7 @@ export function PodTab({ pod }: { pod: Record<string, unknown> | null | undefine
   const summary = summarizePodStatus(pod).split("\n");
   const raw = JSON.stringify(pod.status ?? {}, null, 2).split("\n");
   return (
-    <div className="max-h-[70vh] space-y-4 overflow-auto p-3 text-sm" data-testid="pod-tab">
+    <div tabIndex={0} className="max-h-[70vh] space-y-4 overflow-auto p-3 text-sm" data-testid="pod-tab">
       <section aria-labelledby="pod-spec" className="space-y-3">
         <h3 id="pod-spec" className="font-semibold">
           Spec

@@ -24,7 +24,7 @@ export function ProgressSteps({ progress }: { progress: ProgressMap | undefined 
                   p?.status === "done" && "text-emerald-600",
                   p?.status === "failed" && "text-red-600",
                   (p?.status === "started" || p?.status === "progress") && "animate-pulse text-sky-600",
-                  !p && "text-slate-400",
+                  !p && "text-slate-500",
                 )}
               >
                 {p ? ICON[p.status] : "○"}

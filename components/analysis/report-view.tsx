@@ -5,6 +5,24 @@ import { cn } from "@/lib/utils";
 import { SafeMarkdown } from "./safe-markdown";
 import { SOURCE_TABS } from "./evidence-focus";
 
+const SOURCE_NAMES: Partial<Record<string, string>> = {
+  logs: "Logs",
+  previousLogs: "Previous logs",
+  events: "Events",
+  status: "Pod",
+  metrics: "Metrics",
+  changes: "Changes",
+  neighbourhood: "Neighbourhood",
+};
+
+/** A name saying what the button opens, starting with its visible text (WCAG label in name). */
+function jumpLabel(source: string | undefined, line: number | undefined): string {
+  const visible = `${source ?? "?"}${line ? `:${line}` : ""}`;
+  const tab = source && SOURCE_TABS[source] ? SOURCE_NAMES[source] : undefined;
+  if (!tab) return `${visible}: no evidence tab to open`;
+  return `${visible}: open the ${tab} tab${line ? ` at line ${line}` : " at this quote"}`;
+}
+
 export type EvidenceJump = (source: NonNullable<Report["hypotheses"][number]["evidence"][number]["source"]>, line?: number, text?: string) => void;
 
 /** The report: the evidence quotes, each linked to the line or row it quotes, then the markdown from the one renderer. */
@@ -31,7 +49,8 @@ export function ReportView({ report, markdown, onJump }: { report: Report; markd
                       type="button"
                       disabled={!e.source || !SOURCE_TABS[e.source]}
                       onClick={() => e.source && onJump(e.source, e.line, e.text)}
-                      className="shrink-0 rounded bg-slate-100 px-1.5 font-mono text-xs text-sky-700 hover:underline disabled:text-slate-400 dark:bg-slate-800 dark:text-sky-300"
+                      aria-label={jumpLabel(e.source, e.line)}
+                      className="shrink-0 rounded bg-slate-100 px-1.5 font-mono text-xs text-sky-700 hover:underline disabled:text-slate-600 dark:bg-slate-800 dark:text-sky-300"
                     >
                       {e.source ?? "?"}
                       {e.line ? `:${e.line}` : ""}

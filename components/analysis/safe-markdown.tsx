@@ -27,7 +27,7 @@ export function SafeMarkdown({ children }: { children: string }) {
         ol: ({ children }) => <ol className="ml-5 list-decimal space-y-1">{children}</ol>,
         // A fenced block's <code> must not take the inline-code chip colours (light text on a light chip).
         pre: ({ children }) => (
-          <pre className="my-2 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100 [&>code]:bg-transparent [&>code]:p-0 [&>code]:text-inherit">{children}</pre>
+          <pre tabIndex={0} className="my-2 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100 [&>code]:bg-transparent [&>code]:p-0 [&>code]:text-inherit">{children}</pre>
         ),
         code: ({ children, className }) => <code className={cn("rounded bg-slate-100 px-1 text-xs dark:bg-slate-800", className)}>{children}</code>,
         p: ({ children }) => <p className="my-2">{children}</p>,

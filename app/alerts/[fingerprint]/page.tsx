@@ -1,8 +1,22 @@
+import type { Metadata } from "next";
+import { cache } from "react";
 import { getServices } from "@/lib/server/services";
 import { AlertDetail } from "@/components/alerts/alert-detail";
 import { AnalysisPanel } from "@/components/analysis/analysis-panel";
 
 export const dynamic = "force-dynamic";
+
+// One read of the alert per request, shared by the title and the page.
+const pageState = cache(async (fingerprint: string, analyze: boolean) => (await getServices()).triage.alertPageState(fingerprint.slice(0, 128), analyze));
+
+/** The tab title names the alert and its pod, so several open alerts can be told apart. */
+export async function generateMetadata({ params }: { params: Promise<{ fingerprint: string }> }): Promise<Metadata> {
+  const { fingerprint } = await params;
+  const labels = (await pageState(fingerprint, false)).alert?.labels;
+  const where = labels && [labels.namespace, labels.pod].filter(Boolean).join("/");
+  const name = labels ? [labels.alertname ?? "Alert", where].filter(Boolean).join(" · ") : `Alert ${fingerprint.slice(0, 16)}`;
+  return { title: `${name} · Incident Triage Console` };
+}
 
 export default async function AlertPage({
   params,
@@ -13,7 +27,7 @@ export default async function AlertPage({
 }) {
   const { fingerprint } = await params;
   const { analyze } = await searchParams;
-  const state = await (await getServices()).triage.alertPageState(fingerprint.slice(0, 128), analyze === "1");
+  const state = await pageState(fingerprint, analyze === "1");
   const panel = (state.alert || state.latestId) && (
     <AnalysisPanel input={{ fingerprint: state.fingerprint }} latestId={state.latestId} autoStart={state.autoStart} />
   );
