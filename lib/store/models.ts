@@ -119,6 +119,8 @@ export const listAnalysesSchema = z.object({
   fingerprint: z.string().max(256).optional(),
   alertname: short.optional(),
   namespace: short.optional(),
+  /** How alertname and namespace match: exactly (default) or as a prefix (the history's filters). */
+  match: z.enum(["exact", "prefix"]).default("exact"),
   status: analysisStatusSchema.optional(),
   since: isoInput.optional(),
   until: isoInput.optional(),

@@ -417,8 +417,12 @@ export class Store {
     const f = validate(listAnalysesSchema, filter, "filter");
     let q = this.db.selectFrom("analyses").select(SUMMARY_COLUMNS);
     if (f.fingerprint) q = q.where("fingerprint", "=", f.fingerprint);
-    if (f.alertname) q = q.where("alertname", "=", f.alertname);
-    if (f.namespace) q = q.where("namespace", "=", f.namespace);
+    for (const col of ["alertname", "namespace"] as const) {
+      const v = f[col];
+      if (!v) continue;
+      // A prefix as a range (BINARY collation compares UTF-8 bytes): indexable, and no LIKE wildcards to escape.
+      q = f.match === "prefix" ? q.where(col, ">=", v).where(col, "<", `${v}\u{10FFFF}`) : q.where(col, "=", v);
+    }
     if (f.status) q = q.where("status", "=", f.status);
     if (f.since) q = q.where("created_at", ">=", f.since);
     if (f.until) q = q.where("created_at", "<", f.until);
