@@ -1,6 +1,7 @@
 import { Suspense } from "react";
 import { AlertList } from "@/components/alerts/alert-list";
 import { QueuePanel } from "@/components/jobs/queue-panel";
+import { RecentlyResolved } from "@/components/alerts/recently-resolved";
 
 export default function AlertsPage() {
   return (
@@ -12,6 +13,7 @@ export default function AlertsPage() {
       <Suspense fallback={<p className="text-sm text-slate-500">Loading alerts…</p>}>
         <AlertList />
       </Suspense>
+      <RecentlyResolved />
     </main>
   );
 }

@@ -1,5 +1,6 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
+import type { ResolvedAlertsResponse } from "@/lib/alerts/api";
 import { getServices } from "@/lib/server/services";
 import { parseWith, withRoute } from "@/lib/server/route";
 
@@ -11,6 +12,6 @@ const querySchema = z.object({ hours: z.coerce.number().int().min(1).max(24 * 90
 export const GET = withRoute(async ({ req }) => {
   const q = parseWith(querySchema, Object.fromEntries(req.nextUrl.searchParams));
   const s = await getServices();
-  const resolved = await s.triage.recentlyResolved(q.hours ?? 24);
-  return NextResponse.json({ resolved }, { headers: { "cache-control": "no-store" } });
+  const resolved = (await s.triage.recentlyResolved(q.hours ?? 24)).map((r) => ({ ...r, status: "resolved" as const }));
+  return NextResponse.json({ resolved } satisfies ResolvedAlertsResponse, { headers: { "cache-control": "no-store" } });
 });
