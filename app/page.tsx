@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { Suspense } from "react";
 import { AlertList } from "@/components/alerts/alert-list";
 import { QueuePanel } from "@/components/jobs/queue-panel";
+import { RecentlyResolved } from "@/components/alerts/recently-resolved";
 
 export const metadata: Metadata = { title: "Alerts · Incident Triage Console" };
 
@@ -15,6 +16,7 @@ export default function AlertsPage() {
       <Suspense fallback={<p className="text-sm text-slate-500">Loading alerts…</p>}>
         <AlertList />
       </Suspense>
+      <RecentlyResolved />
     </main>
   );
 }

@@ -219,6 +219,8 @@ const envSchema = z
     RETENTION_MAX_ANALYSES: int("RETENTION_MAX_ANALYSES", 10_000, 0, 10_000_000),
     RETENTION_AUDIT_DAYS: int("RETENTION_AUDIT_DAYS", 365, 0, 36_500),
     RETENTION_PRUNE_INTERVAL_MINUTES: int("RETENTION_PRUNE_INTERVAL_MINUTES", 60, 1, 7 * 24 * 60),
+    HISTORY_DAYS: int("HISTORY_DAYS", 30, 0, 36_500),
+    HISTORY_MAX_ROWS: int("HISTORY_MAX_ROWS", 100_000, 0, 100_000_000),
 
     WEBHOOK_BEARER_TOKEN: optionalString,
     WEBHOOK_BASIC_AUTH: optionalString.refine((v) => v === undefined || /^[^:]+:.+$/.test(v), {
@@ -347,7 +349,7 @@ export interface Config {
   };
   databaseUrl: string;
   /** What the scheduled prune keeps (0 turns a limit off) and how often it runs. */
-  retention: { days: number; maxAnalyses: number; auditDays: number; pruneIntervalMinutes: number };
+  retention: { days: number; maxAnalyses: number; auditDays: number; pruneIntervalMinutes: number; historyDays: number; historyMaxRows: number };
   /**
    * listen: a dedicated webhook-only HTTP listener beside the console, when set. mode: analyze (the
    * console analyzes each alert) or dispatch (each alert starts the GitHub workflow github.workflow).
@@ -452,6 +454,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxAnalyses: e.RETENTION_MAX_ANALYSES,
       auditDays: e.RETENTION_AUDIT_DAYS,
       pruneIntervalMinutes: e.RETENTION_PRUNE_INTERVAL_MINUTES,
+      historyDays: e.HISTORY_DAYS,
+      historyMaxRows: e.HISTORY_MAX_ROWS,
     },
     webhook: { bearerToken: e.WEBHOOK_BEARER_TOKEN, basicAuth: e.WEBHOOK_BASIC_AUTH, listen: e.WEBHOOK_LISTEN, mode: e.WEBHOOK_MODE },
     policy: {

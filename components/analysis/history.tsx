@@ -6,6 +6,9 @@ import { useQuery } from "@tanstack/react-query";
 import { analysisKeys, fetchAnalyses } from "@/lib/analysis/api";
 import { cn } from "@/lib/utils";
 
+/** Rows per page; "Older analyses" pages on with the store's cursor. */
+const PAGE = 200;
+
 const SINCE: Record<string, number | undefined> = { "1h": 3600, "24h": 86400, "7d": 7 * 86400, all: undefined };
 
 /** History of analyses, filterable by alert, namespace and time; filters live in the URL. */
@@ -16,7 +19,8 @@ export function AnalysisHistory() {
   const namespace = sp.get("namespace") ?? "";
   const window = sp.get("since") ?? "24h";
   const seconds = SINCE[window];
-  const filter = { alertname: alertname || undefined, namespace: namespace || undefined, window, limit: "200" };
+  const cursor = sp.get("cursor") ?? undefined;
+  const filter = { alertname: alertname || undefined, namespace: namespace || undefined, window, limit: String(PAGE), cursor };
   const q = useQuery({
     queryKey: analysisKeys.list(filter),
     queryFn: ({ signal }) =>
@@ -24,7 +28,9 @@ export function AnalysisHistory() {
         {
           alertname: filter.alertname,
           namespace: filter.namespace,
+          match: "prefix",
           limit: filter.limit,
+          cursor: filter.cursor,
           since: seconds ? new Date(Date.now() - seconds * 1000).toISOString() : undefined,
         },
         signal,
@@ -32,19 +38,37 @@ export function AnalysisHistory() {
     refetchInterval: 10_000,
   });
 
-  const set = (k: string, v: string) => {
+  /** Change filters (back to the newest page) or the page: the URL holds both. */
+  const set = (changes: Record<string, string>) => {
     const next = new URLSearchParams(sp.toString());
-    if (v) next.set(k, v);
-    else next.delete(k);
-    router.replace(`/analyses?${next}`);
+    if (!("cursor" in changes)) next.delete("cursor");
+    for (const [k, v] of Object.entries(changes)) {
+      if (v) next.set(k, v);
+      else next.delete(k);
+    }
+    if (next.toString() !== sp.toString()) router.replace(`/analyses?${next}`);
+  };
+  // Enter in either box applies both (a form submit); leaving a box applies it too.
+  const apply = (form: HTMLFormElement) => {
+    const v = (name: string) => String(new FormData(form).get(name) ?? "").trim();
+    set({ alertname: v("alertname"), namespace: v("namespace") });
   };
 
   return (
     <div className="space-y-3">
-      <form className="flex flex-wrap gap-2 text-sm" onSubmit={(e) => e.preventDefault()}>
-        <input aria-label="Alert name" placeholder="alertname" defaultValue={alertname} onBlur={(e) => set("alertname", e.target.value.trim())} className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-950" />
-        <input aria-label="Namespace" placeholder="namespace" defaultValue={namespace} onBlur={(e) => set("namespace", e.target.value.trim())} className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-950" />
-        <select aria-label="Time window" value={window} onChange={(e) => set("since", e.target.value)} className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-950">
+      <form
+        className="flex flex-wrap gap-2 text-sm"
+        onSubmit={(e) => {
+          e.preventDefault();
+          apply(e.currentTarget);
+        }}
+      >
+        <input name="alertname" aria-label="Alert name (starts with)" placeholder="alertname" defaultValue={alertname} onBlur={(e) => e.currentTarget.form && apply(e.currentTarget.form)} className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-950" />
+        <input name="namespace" aria-label="Namespace (starts with)" placeholder="namespace" defaultValue={namespace} onBlur={(e) => e.currentTarget.form && apply(e.currentTarget.form)} className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-950" />
+        <button type="submit" className="sr-only">
+          Apply filters
+        </button>
+        <select aria-label="Time window" value={window} onChange={(e) => set({ since: e.target.value })} className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-950">
           <option value="1h">last hour</option>
           <option value="24h">last 24 hours</option>
           <option value="7d">last 7 days</option>
@@ -102,6 +126,20 @@ export function AnalysisHistory() {
           </tbody>
         </table>
         </div>
+      )}
+      {(cursor || q.data?.nextCursor) && (
+        <nav aria-label="History pages" className="flex gap-3 text-sm">
+          {cursor && (
+            <button type="button" className="text-sky-700 underline dark:text-sky-300" onClick={() => set({})}>
+              Newest
+            </button>
+          )}
+          {q.data?.nextCursor && (
+            <button type="button" data-testid="history-older" className="text-sky-700 underline dark:text-sky-300" onClick={() => set({ cursor: q.data?.nextCursor ?? "" })}>
+              Older analyses
+            </button>
+          )}
+        </nav>
       )}
     </div>
   );

@@ -57,3 +57,22 @@ export const alertKeys = {
 export function alertListUrl(filter: string): string {
   return filter.trim() ? `/api/alerts?${new URLSearchParams({ filter })}` : "/api/alerts";
 }
+
+/** One alert whose latest episode resolved (GET /api/alerts/resolved). */
+export const resolvedAlertSchema = z.object({
+  fingerprint: z.string(),
+  startsAt: z.string(),
+  status: z.literal("resolved"),
+  endsAt: z.string().optional(),
+  receivedAt: z.string(),
+  labels: z.record(z.string(), z.string()),
+});
+export type ResolvedAlert = z.infer<typeof resolvedAlertSchema>;
+
+export const resolvedAlertsResponseSchema = z.object({ resolved: z.array(resolvedAlertSchema) });
+export type ResolvedAlertsResponse = z.infer<typeof resolvedAlertsResponseSchema>;
+
+/** The URL of the alerts whose latest episode resolved within `hours` hours (from the webhook's history). */
+export function resolvedAlertsUrl(hours: number): string {
+  return `/api/alerts/resolved?hours=${hours}`;
+}

@@ -4,6 +4,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { readBodyCapped } from "@/lib/http/body";
 import { AppError, isAppError } from "@/lib/errors";
+import { issueInWords } from "@/lib/server/field-words";
 import type { ApiErrorBody } from "@/lib/api-client";
 import { getLogger } from "@/lib/log";
 import { loadConfig } from "@/lib/config";
@@ -102,13 +103,12 @@ export function parseJsonText<T extends z.ZodType>(text: string, schema: T): z.i
   return parseWith(schema, data);
 }
 
-/** Validate data with a schema. @throws AppError unprocessable naming the first wrong field. */
+/** Validate data with a schema. @throws AppError unprocessable naming the first wrong field in words (lib/server/field-words). */
 export function parseWith<T extends z.ZodType>(schema: T, data: unknown): z.infer<T> {
   const r = schema.safeParse(data);
   if (!r.success) {
     const first = r.error.issues[0];
-    const field = first?.path.length ? first.path.join(".") : "(body)";
-    throw new AppError("unprocessable", `Invalid ${field}: ${first?.message ?? "wrong shape"}.`, {
+    throw new AppError("unprocessable", first ? issueInWords(first, data) : "The request has the wrong shape.", {
       details: { issues: r.error.issues.slice(0, 10).map((i) => ({ path: i.path.join("."), message: i.message })) },
     });
   }

@@ -28,7 +28,7 @@ import { runAnalysisJob } from "@/lib/triage/run-analysis";
 import { intakeWebhook } from "@/lib/triage/intake-webhook";
 import { fileIssue, issuePreview } from "@/lib/triage/file-issue";
 import { resolveAlert } from "@/lib/triage/resolve-alert";
-import { alertList, alertPageState, deepLinkState } from "@/lib/triage/page-data";
+import { alertHistoryState, alertList, alertPageState, deepLinkState, recentlyResolved } from "@/lib/triage/page-data";
 import { listDispatches, runDispatchJob } from "@/lib/triage/dispatch-workflow";
 import { pruneStore } from "@/lib/triage/prune";
 
@@ -42,6 +42,8 @@ export interface Triage {
   fileIssue(analysisId: string, user: string): ReturnType<typeof fileIssue>;
   alertList(matchers: readonly Matcher[], signal?: AbortSignal): ReturnType<typeof alertList>;
   alertPageState(fingerprint: string, analyze: boolean): ReturnType<typeof alertPageState>;
+  alertHistory(fingerprint: string): ReturnType<typeof alertHistoryState>;
+  recentlyResolved(hours: number): ReturnType<typeof recentlyResolved>;
   deepLinkState(p: Target & { alertname?: string; analyze: boolean }): ReturnType<typeof deepLinkState>;
   listDispatches(limit?: number): ReturnType<typeof listDispatches>;
 }
@@ -130,6 +132,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     alertList: (matchers, signal) => alertList(pages, matchers, signal),
     alertPageState: (fingerprint, analyze) => alertPageState(pages, fingerprint, analyze),
     deepLinkState: (p) => deepLinkState(pages, p),
+    alertHistory: (fingerprint) => alertHistoryState({ store }, fingerprint),
+    recentlyResolved: (hours) => recentlyResolved({ store }, hours),
     listDispatches: (limit) => listDispatches({ store, dispatcher }, limit),
   };
 

@@ -204,6 +204,34 @@ const lifecycle: Migration = {
   },
 };
 
+/**
+ * Alert history: every firing and resolved notification the webhook takes, one row per fingerprint,
+ * startsAt and status (a redelivery is a no-op), so an alert page can show its episodes. Bounded by
+ * age and count (HISTORY_DAYS, HISTORY_MAX_ROWS), pruned with the rest.
+ */
+const alertHistory: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("alert_history")
+      .ifNotExists()
+      .addColumn("seq", "integer", (c) => c.primaryKey())
+      .addColumn("fingerprint", "text", (c) => c.notNull())
+      .addColumn("starts_at", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("ends_at", "text")
+      .addColumn("received_at", "text", (c) => c.notNull())
+      .addColumn("alertname", "text")
+      .addColumn("namespace", "text")
+      .addColumn("labels_json", "text", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("alert_history_episode").ifNotExists().unique().on("alert_history").columns(["fingerprint", "starts_at", "status"]).execute();
+    await db.schema.createIndex("alert_history_received").ifNotExists().on("alert_history").columns(["received_at"]).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable("alert_history").ifExists().execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "2026_01_001_initial": initial,
   "2026_11_002_jobs_by_kind": jobsByKind,
@@ -211,6 +239,7 @@ const migrations: Record<string, Migration> = {
   "2026_12_004_rejected_alerts": rejectedAlerts,
   "2026_12_005_revoked_sessions": revokedSessions,
   "2026_12_006_lifecycle": lifecycle,
+  "2026_12_007_alert_history": alertHistory,
 };
 
 /** The names of the migrations this build knows, oldest first. */

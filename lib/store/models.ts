@@ -119,6 +119,8 @@ export const listAnalysesSchema = z.object({
   fingerprint: z.string().max(256).optional(),
   alertname: short.optional(),
   namespace: short.optional(),
+  /** How alertname and namespace match: exactly (default) or as a prefix (the history's filters). */
+  match: z.enum(["exact", "prefix"]).default("exact"),
   status: analysisStatusSchema.optional(),
   since: isoInput.optional(),
   until: isoInput.optional(),
@@ -228,6 +230,10 @@ export interface RetentionPolicy {
   maxAnalyses: number;
   /** Audit entries older than this many days go. */
   auditDays: number;
+  /** Alert history rows received more than this many days ago go (0: kept by age). */
+  historyDays?: number;
+  /** Beyond the newest this many alert history rows, older ones go (0: no count bound). */
+  historyMaxRows?: number;
 }
 
 /** What one prune removed, and how many old analyses it kept because an issue that may be open links to them. */
@@ -236,4 +242,20 @@ export interface PruneResult {
   jobs: number;
   audit: number;
   keptForIssues: number;
+  /** Alert history rows removed. */
+  history: number;
+}
+
+/** One notification the webhook took for one alert: an episode (fingerprint + startsAt) firing or resolved. */
+export interface NewAlertHistory {
+  fingerprint: string;
+  startsAt: string;
+  status: "firing" | "resolved";
+  endsAt?: string;
+  labels: Record<string, string>;
+}
+
+/** A stored notification, with when the console received it. */
+export interface AlertHistoryEntry extends NewAlertHistory {
+  receivedAt: string;
 }

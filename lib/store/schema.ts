@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /**
  * The database as Kysely sees it: snake_case columns, ISO-8601 text timestamps, JSON as text.
  * Only types that SQLite and PostgreSQL share, so a PostgreSQL dialect needs no query changes.
@@ -104,6 +106,21 @@ export interface RejectedAlertsTable {
   reason: string;
 }
 
+/** One firing or resolved notification of one alert episode (fingerprint + startsAt), as the webhook took it. */
+export interface AlertHistoryTable {
+  /** Insertion order, assigned by SQLite; retention by count keeps the highest. */
+  seq: Generated<number>;
+  fingerprint: string;
+  starts_at: string;
+  /** "firing" or "resolved". */
+  status: string;
+  ends_at: string | null;
+  received_at: string;
+  alertname: string | null;
+  namespace: string | null;
+  labels_json: string;
+}
+
 /** One row the readiness probe rewrites: proof that the store can still write. */
 export interface HealthTable {
   key: string;
@@ -120,4 +137,5 @@ export interface Database {
   revoked_sessions: RevokedSessionsTable;
   rejected_alerts: RejectedAlertsTable;
   health: HealthTable;
+  alert_history: AlertHistoryTable;
 }

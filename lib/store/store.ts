@@ -32,6 +32,7 @@ import {
   type AnalysisStatus,
   type AnalysisPatch,
   type AnalysisSummary,
+  type AlertHistoryEntry,
   type AuditEntry,
   type IssueRef,
   type Job,
@@ -39,6 +40,7 @@ import {
   type JobKind,
   type JobStatus,
   type ListAnalysesFilter,
+  type NewAlertHistory,
   type NewAnalysis,
   type NewJob,
   type NewRejectedAlert,
@@ -141,6 +143,17 @@ function validate<S extends z.ZodType>(schema: S, data: unknown, what: string): 
     throw new AppError("unprocessable", `Invalid ${what} ${field}: ${first?.message ?? "wrong shape"}.`);
   }
   return r.data;
+}
+
+function toHistoryEntry(r: Selectable<Database["alert_history"]>): AlertHistoryEntry {
+  return {
+    fingerprint: r.fingerprint,
+    startsAt: r.starts_at,
+    status: r.status === "resolved" ? "resolved" : "firing",
+    endsAt: opt(r.ends_at),
+    receivedAt: r.received_at,
+    labels: parseJson(z.record(z.string(), z.string()), r.labels_json) ?? {},
+  };
 }
 
 function toSummary(row: SummaryRow): AnalysisSummary {
@@ -404,8 +417,12 @@ export class Store {
     const f = validate(listAnalysesSchema, filter, "filter");
     let q = this.db.selectFrom("analyses").select(SUMMARY_COLUMNS);
     if (f.fingerprint) q = q.where("fingerprint", "=", f.fingerprint);
-    if (f.alertname) q = q.where("alertname", "=", f.alertname);
-    if (f.namespace) q = q.where("namespace", "=", f.namespace);
+    for (const col of ["alertname", "namespace"] as const) {
+      const v = f[col];
+      if (!v) continue;
+      // A prefix as a range (BINARY collation compares UTF-8 bytes): indexable, and no LIKE wildcards to escape.
+      q = f.match === "prefix" ? q.where(col, ">=", v).where(col, "<", `${v}\u{10FFFF}`) : q.where(col, "=", v);
+    }
     if (f.status) q = q.where("status", "=", f.status);
     if (f.since) q = q.where("created_at", ">=", f.since);
     if (f.until) q = q.where("created_at", "<", f.until);
@@ -907,6 +924,12 @@ export class Store {
     throw new AppError("conflict", `Job ${id} is ${job.status}, not failed.`, { hint: "Only failed jobs can be retried; a queued or running one will run on its own." });
   }
 
+  /** The issue filed for an alert, if any, and whether the console closed it. */
+  async issueFor(fingerprint: string): Promise<{ number: number; url: string; closedAt?: string } | undefined> {
+    const row = await this.db.selectFrom("issues").select(["number", "url", "closed_at"]).where("fingerprint", "=", fingerprint.slice(0, 256)).executeTakeFirst();
+    return row ? { number: row.number, url: row.url, closedAt: opt(row.closed_at) } : undefined;
+  }
+
   /** The per-fingerprint issue registry for lib/github's filer (lock across processes and in-process). */
   issueRegistry(options: LockOptions = {}): IssueRegistry {
     return {
@@ -941,7 +964,7 @@ export class Store {
    */
   async prune(policy: RetentionPolicy, options: { batchSize?: number } = {}): Promise<PruneResult> {
     const batch = Math.min(Math.max(Math.trunc(options.batchSize ?? 200), 1), 1000);
-    const result: PruneResult = { analyses: 0, jobs: 0, audit: 0, keptForIssues: 0 };
+    const result: PruneResult = { analyses: 0, jobs: 0, audit: 0, keptForIssues: 0, history: 0 };
 
     // Everything at or before this (created_at, id) is old by age or by count; the larger bound wins.
     let upTo: { createdAt: string; id: string; inclusive: boolean } | undefined;
@@ -1013,7 +1036,121 @@ export class Store {
       const cutoff = this.iso(-policy.auditDays * DAY_MS);
       result.audit = await this.deleteInBatches(batch, (db) => db.selectFrom("audit").select("id").where("at", "<", cutoff).limit(batch), "audit");
     }
+    result.history = await this.pruneHistory(policy, batch);
     return result;
+  }
+
+  /** Alert history past HISTORY_DAYS or beyond the newest HISTORY_MAX_ROWS rows, a batch at a time. */
+  private async pruneHistory(policy: RetentionPolicy, batch: number): Promise<number> {
+    let total = 0;
+    const sweep = async (where: (q: ReturnType<Store["historySeqs"]>) => ReturnType<Store["historySeqs"]>) => {
+      for (;;) {
+        const seqs = (await where(this.historySeqs()).limit(batch).execute()).map((r) => r.seq);
+        if (seqs.length === 0) return;
+        const r = await this.db.deleteFrom("alert_history").where("seq", "in", seqs).executeTakeFirst();
+        total += Number(r.numDeletedRows);
+        if (seqs.length < batch) return;
+        await yieldToEventLoop();
+      }
+    };
+    if (policy.historyDays && policy.historyDays > 0) {
+      const cutoff = this.iso(-policy.historyDays * DAY_MS);
+      await sweep((q) => q.where("received_at", "<", cutoff));
+    }
+    if (policy.historyMaxRows && policy.historyMaxRows > 0) {
+      const b = await this.db.selectFrom("alert_history").select("seq").orderBy("seq", "desc").limit(1).offset(policy.historyMaxRows).executeTakeFirst();
+      if (b) await sweep((q) => q.where("seq", "<=", b.seq));
+    }
+    return total;
+  }
+
+  private historySeqs() {
+    return this.db.selectFrom("alert_history").select("seq").orderBy("seq");
+  }
+
+  /**
+   * Keep webhook notifications (one transaction per call, inserts of 250 rows): one row per fingerprint,
+   * startsAt and status, so a redelivery adds nothing. Returns how many rows were new.
+   */
+  async recordAlertHistory(items: readonly NewAlertHistory[]): Promise<number> {
+    if (!items.length) return 0;
+    const now = this.iso();
+    const rows = items
+      .filter((i) => i.fingerprint.length > 0 && i.fingerprint.length <= 256)
+      .map((i) => ({
+        fingerprint: i.fingerprint,
+        starts_at: new Date(i.startsAt).toISOString(),
+        status: i.status,
+        ends_at: i.status === "resolved" && i.endsAt ? new Date(i.endsAt).toISOString() : null,
+        received_at: now,
+        alertname: i.labels.alertname?.slice(0, 256) ?? null,
+        namespace: i.labels.namespace?.slice(0, 256) ?? null,
+        labels_json: JSON.stringify(i.labels),
+      }));
+    let added = 0;
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += 250) {
+        const r = await trx
+          .insertInto("alert_history")
+          .values(rows.slice(i, i + 250))
+          .onConflict((oc) => oc.columns(["fingerprint", "starts_at", "status"]).doNothing())
+          .executeTakeFirst();
+        added += Number(r.numInsertedOrUpdatedRows ?? 0);
+      }
+    });
+    return added;
+  }
+
+  /** One alert's notifications, newest episode first (at most `limit` rows). */
+  async alertHistory(fingerprint: string, limit = 200): Promise<AlertHistoryEntry[]> {
+    const n = Math.min(Math.max(Math.trunc(limit), 1), 1000);
+    const rows = await this.db
+      .selectFrom("alert_history")
+      .selectAll()
+      .where("fingerprint", "=", fingerprint.slice(0, 256))
+      .orderBy("starts_at", "desc")
+      .orderBy("seq", "desc")
+      .limit(n)
+      .execute();
+    return rows.map(toHistoryEntry);
+  }
+
+  /**
+   * Alerts whose latest episode resolved since `since` (no later firing episode), newest first: the
+   * list's "Recently resolved".
+   */
+  async recentlyResolved(since: string, limit = 200): Promise<AlertHistoryEntry[]> {
+    const n = Math.min(Math.max(Math.trunc(limit), 1), 1000);
+    const rows = await this.db
+      .selectFrom("alert_history as h")
+      .selectAll("h")
+      .where("h.status", "=", "resolved")
+      .where("h.received_at", ">=", since)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("alert_history as f")
+              .select("f.seq")
+              .whereRef("f.fingerprint", "=", "h.fingerprint")
+              .where("f.status", "=", "firing")
+              .whereRef("f.starts_at", ">", "h.starts_at"),
+          ),
+        ),
+      )
+      .orderBy("h.received_at", "desc")
+      .orderBy("h.seq", "desc")
+      .limit(n * 4)
+      .execute();
+    const seen = new Set<string>();
+    const out: AlertHistoryEntry[] = [];
+    for (const r of rows) {
+      if (seen.has(r.fingerprint)) continue;
+      seen.add(r.fingerprint);
+      out.push(toHistoryEntry(r));
+      if (out.length >= n) break;
+    }
+    return out;
   }
 
   /** Delete the rows `select` names, a batch at a time, yielding between batches; returns how many went. */

@@ -12,7 +12,7 @@ import { createAnalyses, uuidFromKey, type NewAnalysisWithJob } from "@/lib/tria
 import { enqueueDispatches } from "@/lib/triage/dispatch-workflow";
 
 export interface IntakeWebhookDeps {
-  store: Pick<Store, "latestAnalysesFor" | "fingerprintsWithHistory" | "enqueueAnalyses" | "findJobsByDedupKeys" | "recordRejectedAlerts">;
+  store: Pick<Store, "latestAnalysesFor" | "fingerprintsWithHistory" | "enqueueAnalyses" | "findJobsByDedupKeys" | "recordRejectedAlerts" | "recordAlertHistory">;
   queue: Pick<JobQueue, "enqueueMany" | "kick">;
   config: { policy: Config["policy"]; webhook: Pick<Config["webhook"], "mode"> };
   log: Pick<Logger, "warn">;
@@ -77,6 +77,7 @@ export async function intakeWebhook(d: IntakeWebhookDeps, envelope: WebhookEnvel
 async function intakeSlice(d: IntakeWebhookDeps, raw: readonly unknown[], offset: number, now: number, out: WebhookOutcome, requestId?: string): Promise<void> {
   const resolved: WebhookAlert[] = [];
   const firing: Selected[] = [];
+  const valid: WebhookAlert[] = [];
   for (const [k, item] of raw.entries()) {
     const checked = validateWebhookAlert(item, offset + k);
     if (!checked.ok) {
@@ -84,6 +85,7 @@ async function intakeSlice(d: IntakeWebhookDeps, raw: readonly unknown[], offset
       continue;
     }
     const alert = checked.alert;
+    valid.push(alert);
     if (alert.status === "resolved") {
       resolved.push(alert);
       continue;
@@ -92,6 +94,10 @@ async function intakeSlice(d: IntakeWebhookDeps, raw: readonly unknown[], offset
     if (decision.analyze) firing.push({ alert, decision });
     else out.skipped.push({ fingerprint: alert.fingerprint, reason: decision.reason ?? "policy" });
   }
+  // History first, one transaction per slice: every valid notification, whatever the policy decides.
+  await d.store.recordAlertHistory(
+    valid.map((a) => ({ fingerprint: a.fingerprint, startsAt: a.startsAt, status: a.status, endsAt: a.endsAt, labels: a.labels })),
+  );
   await intakeResolved(d, resolved, now, out);
 
   if (d.config.webhook.mode === "dispatch") {

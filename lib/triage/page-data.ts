@@ -5,6 +5,7 @@ import { getSilenceClient } from "@/lib/alerts/silences";
 import { snapshotFromTarget, targetFingerprint } from "@/lib/alerts/snapshot";
 import type { Config } from "@/lib/config";
 import type { Store } from "@/lib/store";
+import type { AlertHistoryEntry, AnalysisSummary } from "@/lib/store/models";
 
 /** What the alert list, an alert's page and a deep link read: live alerts and each one's latest analysis. */
 export interface PageDataDeps {
@@ -73,4 +74,74 @@ export async function alertPageState(d: PageDataDeps, fingerprint: string, analy
 /** An analysis this young makes `analyze=1` links open it instead of starting another (at least 5 min). */
 function isRecent(d: PageDataDeps, createdAt: string | undefined, now: number): boolean {
   return !!createdAt && now - Date.parse(createdAt) < Math.max(d.config.policy.cooldownSeconds, 300) * 1000;
+}
+
+/** One firing episode of an alert (fingerprint + startsAt): when it fired, when it resolved, its analyses. */
+export interface AlertEpisode {
+  startsAt: string;
+  /** When the console first heard of it firing (absent when only its resolution reached the webhook). */
+  firingReceivedAt?: string;
+  resolvedAt?: string;
+  labels: Record<string, string>;
+  analyses: AnalysisSummary[];
+}
+
+export interface AlertHistoryState {
+  fingerprint: string;
+  /** Newest first. */
+  episodes: AlertEpisode[];
+  /** Analyses that fall before every recorded episode (manual ones, or history already pruned). */
+  otherAnalyses: AnalysisSummary[];
+  issue?: { number: number; url: string; closedAt?: string };
+}
+
+export interface AlertHistoryDeps {
+  store: Pick<Store, "alertHistory" | "listAnalyses" | "issueFor">;
+}
+
+/**
+ * An alert's history as its page shows it: the episodes the webhook saw (fired, resolved, re-fired),
+ * newest first, each with the analyses made during it, and the alert's issue.
+ * @throws what the store throws.
+ */
+export async function alertHistoryState(d: AlertHistoryDeps, fingerprint: string): Promise<AlertHistoryState> {
+  const [rows, page, issue] = await Promise.all([
+    d.store.alertHistory(fingerprint, 400),
+    d.store.listAnalyses({ fingerprint, limit: 200 }),
+    d.store.issueFor(fingerprint),
+  ]);
+  const episodes = groupEpisodes(rows);
+  const otherAnalyses: AnalysisSummary[] = [];
+  for (const a of page.items) {
+    // An analysis belongs to its own episode when it names one, else to the newest episode that began before it.
+    const byName = a.episode ? episodes.find((e) => sameInstant(e.startsAt, a.episode as string)) : undefined;
+    const home = byName ?? episodes.find((e) => Date.parse(e.startsAt) <= Date.parse(a.createdAt));
+    (home ? home.analyses : otherAnalyses).push(a);
+  }
+  return { fingerprint, episodes, otherAnalyses, ...(issue ? { issue } : {}) };
+}
+
+function sameInstant(a: string, b: string): boolean {
+  return Date.parse(a) === Date.parse(b);
+}
+
+/** Rows (any order) to episodes, newest startsAt first. */
+export function groupEpisodes(rows: readonly AlertHistoryEntry[]): AlertEpisode[] {
+  const by = new Map<string, AlertEpisode>();
+  for (const r of rows) {
+    const e = by.get(r.startsAt) ?? { startsAt: r.startsAt, labels: r.labels, analyses: [] };
+    if (r.status === "firing") e.firingReceivedAt = r.receivedAt;
+    else e.resolvedAt = r.endsAt ?? r.receivedAt;
+    by.set(r.startsAt, e);
+  }
+  return [...by.values()].sort((a, b) => b.startsAt.localeCompare(a.startsAt));
+}
+
+export interface RecentlyResolvedDeps {
+  store: Pick<Store, "recentlyResolved">;
+}
+
+/** Alerts whose latest episode resolved within the last `hours` hours, newest first. */
+export async function recentlyResolved(d: RecentlyResolvedDeps, hours: number, now = Date.now()): Promise<AlertHistoryEntry[]> {
+  return d.store.recentlyResolved(new Date(now - hours * 3_600_000).toISOString(), 200);
 }

@@ -9,10 +9,10 @@ export interface PruneDeps {
 }
 
 /**
- * Run one prune job: remove analyses, finished jobs and audit entries past the retention policy.
+ * Run one prune job: remove analyses, finished jobs, audit entries and alert history past the retention policy.
  * @throws what the store throws (the worker retries).
  */
 export async function pruneStore(d: PruneDeps): Promise<void> {
   const removed = await d.store.prune(d.config.retention);
-  d.log.info({ event: "store.pruned", ...removed, retention: d.config.retention }, "pruned old analyses, jobs and audit entries");
+  d.log.info({ event: "store.pruned", ...removed, retention: d.config.retention }, "pruned old analyses, jobs, audit entries and alert history");
 }

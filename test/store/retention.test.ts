@@ -55,7 +55,7 @@ describe("retention", () => {
     expect(await store.getJob(oldFailedJob.job.id)).toBeUndefined();
     expect((await store.jobCounts()).queued).toBe(1);
 
-    expect(await store.prune(policy())).toEqual({ analyses: 0, jobs: 0, audit: 0, keptForIssues: 0 });
+    expect(await store.prune(policy())).toEqual({ analyses: 0, jobs: 0, audit: 0, keptForIssues: 0, history: 0 });
     // Past the (longer) audit window the audit entry goes too.
     clock.advance(300 * DAY);
     expect((await store.prune(policy({ days: 0, maxAnalyses: 0 }))).audit).toBe(1);

@@ -98,14 +98,15 @@ describe("schema versions", () => {
     const first = await openStore(t.url);
     await first.createAnalysis({ fingerprint: "old", trigger: "cli" });
     await first.close();
-    // As an older build left it: without the newest migration.
+    // As an older build left it: without the two newest migrations.
     const raw = new SqliteDatabase(t.path);
-    raw.exec("drop table health; drop index jobs_status_updated; drop index audit_at; alter table issues drop column closed_at");
-    raw.prepare("delete from kysely_migration where name = ?").run("2026_12_006_lifecycle");
+    raw.exec("drop table alert_history; drop table health; drop index jobs_status_updated; drop index audit_at; alter table issues drop column closed_at");
+    raw.prepare("delete from kysely_migration where name in (?, ?)").run("2026_12_006_lifecycle", "2026_12_007_alert_history");
     raw.close();
     const again = await openStore(t.url, { probeCacheMs: 0 });
     cleanups.push(() => again.close());
     await expect(again.checkWritable()).resolves.toBeUndefined();
     expect((await again.listAnalyses()).items.map((a) => a.fingerprint)).toEqual(["old"]);
+    expect(await again.recordAlertHistory([{ fingerprint: "old", startsAt: "2026-12-01T00:00:00Z", status: "firing", labels: {} }])).toBe(1);
   });
 });

@@ -1,8 +1,10 @@
 import type { Metadata } from "next";
 import { cache } from "react";
+import { notFound } from "next/navigation";
 import { getServices } from "@/lib/server/services";
 import { AlertDetail } from "@/components/alerts/alert-detail";
 import { AnalysisPanel } from "@/components/analysis/analysis-panel";
+import { AlertEpisodes } from "./episodes";
 
 export const dynamic = "force-dynamic";
 
@@ -27,7 +29,11 @@ export default async function AlertPage({
 }) {
   const { fingerprint } = await params;
   const { analyze } = await searchParams;
-  const state = await pageState(fingerprint, analyze === "1");
+  const s = await getServices();
+  const [state, history] = await Promise.all([pageState(fingerprint, analyze === "1"), s.triage.alertHistory(fingerprint.slice(0, 128))]);
+  // Unknown everywhere (and every Alertmanager answered): say so, with a way back, instead of an empty page.
+  const known = state.alert || state.latestId || history.episodes.length > 0 || history.issue;
+  if (!known && state.errors.length === 0) notFound();
   const panel = (state.alert || state.latestId) && (
     <AnalysisPanel input={{ fingerprint: state.fingerprint }} latestId={state.latestId} autoStart={state.autoStart} />
   );
@@ -37,6 +43,7 @@ export default async function AlertPage({
         {panel}
       </AlertDetail>
       {!state.alert && panel}
+      <AlertEpisodes history={history} />
     </main>
   );
 }

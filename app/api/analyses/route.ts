@@ -13,7 +13,7 @@ const startSchema = z
     target: targetSchema.extend({ alertname: z.string().max(256).optional() }).optional(),
     trigger: z.enum(["manual", "deeplink"]).optional(),
   })
-  .refine((b) => b.fingerprint || b.target, { message: "give a fingerprint or a target {namespace, pod}" });
+  .refine((b) => b.fingerprint || b.target, { message: "give an alert fingerprint or a target (namespace and pod)" });
 
 /** Start an analysis (or join the running one): 202 with its id. */
 export const POST = withRoute(
@@ -30,6 +30,7 @@ const listSchema = z.object({
   fingerprint: z.string().max(256).optional(),
   alertname: z.string().max(256).optional(),
   namespace: z.string().max(256).optional(),
+  match: z.enum(["exact", "prefix"]).optional(),
   since: z.string().max(64).optional(),
   until: z.string().max(64).optional(),
   cursor: z.string().max(512).optional(),
