@@ -129,15 +129,15 @@ describe("authentication and input checks", () => {
     // An envelope that is not a webhook is refused as a whole; a bad alert inside a valid one is not (see below).
     const noAlerts = await post(JSON.stringify({ version: "4", status: "firing" }));
     expect(noAlerts.status).toBe(422);
-    expect(errorSchema.parse(noAlerts.body).error.message).toContain("alerts");
+    expect(errorSchema.parse(noAlerts.body).error.message).toMatch(/^Alerts is missing/);
     const notAList = await post(JSON.stringify({ version: "4", status: "firing", alerts: { a: 1 } }));
     expect(notAList.status).toBe(422);
-    expect(errorSchema.parse(notAList.body).error.message).toContain("alerts");
+    expect(errorSchema.parse(notAList.body).error.message).toMatch(/^Alerts/);
     const wrongStatus = JSON.parse(valid());
     wrongStatus.status = "pending";
     const r = await post(JSON.stringify(wrongStatus));
     expect(r.status).toBe(422);
-    expect(errorSchema.parse(r.body).error.message).toContain("status");
+    expect(errorSchema.parse(r.body).error.message).toMatch(/^Status must be one of/);
   });
 });
 
