@@ -44,15 +44,15 @@ test.describe("alert list against a real Alertmanager", () => {
     const { baseUrl } = e2eState();
     await page.goto(`${baseUrl}/?filter=${encodeURIComponent('severity="critical"')}`);
     await expect(page.getByTestId("alert-row")).toHaveCount(3);
-    await expect(page.getByLabel(/Filter/)).toHaveValue('severity="critical"');
+    await expect(page.getByRole("combobox", { name: /^Filter \(/ })).toHaveValue('severity="critical"');
 
-    await page.getByLabel(/Filter/).fill('namespace=~"ml-exp.*", cluster!="dev"');
+    await page.getByRole("combobox", { name: /^Filter \(/ }).fill('namespace=~"ml-exp.*", cluster!="dev"');
     await page.getByRole("button", { name: "Filter", exact: true }).click();
     await expect(page).toHaveURL(/filter=namespace%3D%7E%22ml-exp/);
     await expect(page.getByTestId("alert-row")).toHaveCount(1);
     await expect(page.getByTestId("alert-row")).toContainText("tuner-3");
 
-    await page.getByLabel(/Filter/).fill('namespace=~"ml-("');
+    await page.getByRole("combobox", { name: /^Filter \(/ }).fill('namespace=~"ml-("');
     await page.getByRole("button", { name: "Filter", exact: true }).click();
     await expect(page.locator("#alert-filter-error")).toContainText('Invalid matcher "namespace=~"ml-(""');
     await shot(page, "alerts-bad-filter");

@@ -68,7 +68,7 @@ test("a pathological regex link shows its result while health keeps answering", 
 
   await openFilterLink(page, 'pod!~"([a-z0-9]|\\\\w|-)*q8w7x", pod=~"(?i)(VLLM|EMBEDDING)-(\\\\w|\\\\d|-)+"');
   await expect(page.getByTestId("alert-row")).toHaveCount(2);
-  await expect(page.getByLabel(/Filter/)).toHaveValue('pod!~"([a-z0-9]|\\\\w|-)*q8w7x", pod=~"(?i)(VLLM|EMBEDDING)-(\\\\w|\\\\d|-)+"');
+  await expect(page.getByRole("combobox", { name: /^Filter \(/ })).toHaveValue('pod!~"([a-z0-9]|\\\\w|-)*q8w7x", pod=~"(?i)(VLLM|EMBEDDING)-(\\\\w|\\\\d|-)+"');
 });
 
 test("a regex RE2 cannot run is named with what is wrong", async ({ page }) => {
