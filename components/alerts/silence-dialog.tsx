@@ -5,6 +5,7 @@ import type { SilenceMatcher } from "@/lib/alerts/silence-api";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
+import { trapTab } from "@/components/ui/modal";
 import { useCreateSilence } from "@/components/alerts/use-silences";
 
 const DURATIONS: [number, string][] = [
@@ -20,28 +21,6 @@ const OPS: [SilenceMatcher["op"], string][] = [
   ["=~", "=~ matches regex"],
   ["!~", "!~ does not match regex"],
 ];
-
-const FOCUSABLE = "button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [href], [tabindex]:not([tabindex='-1'])";
-
-/** Keep Tab inside the dialog: a modal <dialog> makes the page inert but lets focus leave for the browser's own UI. */
-function trapTab(e: React.KeyboardEvent, dialog: HTMLDialogElement | null): void {
-  if (e.key !== "Tab" || !dialog) return;
-  const items = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)];
-  const first = items[0];
-  const last = items.at(-1);
-  if (!first || !last) return;
-  const active = document.activeElement;
-  if (!active || !dialog.contains(active)) {
-    e.preventDefault();
-    (e.shiftKey ? last : first).focus();
-  } else if (e.shiftKey && active === first) {
-    e.preventDefault();
-    last.focus();
-  } else if (!e.shiftKey && active === last) {
-    e.preventDefault();
-    first.focus();
-  }
-}
 
 /**
  * A modal (native <dialog>: the rest of the page is inert, Esc closes it, Tab stays inside) to create a silence with
