@@ -51,14 +51,19 @@ export interface AlertmanagerEndpoint {
   url: string;
 }
 
+/** One `url` or `key=url` entry of a comma-separated list (a `/` before the `=` means it belongs to the URL). */
+function splitKeyedUrl(raw: string): { key?: string; url: string } {
+  const eq = raw.indexOf("=");
+  const keyed = eq > 0 && !raw.slice(0, eq).includes("/");
+  return { key: keyed ? raw.slice(0, eq).trim() : undefined, url: (keyed ? raw.slice(eq + 1) : raw).trim().replace(/\/+$/, "") };
+}
+
 function parseAlertmanagers(v: string | undefined, ctx: z.RefinementCtx): AlertmanagerEndpoint[] {
   if (!v) return [];
   const out: AlertmanagerEndpoint[] = [];
   for (const raw of v.split(",").map((s) => s.trim()).filter(Boolean)) {
-    const eq = raw.indexOf("=");
-    const hasName = eq > 0 && !raw.slice(0, eq).includes("/");
-    const name = hasName ? raw.slice(0, eq).trim() : "";
-    const url = (hasName ? raw.slice(eq + 1) : raw).trim().replace(/\/+$/, "");
+    const { key, url } = splitKeyedUrl(raw);
+    const name = key ?? "";
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -96,10 +101,7 @@ function parsePrometheusUrls(v: string | undefined, ctx: z.RefinementCtx): Prome
   if (!v || v.toLowerCase() === "none") return [];
   const out: PrometheusEndpoint[] = [];
   for (const raw of v.split(",").map((s) => s.trim()).filter(Boolean)) {
-    const eq = raw.indexOf("=");
-    const hasCluster = eq > 0 && !raw.slice(0, eq).includes("/");
-    const cluster = hasCluster ? raw.slice(0, eq).trim() : undefined;
-    const url = (hasCluster ? raw.slice(eq + 1) : raw).trim().replace(/\/+$/, "");
+    const { key: cluster, url } = splitKeyedUrl(raw);
     let parsed: URL;
     try {
       parsed = new URL(url);
