@@ -73,6 +73,20 @@ test.describe.serial("phone width", () => {
     await expect(dialog).toBeHidden();
   });
 
+  test("every demo incident's report fits: wide tables and long inline commands stay inside the page", async ({ page }) => {
+    await page.goto(`${app.url}/`);
+    await expect(page.locator(`a[href*="${OOM}"]`).first()).toBeAttached();
+    const hrefs = [...new Set(await page.locator('a[href^="/alerts/"]').evaluateAll((as) => as.map((a) => a.getAttribute("href") ?? "")))];
+    expect(hrefs.length).toBeGreaterThanOrEqual(8);
+    for (const href of hrefs) {
+      await page.goto(`${app.url}${href}`);
+      const panel = page.getByRole("region", { name: "Analysis" });
+      await page.getByRole("button", { name: /^(Analyze|Re-analyze)$/ }).first().click();
+      await expect(panel).toHaveAttribute("data-analysis-status", "done", { timeout: 60_000 });
+      await expectNoSidewaysScroll(page, `the report of ${href}`);
+    }
+  });
+
   test("the analyses history", async ({ page }) => {
     await page.goto(`${app.url}/analyses`);
     await expect(page.locator("tbody tr").first()).toBeVisible();

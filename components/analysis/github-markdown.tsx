@@ -43,7 +43,7 @@ export function GithubMarkdown({ children, className }: { children: string; clas
           pre: ({ children }) => (
             <pre tabIndex={0} className="my-2 max-w-full overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100 [&>code]:bg-transparent [&>code]:p-0 [&>code]:text-inherit">{children}</pre>
           ),
-          code: ({ children, className }) => <code className={cn("rounded bg-slate-100 px-1 text-xs dark:bg-slate-800", className)}>{children}</code>,
+          code: ({ children, className }) => <code className={cn("rounded bg-slate-100 px-1 text-xs [overflow-wrap:anywhere] dark:bg-slate-800", className)}>{children}</code>,
           p: ({ children }) => <p className="my-2">{children}</p>,
           table: ({ children }) => (
             <div tabIndex={0} className="my-2 max-w-full overflow-x-auto">

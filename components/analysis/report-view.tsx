@@ -64,7 +64,7 @@ export function ReportView({ report, markdown, onJump }: { report: Report; markd
           ))}
         </ol>
       </section>
-      <article className="prose-report text-sm leading-relaxed">
+      <article className="prose-report text-sm leading-relaxed [overflow-wrap:anywhere]">
         <SafeMarkdown>{markdown}</SafeMarkdown>
       </article>
     </div>

@@ -29,9 +29,14 @@ export function SafeMarkdown({ children }: { children: string }) {
         pre: ({ children }) => (
           <pre tabIndex={0} className="my-2 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100 [&>code]:bg-transparent [&>code]:p-0 [&>code]:text-inherit">{children}</pre>
         ),
-        code: ({ children, className }) => <code className={cn("rounded bg-slate-100 px-1 text-xs dark:bg-slate-800", className)}>{children}</code>,
+        code: ({ children, className }) => <code className={cn("rounded bg-slate-100 px-1 text-xs [overflow-wrap:anywhere] dark:bg-slate-800", className)}>{children}</code>,
         p: ({ children }) => <p className="my-2">{children}</p>,
-        table: ({ children }) => <table className="my-2 w-full text-left text-xs">{children}</table>,
+        // A wide table scrolls inside its own box instead of widening the page (390 px phones).
+        table: ({ children }) => (
+          <div tabIndex={0} className="my-2 max-w-full overflow-x-auto">
+            <table className="w-full text-left text-xs">{children}</table>
+          </div>
+        ),
         td: ({ children }) => <td className="border-t border-slate-200 p-1 align-top dark:border-slate-800">{children}</td>,
         hr: () => <hr className="my-3 border-slate-200 dark:border-slate-800" />,
       }}
