@@ -17,5 +17,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // A private PostgreSQL cluster for the run (Debian's server), removed at the end.
+    globalSetup: ["./test/global-setup.ts"],
   },
 });

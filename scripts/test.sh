@@ -10,6 +10,8 @@ need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v promtool >/dev/null || need+=(prometheus)
+# PostgreSQL's server for the private test cluster (test/helpers/postgres.ts); Debian does not put it on PATH.
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 if ((${#need[@]})); then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     echo "Installing Debian packages: ${need[*]}"
