@@ -13,7 +13,7 @@ const META = join(OUT_DIR, "inputs.json");
 
 // Native or heavy packages stay in node_modules, loaded by the commands that need them (analyze,
 // bundle); everything else (zod, yaml, our lib/) is bundled, so `--help` reads one small file.
-const EXTERNAL = ["better-sqlite3", "@kubernetes/client-node", "@google/genai", "@octokit/rest", "pino", "kysely", "prom-client", "next"];
+const EXTERNAL = ["better-sqlite3", "pg", "@kubernetes/client-node", "@google/genai", "@octokit/rest", "pino", "kysely", "prom-client", "next"];
 
 // server-only throws outside a React server bundle; the CLI is a plain Node process.
 const emptyServerOnly = {

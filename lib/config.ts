@@ -1,6 +1,7 @@
 import { z } from "zod";
 // Relative: next.config.ts and scripts/start.mjs load this file outside the `@/` alias.
 import { hasBrand, setBrand } from "./errors";
+import { databaseUrlProblem } from "./store/database-url";
 
 /**
  * The one reader of process.env. Every setting is validated here; a bad value stops start-up with a
@@ -213,10 +214,16 @@ const envSchema = z
       message: "GITHUB_WORKFLOW_REF must be a branch or tag name (e.g. main, or refs/tags/v1) of at most 255 characters",
     }),
 
-    DATABASE_URL: optionalString.transform((v) => v ?? "file:./data/triage.sqlite").refine(
-      (v) => v.startsWith("file:") || v === ":memory:",
-      { message: "DATABASE_URL must be file:<path> (SQLite), e.g. file:./data/triage.sqlite" },
-    ),
+    DATABASE_URL: optionalString.transform((v, ctx) => {
+      const url = v ?? "file:./data/triage.sqlite";
+      const problem = databaseUrlProblem(url);
+      if (problem) {
+        ctx.addIssue({ code: "custom", message: problem });
+        return z.NEVER;
+      }
+      return url;
+    }),
+    DATABASE_POOL_SIZE: int("DATABASE_POOL_SIZE", 10, 1, 500),
     RETENTION_DAYS: int("RETENTION_DAYS", 90, 0, 36_500),
     RETENTION_MAX_ANALYSES: int("RETENTION_MAX_ANALYSES", 10_000, 0, 10_000_000),
     RETENTION_AUDIT_DAYS: int("RETENTION_AUDIT_DAYS", 365, 0, 36_500),
@@ -350,6 +357,8 @@ export interface Config {
     workflowRef: string;
   };
   databaseUrl: string;
+  /** PostgreSQL connections per process (ignored by SQLite). */
+  databasePoolSize: number;
   /** What the scheduled prune keeps (0 turns a limit off) and how often it runs. */
   retention: { days: number; maxAnalyses: number; auditDays: number; pruneIntervalMinutes: number; historyDays: number; historyMaxRows: number };
   /**
@@ -451,6 +460,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       workflowRef: e.GITHUB_WORKFLOW_REF,
     },
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     retention: {
       days: e.RETENTION_DAYS,
       maxAnalyses: e.RETENTION_MAX_ANALYSES,

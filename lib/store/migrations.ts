@@ -1,10 +1,14 @@
 import type { Kysely, Migration, MigrationProvider } from "kysely";
+import { dialectOf } from "@/lib/store/dialect";
 import type { Database } from "@/lib/store/schema";
 
 /**
  * Schema migrations, in code so they ship inside the Next.js bundle and the CLI alike. Append new
  * entries; never edit an applied one. `ifNotExists` everywhere because SQLite has no migration lock
- * of its own (openStore serialises through the locks table, this is the second line of defence).
+ * of its own (openStore serialises through the locks table, this is the second line of defence; on
+ * PostgreSQL through a session advisory lock). Each runs on both engines: portable types (text,
+ * integer, real), and a `dialectOf(db)` branch only where PostgreSQL needs its own (a sequence number
+ * SQLite's rowid gives for free, a counter past 2^31).
  */
 
 /** The locks table exists before migrations run, so the migration itself can take a lock. */
@@ -163,7 +167,8 @@ const rejectedAlerts: Migration = {
     await db.schema
       .createTable("rejected_alerts")
       .ifNotExists()
-      .addColumn("seq", "integer", (c) => c.primaryKey())
+      // SQLite's integer is 64-bit; PostgreSQL's is 32 (the seq only grows).
+      .addColumn("seq", dialectOf(db) === "postgres" ? "bigint" : "integer", (c) => c.primaryKey())
       .addColumn("received_at", "text", (c) => c.notNull())
       .addColumn("receiver", "text")
       .addColumn("request_id", "text")
@@ -214,7 +219,8 @@ const alertHistory: Migration = {
     await db.schema
       .createTable("alert_history")
       .ifNotExists()
-      .addColumn("seq", "integer", (c) => c.primaryKey())
+      // SQLite numbers an integer primary key itself (the rowid); PostgreSQL needs an identity, 64-bit as SQLite's.
+      .addColumn("seq", dialectOf(db) === "postgres" ? "bigint" : "integer", (c) => (dialectOf(db) === "postgres" ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
       .addColumn("fingerprint", "text", (c) => c.notNull())
       .addColumn("starts_at", "text", (c) => c.notNull())
       .addColumn("status", "text", (c) => c.notNull())

@@ -108,7 +108,7 @@ export interface RejectedAlertsTable {
 
 /** One firing or resolved notification of one alert episode (fingerprint + startsAt), as the webhook took it. */
 export interface AlertHistoryTable {
-  /** Insertion order, assigned by SQLite; retention by count keeps the highest. */
+  /** Insertion order, assigned by the database (SQLite rowid, PostgreSQL identity); retention by count keeps the highest. */
   seq: Generated<number>;
   fingerprint: string;
   starts_at: string;

@@ -10,6 +10,8 @@ import { evidenceBundleSchema } from "@/lib/cluster/bundle";
 import { likelihoodSchema, reportSchema } from "@/lib/analysis/types";
 import { AppError, describeError, isAppError } from "@/lib/errors";
 import { KeyedMutex, LeaseLocks, type LockOptions } from "@/lib/store/locks";
+import { parseDatabaseUrl, redactDatabaseUrl } from "@/lib/store/database-url";
+import { dialectOf, type Dialect } from "@/lib/store/dialect";
 import { createLocksTable, knownMigrations, migrationProvider } from "@/lib/store/migrations";
 import { guardedDatabase } from "@/lib/store/sqlite";
 import { withStatementCache } from "@/lib/store/statement-cache";
@@ -59,6 +61,12 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
   /** How long checkWritable() answers from its last probe (default 1500 ms). */
   probeCacheMs?: number;
+  /** PostgreSQL: connections in the pool (DATABASE_POOL_SIZE, default 10). */
+  poolSize?: number;
+  /** PostgreSQL: the server cancels a statement running longer than this (default 30 s). */
+  statementTimeoutMs?: number;
+  /** PostgreSQL: how long to wait for a connection before the store reports the server unreachable (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 /** The issue registry lib/github's filer uses: one issue per fingerprint, filing serialised per fingerprint. */
@@ -321,6 +329,8 @@ function prunable(eb: ExpressionBuilder<Database, "analyses">) {
 export class Store {
   private readonly mutex = new KeyedMutex();
   readonly locks: LeaseLocks;
+  /** The engine behind db, for the few statements that differ. */
+  readonly dialect: Dialect;
   private probe?: { at: number; result: Promise<void> };
 
   constructor(
@@ -329,6 +339,7 @@ export class Store {
     private readonly probeCacheMs = 1500,
   ) {
     this.locks = new LeaseLocks(db, now);
+    this.dialect = dialectOf(db);
   }
 
   /** Forget the last readiness probe (a statement just failed on storage), so the next check writes again. */
@@ -421,7 +432,10 @@ export class Store {
       const v = f[col];
       if (!v) continue;
       // A prefix as a range (BINARY collation compares UTF-8 bytes): indexable, and no LIKE wildcards to escape.
-      q = f.match === "prefix" ? q.where(col, ">=", v).where(col, "<", `${v}\u{10FFFF}`) : q.where(col, "=", v);
+      // PostgreSQL compares by the database's collation, where that range may miss rows: starts_with is exact.
+      if (f.match !== "prefix") q = q.where(col, "=", v);
+      else if (this.dialect === "postgres") q = q.where(sql<boolean>`starts_with(${sql.ref(col)}, ${v})`);
+      else q = q.where(col, ">=", v).where(col, "<", `${v}\u{10FFFF}`);
     }
     if (f.status) q = q.where("status", "=", f.status);
     if (f.since) q = q.where("created_at", ">=", f.since);
@@ -684,6 +698,8 @@ export class Store {
         .orderBy("created_at")
         .limit(1);
       if (kind) q = q.where("kind", "=", kind);
+      // PostgreSQL: a claim racing another skips the row that one is taking instead of coming back empty.
+      if (this.dialect === "postgres") q = q.forUpdate().skipLocked();
       return q;
     };
     const [first, ...rest] = kinds ? [...new Set(kinds)].map((k) => this.db.selectFrom(oldest(k).as("k")).selectAll()) : [this.db.selectFrom(oldest().as("k")).selectAll()];
@@ -1261,6 +1277,8 @@ export class Store {
     const valid = items.slice(-limit).map((i) => validate(newRejectedAlertSchema, i, "rejected alert"));
     const now = this.iso();
     await this.db.transaction().execute(async (trx) => {
+      // Two replicas numbering at once would both read the same max: on PostgreSQL, one waits for the other.
+      if (this.dialect === "postgres") await sql`lock table rejected_alerts in share row exclusive mode`.execute(trx);
       const top = await trx.selectFrom("rejected_alerts").select((eb) => eb.fn.max("seq").as("m")).executeTakeFirst();
       const base = Number(top?.m ?? 0);
       for (let i = 0; i < valid.length; i += 250) {
@@ -1311,7 +1329,8 @@ export class Store {
     try {
       await sql`select 1`.execute(this.db);
     } catch (e) {
-      throw new AppError("unavailable", `Database not reachable: ${describeError(e)}`, { hint: "Check DATABASE_URL and that its folder is writable." });
+      if (isAppError(e)) throw e;
+      throw new AppError("unavailable", `Database not reachable: ${describeError(e)}`, { hint: this.writeHint() });
     }
   }
 
@@ -1349,8 +1368,14 @@ export class Store {
       });
     } catch (e) {
       if (isAppError(e)) throw e;
-      throw new AppError("unavailable", `The store cannot write: ${describeError(e)}`, { hint: "Check DATABASE_URL and that its file and folder are writable." });
+      throw new AppError("unavailable", `The store cannot write: ${describeError(e)}`, { hint: this.writeHint() });
     }
+  }
+
+  private writeHint(): string {
+    return this.dialect === "postgres"
+      ? "Check DATABASE_URL, that the PostgreSQL server answers and that its role may write (GRANT INSERT, UPDATE, DELETE)."
+      : "Check DATABASE_URL and that its file and folder are writable.";
   }
 
   /** Close the connection. */
@@ -1363,8 +1388,13 @@ function sqlitePath(databaseUrl: string): string {
   if (databaseUrl === ":memory:") return databaseUrl;
   if (databaseUrl.startsWith("file://")) return fileURLToPath(databaseUrl);
   if (databaseUrl.startsWith("file:")) return databaseUrl.slice("file:".length);
-  throw new AppError("not_configured", `Unsupported DATABASE_URL "${databaseUrl}".`, {
-    hint: "Use file:<path> for SQLite, e.g. file:./data/triage.sqlite, or :memory: for a throw-away store.",
+  if (parseDatabaseUrl(databaseUrl)?.engine === "postgres") {
+    throw new AppError("bad_request", `${redactDatabaseUrl(databaseUrl)} is a PostgreSQL database; this works on SQLite files only.`, {
+      hint: "Back PostgreSQL up with pg_dump (README: PostgreSQL).",
+    });
+  }
+  throw new AppError("not_configured", `Unsupported DATABASE_URL "${redactDatabaseUrl(databaseUrl)}".`, {
+    hint: "Use file:<path> for SQLite, e.g. file:./data/triage.sqlite, :memory: for a throw-away store, or postgres://user:password@host:5432/database for PostgreSQL.",
   });
 }
 
@@ -1376,7 +1406,7 @@ function sqlitePath(databaseUrl: string): string {
 async function checkNoUnknownMigrations(db: Kysely<Database>): Promise<void> {
   const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((t) => t.name === "kysely_migration")) return;
-  const rows = await sql<{ name: string; timestamp: string }>`select name, timestamp from kysely_migration order by name`.execute(db);
+  const rows = await sql<{ name: string; timestamp: string }>`select "name", "timestamp" from kysely_migration order by "name"`.execute(db);
   const known = new Set(knownMigrations);
   const unknown = rows.rows.filter((r) => !known.has(r.name));
   if (unknown.length === 0) return;
@@ -1397,6 +1427,7 @@ async function checkNoUnknownMigrations(db: Kysely<Database>): Promise<void> {
  * unavailable when the disk refuses writes, internal when a migration fails.
  */
 export async function openStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
+  if (parseDatabaseUrl(databaseUrl)?.engine === "postgres") return openPostgresStore(databaseUrl, options);
   const path = sqlitePath(databaseUrl);
   let sqlite: SqliteDatabase.Database;
   try {
@@ -1439,6 +1470,38 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
       hint: "Check that DATABASE_URL points at this console's database and that no older build is writing to it.",
       cause: e,
     });
+  }
+  return store;
+}
+
+/**
+ * Open the store on PostgreSQL: a pool, then, under a session advisory lock so replicas starting together
+ * migrate one at a time, the newer-schema check and the migrations.
+ * @throws AppError unavailable when the server is unreachable, not_configured for a refused login, a
+ * missing database, missing rights or a newer schema, internal when a migration fails.
+ */
+async function openPostgresStore(url: string, options: StoreOptions): Promise<Store> {
+  const { createPostgresDialect, postgresFailure, withAdvisoryLock } = await import("@/lib/store/postgres");
+  const { dialect, pool } = await createPostgresDialect(url, options);
+  const db = new Kysely<Database>({ dialect });
+  const store = new Store(db, options.now ?? (() => new Date()), options.probeCacheMs);
+  try {
+    const result = await withAdvisoryLock(pool, url, async () => {
+      await checkNoUnknownMigrations(db);
+      await createLocksTable(db);
+      return new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    });
+    if (result.error) throw result.error;
+  } catch (e) {
+    await db.destroy();
+    if (isAppError(e)) throw e;
+    throw (
+      postgresFailure(e, url) ??
+      new AppError("internal", `Database migration failed on ${redactDatabaseUrl(url)}: ${describeError(e)}`, {
+        hint: "Check that DATABASE_URL points at this console's database and that no older build is writing to it.",
+        cause: e,
+      })
+    );
   }
   return store;
 }

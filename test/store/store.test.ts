@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { AppError } from "@/lib/errors";
 import { openStore } from "@/lib/store";
 import { migrationProvider } from "@/lib/store/migrations";
+import { rawQuery, STORE_DIALECTS, testDatabase } from "@/test/helpers/store";
 import { manualClock, sampleReport, tempDb } from "./helpers";
 
 let cleanups: (() => Promise<void> | void)[] = [];
@@ -12,16 +13,10 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function fresh(clock = manualClock()) {
-  const db = tempDb();
-  const store = await openStore(db.url, { now: clock.now });
-  cleanups.push(db.cleanup, () => store.close());
-  return { store, clock, db };
-}
-
 const target = { cluster: "prod", namespace: "ml-serving", pod: "bert-7d9f-abc12", container: "server" };
 
-describe("openStore and migrations", () => {
+// SQLite-only by nature: the file, its folder and WAL mode, and :memory:.
+describe("openStore and migrations on SQLite", () => {
   it("creates the folder and every table on a fresh file, and re-opens idempotently with data kept", async () => {
     const db = tempDb();
     cleanups.push(db.cleanup);
@@ -51,9 +46,17 @@ describe("openStore and migrations", () => {
   });
 
   it("rejects an unsupported URL with a hint", async () => {
-    await expect(openStore("postgres://x/y")).rejects.toMatchObject({ code: "not_configured", hint: expect.stringContaining("file:") });
+    await expect(openStore("mysql://x/y")).rejects.toMatchObject({ code: "not_configured", hint: expect.stringContaining("postgres://") });
   });
 });
+
+describe.each(STORE_DIALECTS)("store on %s", (dialect) => {
+async function fresh(clock = manualClock()) {
+  const db = await testDatabase(dialect);
+  const store = await openStore(db.url, { now: clock.now });
+  cleanups.push(db.cleanup, () => store.close());
+  return { store, clock, db };
+}
 
 describe("analyses", () => {
   it("creates, reads and updates an analysis; a report fills source, model, tokens and the top hypothesis", async () => {
@@ -245,9 +248,12 @@ describe("jobs", () => {
 
     // The database refuses one analysis of the batch (a full disk, a constraint): the jobs already
     // inserted in the same call must not stay behind without their analyses.
-    const raw = new SqliteDatabase(db.path);
-    raw.exec("CREATE TRIGGER refuse BEFORE INSERT ON analyses WHEN NEW.fingerprint = 'fp999' BEGIN SELECT RAISE(ABORT, 'refused'); END");
-    raw.close();
+    if (dialect === "sqlite") {
+      await rawQuery(db, "CREATE TRIGGER refuse BEFORE INSERT ON analyses WHEN NEW.fingerprint = 'fp999' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    } else {
+      await rawQuery(db, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$");
+      await rawQuery(db, "CREATE TRIGGER refuse BEFORE INSERT ON analyses FOR EACH ROW WHEN (NEW.fingerprint = 'fp999') EXECUTE FUNCTION refuse()");
+    }
     await expect(store.enqueueAnalyses([item(500), item(501), item(999)])).rejects.toThrow();
     expect(await store.jobCounts()).toEqual({ queued: 305, running: 0, done: 0, failed: 0 });
     expect((await store.latestAnalysesFor(["fp500", "fp501", "fp0"])).size).toBe(1);
@@ -387,6 +393,8 @@ describe("issues and audit", () => {
     expect(entries.map((e) => e.action)).toEqual(["issue.filed", "analysis.started"]);
     expect(entries[1]?.details).toEqual({ trigger: "manual" });
   });
+});
+
 });
 
 const MAX_BACKOFF = 5 * 60_000 + 1;
