@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { openStore, type Store } from "@/lib/store";
-import { manualClock, tempDb } from "./helpers";
+import { STORE_DIALECTS, testDatabase } from "@/test/helpers/store";
+import { manualClock } from "./helpers";
 
 /** An analysis follows its job: no terminal job state leaves it queued or running, and only a live one is joined. */
 
@@ -11,9 +12,10 @@ afterEach(async () => {
   cleanups = [];
 });
 
+describe.each(STORE_DIALECTS)("on %s", (dialect) => {
 async function fresh() {
   const clock = manualClock();
-  const db = tempDb();
+  const db = await testDatabase(dialect);
   const store = await openStore(db.url, { now: clock.now });
   cleanups.push(db.cleanup, () => store.close());
   return { store, clock };
@@ -154,4 +156,5 @@ describe("joining an analysis", () => {
     expect(await store.settleStaleAnalyses("fp-queued")).toBe(0);
     expect((await store.getAnalysis(queued))?.status).toBe("queued");
   });
+});
 });

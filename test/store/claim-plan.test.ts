@@ -7,7 +7,8 @@ import { tempDb } from "./helpers";
 
 // The jobs of one enqueueJobs call share one run_after and created_at. A claim that sorts those ties
 // reads the whole batch each time, so working off a batch of n costs n x n row reads while holding the
-// event loop. What SQLite plans is the machine-independent witness of that.
+// event loop. What SQLite plans is the machine-independent witness of that. SQLite only by nature: the
+// witness is SQLite's EXPLAIN QUERY PLAN (PostgreSQL's claim is w32's pg-boss queue).
 let cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "@/lib/store";
-import { manualClock, tempDb } from "./helpers";
+import { STORE_DIALECTS, testDatabase } from "@/test/helpers/store";
+import { manualClock } from "./helpers";
 
 /** The contract lib/github/registry.ts defines; the store must satisfy it structurally. */
 interface IssueRef {
@@ -19,8 +20,9 @@ afterEach(async () => {
   cleanups = [];
 });
 
+describe.each(STORE_DIALECTS)("locks on %s", (dialect) => {
 async function twoStores(clock?: ReturnType<typeof manualClock>): Promise<[Store, Store]> {
-  const db = tempDb();
+  const db = await testDatabase(dialect);
   const a = await openStore(db.url, { now: clock?.now });
   const b = await openStore(db.url, { now: clock?.now });
   cleanups.push(db.cleanup, () => a.close(), () => b.close());
@@ -158,4 +160,5 @@ describe("issue registry lock", () => {
     await a.locks.release("k", "one");
     expect(await a.locks.tryAcquire("k", "two", 1000)).toBe(true);
   });
+});
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "@/lib/store";
-import { manualClock, tempDb } from "./helpers";
+import { STORE_DIALECTS, testDatabase } from "@/test/helpers/store";
+import { manualClock } from "./helpers";
 
 let cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -8,8 +9,9 @@ afterEach(async () => {
   cleanups = [];
 });
 
+describe.each(STORE_DIALECTS)("on %s", (dialect) => {
 async function fresh() {
-  const db = tempDb();
+  const db = await testDatabase(dialect);
   const clock = manualClock();
   const store = await openStore(db.url, { now: clock.now });
   cleanups.push(db.cleanup, () => store.close());
@@ -57,4 +59,5 @@ describe("rejected webhook alerts", () => {
     expect([...(await store.enqueueJobs([job("b"), job("c")]))]).toEqual(["c"]);
     expect((await store.jobCounts()).queued).toBe(3);
   });
+});
 });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore, type RetentionPolicy, type Store } from "@/lib/store";
 import { enqueuePeriodic } from "@/lib/jobs/schedule";
-import { manualClock, tempDb } from "./helpers";
+import { STORE_DIALECTS, testDatabase } from "@/test/helpers/store";
+import { manualClock } from "./helpers";
 
 const DAY = 86_400_000;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -9,8 +10,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+describe.each(STORE_DIALECTS)("on %s", (dialect) => {
 async function fresh() {
-  const t = tempDb();
+  const t = await testDatabase(dialect);
   const clock = manualClock("2026-01-01T00:00:00.000Z");
   const store = await openStore(t.url, { now: clock.now });
   cleanups.push(t.cleanup, () => store.close());
@@ -140,4 +142,5 @@ describe("retention", () => {
     expect(kicks).toBe(2);
     expect((await store.listJobs({ kind: "prune" })).length).toBe(2);
   });
+});
 });

@@ -11,6 +11,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
+// SQLite only by nature: better-sqlite3's prepared statements (pg prepares nothing the store keeps).
 describe("prepared statements", () => {
   it("are compiled once per distinct query while the worker's cycle repeats", async () => {
     const db = tempDb();

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import SqliteDatabase from "better-sqlite3";
 import { sql } from "kysely";
 import { isAppError } from "@/lib/errors";
 import { getMetrics } from "@/lib/metrics";
 import { openStore } from "@/lib/store";
 import { knownMigrations } from "@/lib/store/migrations";
+import { rawQuery, STORE_DIALECTS, testDatabase } from "@/test/helpers/store";
 import { fillDatabase, tempDb } from "./helpers";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -21,6 +21,8 @@ async function fresh() {
 
 const writeErrors = async (code: string) => (await getMetrics().storeWriteErrors.get()).values.find((v) => v.labels.code === code)?.value ?? 0;
 
+// SQLite only by nature: SQLITE_FULL (max_page_count), query_only and SqliteError codes. PostgreSQL's
+// failures (unreachable, login, rights) are in postgres.test.ts.
 describe("storage failures", () => {
   it("a full database is AppError unavailable with the disk hint, counted, inside and outside transactions", async () => {
     const { store } = await fresh();
@@ -70,14 +72,14 @@ describe("storage failures", () => {
   });
 });
 
-describe("schema versions", () => {
+describe.each(STORE_DIALECTS)("schema versions on %s", (dialect) => {
   it("refuses to start on a database a newer build migrated, naming the migration and the way out", async () => {
-    const { store, t } = await fresh();
+    const t = await testDatabase(dialect);
+    cleanups.push(t.cleanup);
+    const store = await openStore(t.url);
     await store.createAnalysis({ fingerprint: "kept", trigger: "cli" });
     await store.close();
-    const raw = new SqliteDatabase(t.path);
-    raw.prepare("insert into kysely_migration (name, timestamp) values (?, ?)").run("2027_03_009_newer_feature", "2027-03-01T00:00:00.000Z");
-    raw.close();
+    await rawQuery(t, `insert into kysely_migration (name, timestamp) values ('2027_03_009_newer_feature', '2027-03-01T00:00:00.000Z')`);
 
     const e = await openStore(t.url).catch((x: unknown) => x);
     expect(isAppError(e) && e.code).toBe("not_configured");
@@ -86,23 +88,29 @@ describe("schema versions", () => {
     expect(isAppError(e) && e.hint).toContain(knownMigrations[knownMigrations.length - 1]);
 
     // Nothing was changed: the newer build still finds its data and its migration.
-    const check = new SqliteDatabase(t.path, { readonly: true });
-    expect(check.prepare("select count(*) from analyses").pluck().get()).toBe(1);
-    expect(check.prepare("select count(*) from kysely_migration").pluck().get()).toBe(knownMigrations.length + 1);
-    check.close();
+    const [analyses] = await rawQuery<{ n: number | string }>(t, "select count(*) as n from analyses");
+    const [migrations] = await rawQuery<{ n: number | string }>(t, "select count(*) as n from kysely_migration");
+    expect(Number(analyses?.n)).toBe(1);
+    expect(Number(migrations?.n)).toBe(knownMigrations.length + 1);
   });
 
   it("upgrades an older database forward at start", async () => {
-    const t = tempDb();
+    const t = await testDatabase(dialect);
     cleanups.push(t.cleanup);
     const first = await openStore(t.url);
     await first.createAnalysis({ fingerprint: "old", trigger: "cli" });
     await first.close();
     // As an older build left it: without the two newest migrations.
-    const raw = new SqliteDatabase(t.path);
-    raw.exec("drop table alert_history; drop table health; drop index jobs_status_updated; drop index audit_at; alter table issues drop column closed_at");
-    raw.prepare("delete from kysely_migration where name in (?, ?)").run("2026_12_006_lifecycle", "2026_12_007_alert_history");
-    raw.close();
+    for (const statement of [
+      "drop table alert_history",
+      "drop table health",
+      "drop index jobs_status_updated",
+      "drop index audit_at",
+      "alter table issues drop column closed_at",
+      "delete from kysely_migration where name in ('2026_12_006_lifecycle', '2026_12_007_alert_history')",
+    ]) {
+      await rawQuery(t, statement);
+    }
     const again = await openStore(t.url, { probeCacheMs: 0 });
     cleanups.push(() => again.close());
     await expect(again.checkWritable()).resolves.toBeUndefined();
