@@ -1420,6 +1420,15 @@ async function checkNoUnknownMigrations(db: Kysely<Database>): Promise<void> {
   );
 }
 
+/** Whether every migration this build knows is applied (and the locks table exists). */
+async function isMigrated(db: Kysely<Database>): Promise<boolean> {
+  const tables = new Set((await db.introspection.getTables({ withInternalKyselyTables: true })).map((t) => t.name));
+  if (!tables.has("kysely_migration") || !tables.has("locks")) return false;
+  const rows = await sql<{ name: string }>`select "name" from kysely_migration`.execute(db);
+  const applied = new Set(rows.rows.map((r) => r.name));
+  return knownMigrations.every((m) => applied.has(m));
+}
+
 /**
  * Open the store: create the folder, open SQLite in WAL mode with a busy timeout, refuse a schema newer
  * than this build, apply migrations.
@@ -1488,6 +1497,9 @@ async function openPostgresStore(url: string, options: StoreOptions): Promise<St
   try {
     const result = await withAdvisoryLock(pool, url, async () => {
       await checkNoUnknownMigrations(db);
+      // A schema already at this build's version needs no DDL, so a role with data rights only (the owner
+      // migrated) may run the console: even CREATE TABLE IF NOT EXISTS needs CREATE on the schema.
+      if (await isMigrated(db)) return {};
       await createLocksTable(db);
       return new Migrator({ db, provider: migrationProvider }).migrateToLatest();
     });

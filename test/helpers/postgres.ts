@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chownSync, existsSync, readdirSync } from "node:fs";
+import { chownSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,7 +55,13 @@ function postgresIds(): { uid: number; gid: number } | undefined {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-export async function startPostgres(options: { timeoutMs?: number } = {}): Promise<RunningPostgres> {
+export async function startPostgres(
+  options: {
+    timeoutMs?: number;
+    /** pg_hba.conf lines put before initdb's `trust` ones, e.g. `host all app 127.0.0.1/32 scram-sha-256` (first match wins). */
+    hba?: readonly string[];
+  } = {},
+): Promise<RunningPostgres> {
   const bin = postgresBinDir();
   const ids = postgresIds();
   const dataDir = await mkdtemp(join(tmpdir(), "triage-pg-"));
@@ -70,6 +76,10 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
   if (init.status !== 0) {
     await rm(dataDir, { recursive: true, force: true });
     throw new Error(`initdb failed (${init.status}): ${init.stderr || init.stdout}`);
+  }
+  if (options.hba?.length) {
+    const hbaPath = join(dataDir, "pg_hba.conf");
+    writeFileSync(hbaPath, `${options.hba.join("\n")}\n${readFileSync(hbaPath, "utf8")}`);
   }
   const port = await freePort();
   let log = "";
