@@ -127,7 +127,22 @@ async function run(command: CommandName, f: Record<string, string | boolean | un
     }
     case "analyze":
       return analyze(f, io);
+    case "db":
+      return dbCommand(args[0] ?? "", f, io);
   }
+}
+
+/** `db copy --from URL --to URL`: one line per table on stderr as it goes, a summary on stdout. */
+async function dbCommand(action: string, f: Record<string, string | boolean | undefined>, io: Io): Promise<number> {
+  if (action !== "copy") throw new UsageError(`unknown db action "${action}". Usage: triage db copy --from file:./data/triage.sqlite --to postgres://user:password@host:5432/triage`);
+  const from = flagText(f.from);
+  const to = flagText(f.to);
+  if (!from || !to) throw new UsageError("--from and --to are required, e.g. triage db copy --from file:./data/triage.sqlite --to postgres://user:password@host:5432/triage");
+  const [{ copyDatabase }, { redactDatabaseUrl }] = await Promise.all([import("@/lib/store/copy"), import("@/lib/store/database-url")]);
+  const tables = await copyDatabase(from, to, { onTable: (c) => io.err(`db copy: ${c.table}: ${c.read} read, ${c.added} new\n`) });
+  const summary = tables.map((c) => `${c.table} ${c.added} new of ${c.read}`).join(", ");
+  io.out(`Copied ${redactDatabaseUrl(from)} to ${redactDatabaseUrl(to)}: ${summary}.\n`);
+  return 0;
 }
 
 /** The logs exactly as the pipeline condenses them for Gemini (same signals, same budget split). */

@@ -60,6 +60,14 @@ export const commands = {
     args: ["dest"],
     flags: { force: { type: "boolean", description: "replace <dest> if it exists" } },
   },
+  db: {
+    summary: "db copy: copy the history (analyses, issues, audit, alert history) from --from to --to, e.g. SQLite to PostgreSQL; run twice, nothing is doubled",
+    args: ["action"],
+    flags: {
+      from: { type: "string", description: "the database to read, e.g. file:./data/triage.sqlite" },
+      to: { type: "string", description: "the database to fill, e.g. postgres://triage:password@db:5432/triage" },
+    },
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commands;
