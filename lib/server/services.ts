@@ -97,7 +97,7 @@ export function getServices(): Promise<Services> {
  */
 export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
   const log = overrides.log ?? getLogger();
-  const store = overrides.store ?? (await openStore(config.databaseUrl));
+  const store = overrides.store ?? (await openStore(config.databaseUrl, { poolSize: config.databasePoolSize }));
   registerRevocationCheck((sid) => store.isSessionRevoked(sid));
   const gemini = "gemini" in overrides ? overrides.gemini : config.gemini.apiKey ? createGeminiDiagnoser(config.gemini) : undefined;
   const alerts = overrides.alerts ?? (config.demo ? withLocalFilter(createDemoAlertSource()) : getAlertSource(config));
