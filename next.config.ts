@@ -10,7 +10,7 @@ loadConfig();
 const nextConfig: NextConfig = {
   output: "standalone",
   poweredByHeader: false,
-  serverExternalPackages: ["better-sqlite3", "@kubernetes/client-node", "pino"],
+  serverExternalPackages: ["better-sqlite3", "@kubernetes/client-node", "pino", "pg-boss"],
 };
 
 export default nextConfig;

@@ -1,5 +1,6 @@
 import "server-only";
 import { loadConfig, type Config } from "@/lib/config";
+import { AppError } from "@/lib/errors";
 import { getLogger } from "@/lib/log";
 import { getAlertSource, withLocalFilter } from "@/lib/alerts";
 import type { AlertSource } from "@/lib/alerts/types";
@@ -14,9 +15,10 @@ import type { GeminiDiagnoser } from "@/lib/analysis/pipeline";
 import { createIssueFiler, type IssueFiler } from "@/lib/github/filer";
 import { createWorkflowDispatcher, type WorkflowDispatcher } from "@/lib/github/dispatch";
 import { openStore, type Store } from "@/lib/store";
-import { createWorker, type Worker } from "@/lib/jobs/worker";
+import type { Worker } from "@/lib/jobs/worker";
 import type { JobHandlers } from "@/lib/jobs/kinds";
-import { createJobQueue, type JobQueue } from "@/lib/jobs/queue";
+import type { JobQueue } from "@/lib/jobs/queue";
+import { createJobBackend, type JobBackend } from "@/lib/jobs/backend";
 import { schedulePeriodic } from "@/lib/jobs/schedule";
 import { ProgressBus } from "@/lib/server/progress-bus";
 import { registerRevocationCheck } from "@/lib/auth/sessions";
@@ -69,8 +71,8 @@ export interface Services {
   triage: Triage;
   /** Both workers as one: kick after enqueueing, drain and stop in tests and at shutdown. */
   worker: Pick<Worker, "kick" | "stop" | "drain" | "running">;
-  /** The two workers: bookkeeping jobs, and analyses bounded by GEMINI_CONCURRENCY. */
-  workers: Worker[];
+  /** The job engine (store worker on SQLite, pg-boss on PostgreSQL): the queue panel's counts, lists and retry. */
+  jobs: JobBackend;
   log: ReturnType<typeof getLogger>;
 }
 
@@ -79,6 +81,11 @@ export type ServiceOverrides = Partial<Pick<Services, "store" | "alerts" | "read
 
 // Kept on globalThis: Next may load this module in several bundles of one server process.
 const g = globalThis as typeof globalThis & { __triageServices?: Promise<Services> };
+
+function need(backend: JobBackend | undefined): JobBackend {
+  if (!backend) throw new AppError("unavailable", "The job queue is still starting.", { hint: "Try again in a moment." });
+  return backend;
+}
 
 /** The process's services; the first call opens the store and starts the job worker (resuming jobs). */
 export function getServices(): Promise<Services> {
@@ -112,8 +119,12 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     });
   const dispatcher = overrides.dispatcher ?? createWorkflowDispatcher(config.github, { log });
   const bus = new ProgressBus();
-  const workers: Worker[] = [];
-  const queue = createJobQueue(store, () => workers.forEach((w) => w.kick()));
+  const jobs: { backend?: JobBackend } = {};
+  const queue: JobQueue = {
+    enqueue: (...a) => need(jobs.backend).queue.enqueue(...a),
+    enqueueMany: (j) => need(jobs.backend).queue.enqueueMany(j),
+    kick: () => jobs.backend?.kick(),
+  };
   const geminiMissing = gemini ? undefined : "GEMINI_API_KEY is not set";
 
   const handlers: JobHandlers = {
@@ -137,30 +148,35 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     listDispatches: (limit) => listDispatches({ store, dispatcher }, limit),
   };
 
-  // Analyses wait for Gemini, so they get their own worker bounded by GEMINI_CONCURRENCY; resolutions,
-  // filings, workflow dispatches and pruning never queue behind them.
-  const analyses = createWorker({ store, concurrency: config.gemini.concurrency, handlers, kinds: ["analyze"], log });
-  const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue", "dispatch", "prune"], log });
-  workers.push(analyses, bookkeeping);
+  // Analyses wait for Gemini, so they get their own group bounded by GEMINI_CONCURRENCY (across every
+  // replica on PostgreSQL); resolutions, filings, workflow dispatches and pruning never queue behind them.
+  const backend = await createJobBackend({
+    store,
+    handlers,
+    log,
+    databaseUrl: config.databaseUrl,
+    groups: [
+      { name: "analyze", kinds: ["analyze"], concurrency: config.gemini.concurrency, global: true },
+      { name: "bookkeeping", kinds: ["resolve", "file_issue", "dispatch", "prune"], concurrency: 4 },
+    ],
+  });
+  jobs.backend = backend;
   const pruning: { stop?: () => void } = {};
   const worker: Services["worker"] = {
     kick: queue.kick,
     stop: async (o) => {
       pruning.stop?.();
-      await Promise.all(workers.map((w) => w.stop(o)));
+      await backend.stop(o);
     },
-    drain: async (o) => {
-      await Promise.all(workers.map((w) => w.drain(o)));
-    },
-    running: () => workers.reduce((n, w) => n + w.running(), 0),
+    drain: (o) => backend.drain(o),
+    running: () => backend.running(),
   };
-  const services: Services = { config, store, log, alerts, readers, vitals, gemini, geminiMissing, filer, dispatcher, bus, queue, triage, workers, worker };
-  // Each start requeues only jobs whose lease expired (a dead process's), never a live worker's, so the
-  // two workers, and a second process on the same database, leave each other's jobs alone.
-  await analyses.start();
-  await bookkeeping.start();
-  // Retention: one prune job per interval across every process on the database, run by the bookkeeping worker.
-  pruning.stop = schedulePeriodic({ store, worker: bookkeeping, kind: "prune", intervalMs: config.retention.pruneIntervalMinutes * 60_000, log }).stop;
+  const services: Services = { config, store, log, alerts, readers, vitals, gemini, geminiMissing, filer, dispatcher, bus, queue, triage, jobs: backend, worker };
+  // Each start requeues only jobs whose worker died (a dead process's), never a live worker's, so the
+  // two worker groups, and a second process on the same database, leave each other's jobs alone.
+  await backend.start();
+  // Retention: one prune job per interval across every process on the database, run by the bookkeeping group.
+  pruning.stop = schedulePeriodic({ store, worker: backend, kind: "prune", intervalMs: config.retention.pruneIntervalMinutes * 60_000, log }).stop;
   log.info({ demo: config.demo, webhookMode: config.webhook.mode, gemini: !!gemini, github: services.filer.configured, alertmanagers: config.alertmanagers.length }, "console services started");
   return services;
 }

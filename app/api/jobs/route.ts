@@ -12,9 +12,9 @@ export const dynamic = "force-dynamic";
 export const GET = withRoute(async () => {
   const s = await getServices();
   const [counts, failed, running, rejected, dispatches] = await Promise.all([
-    s.store.jobCounts(),
-    s.store.listJobs({ status: "failed", limit: 20 }),
-    s.store.listJobs({ status: "running", limit: 20 }),
+    s.jobs.counts(),
+    s.jobs.list({ status: "failed", limit: 20 }),
+    s.jobs.list({ status: "running", limit: 20 }),
     s.store.listRejectedAlerts(10),
     s.triage.listDispatches(10),
   ]);

@@ -1,0 +1,236 @@
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { AppError, isAppError } from "@/lib/errors";
+import { createSqliteJobBackend, type JobBackend, type WorkerGroup } from "@/lib/jobs/backend";
+import type { JobHandlers } from "@/lib/jobs/kinds";
+import { createPgBossJobBackend, type PgBossJobOptions } from "@/lib/jobs/pg-boss";
+import { openStore, type Store } from "@/lib/store";
+import { postgresDatabase } from "@/test/helpers/postgres-database";
+import { openPgStore } from "./pg-store";
+
+type Engine = "sqlite" | "postgres";
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function openEngine(engine: Engine): Promise<{ store: Store; url: string }> {
+  if (engine === "sqlite") {
+    const store = await openStore(":memory:");
+    cleanups.push(() => store.close());
+    return { store, url: ":memory:" };
+  }
+  const url = await postgresDatabase("jobs");
+  const store = await openPgStore(url);
+  cleanups.push(() => store.close());
+  return { store, url };
+}
+
+const ALL: WorkerGroup[] = [{ name: "all", kinds: ["analyze", "resolve", "file_issue", "dispatch", "prune"], concurrency: 2 }];
+
+async function backendFor(
+  engine: Engine,
+  env: { store: Store; url: string },
+  handlers: Partial<JobHandlers>,
+  extra: Partial<PgBossJobOptions> = {},
+): Promise<JobBackend> {
+  const common = { store: env.store, handlers, groups: extra.groups ?? ALL, pollIntervalMs: 30, stopTimeoutMs: extra.stopTimeoutMs, workerId: extra.workerId };
+  const b =
+    engine === "sqlite"
+      ? createSqliteJobBackend(common)
+      : await createPgBossJobBackend({ ...common, databaseUrl: env.url, retryDelaySeconds: 0, superviseIntervalSeconds: 1, ...extra });
+  cleanups.push(() => b.stop({ timeoutMs: 200 }));
+  await b.start();
+  return b;
+}
+
+async function queueAnalysis(store: Store, maxAttempts = 3) {
+  const id = randomUUID();
+  const key = `webhook:${id}`;
+  await store.enqueueAnalyses([
+    {
+      job: { kind: "analyze", dedupKey: key, analysisId: id, payload: { analysisId: id }, maxAttempts },
+      analysis: { id, fingerprint: `fp-${id}`, trigger: "webhook", target: { namespace: "ml", pod: "p" } },
+    },
+  ]);
+  const job = (await store.findJobsByDedupKeys([key])).get(key);
+  if (!job) throw new Error("job not written");
+  return { analysisId: id, jobId: job.id };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe.each(["sqlite", "postgres"] as const)("the job interface on %s", (engine) => {
+  it("runs one job per dedup key: a key seen before never makes a second job, even after the first completed", async () => {
+    const env = await openEngine(engine);
+    const ran: string[] = [];
+    const b = await backendFor(engine, env, { resolve: async (p) => void ran.push(p.fingerprint) });
+    const first = await b.queue.enqueue("resolve", { fingerprint: "a", endsAt: "2026-01-01T00:00:00Z" }, { dedupKey: "resolve:a:1" });
+    b.kick();
+    await b.drain({ timeoutMs: 20_000 });
+    const again = await b.queue.enqueue("resolve", { fingerprint: "a", endsAt: "2026-01-01T00:00:00Z" }, { dedupKey: "resolve:a:1" });
+    const many = await b.queue.enqueueMany([
+      { kind: "resolve", dedupKey: "resolve:a:1", payload: { fingerprint: "a", endsAt: "2026-01-01T00:00:00Z" } },
+      { kind: "resolve", dedupKey: "resolve:b:1", payload: { fingerprint: "b", endsAt: "2026-01-01T00:00:00Z" } },
+    ]);
+    b.kick();
+    await b.drain({ timeoutMs: 20_000 });
+    expect(first.created).toBe(true);
+    expect(again).toMatchObject({ created: false, job: { id: first.job.id, status: "done" } });
+    expect([...many]).toEqual(["resolve:b:1"]);
+    expect(ran.sort()).toEqual(["a", "b"]);
+    expect(await b.counts()).toMatchObject({ queued: 0, running: 0, done: 2, failed: 0 });
+  }, 60_000);
+
+  it("retries a failing job, keeps its permanent failure visible with the reason and fails its analysis; the panel's retry runs it again", async () => {
+    const env = await openEngine(engine);
+    let calls = 0;
+    let healthy = false;
+    const b = await backendFor(engine, env, {
+      analyze: async () => {
+        calls++;
+        if (!healthy) throw new AppError("unavailable", `Gemini answered 503 (call ${calls})`);
+      },
+    });
+    const { analysisId, jobId } = await queueAnalysis(env.store, 2);
+    b.kick();
+    const failed = await until("the job to fail", async () => (await b.list({ status: "failed" })).find((j) => j.id === jobId));
+    expect(calls).toBe(2);
+    expect(failed).toMatchObject({ attempts: 2, lastError: expect.stringContaining("Gemini answered 503 (call 2)") });
+    expect((await b.counts()).failed).toBe(1);
+    expect(await env.store.getAnalysis(analysisId)).toMatchObject({ status: "failed", error: expect.stringContaining("503") });
+
+    healthy = true;
+    expect(await b.retry(jobId)).toMatchObject({ id: jobId, status: "queued" });
+    await until("the retried job to finish", async () => (await env.store.getJob(jobId))?.status === "done");
+    expect(calls).toBe(3);
+    await expect(b.retry(jobId)).rejects.toMatchObject({ code: "conflict" });
+  }, 60_000);
+
+  it("fails a job at once on a permanent error (no retry) and says why", async () => {
+    const env = await openEngine(engine);
+    let calls = 0;
+    const b = await backendFor(engine, env, {
+      analyze: async () => {
+        calls++;
+        throw new AppError("unprocessable", "The alert has no pod label.");
+      },
+    });
+    const { analysisId, jobId } = await queueAnalysis(env.store, 3);
+    b.kick();
+    await until("the job to fail", async () => (await env.store.getJob(jobId))?.status === "failed");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(calls).toBe(1);
+    expect(await env.store.getAnalysis(analysisId)).toMatchObject({ status: "failed" });
+  }, 60_000);
+
+  it("graceful stop hands a running job back; another worker on the database takes it at once", async () => {
+    const env = await openEngine(engine);
+    const started: string[] = [];
+    const a = await backendFor(
+      engine,
+      env,
+      {
+        analyze: async (_p, job, ctx) => {
+          started.push(`a:${job.id}`);
+          await new Promise((_r, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
+        },
+      },
+      { workerId: "a", heartbeatSeconds: 60 },
+    );
+    const { jobId } = await queueAnalysis(env.store, 3);
+    a.kick();
+    await until("worker a to hold the job", async () => started.length === 1);
+    const b = await backendFor(engine, env, { analyze: async (_p, job) => void started.push(`b:${job.id}`) }, { workerId: "b", heartbeatSeconds: 60 });
+    await a.stop({ timeoutMs: 100 });
+    // Well before the lease (SQLite, 30 s) or the heartbeat timeout (pg-boss, 60 s) would free it.
+    await until("worker b to finish the job", async () => (await env.store.getJob(jobId))?.status === "done", 20_000);
+    expect(started).toEqual([`a:${jobId}`, `b:${jobId}`]);
+    expect((await env.store.getJob(jobId))?.attempts).toBe(1);
+    await b.stop();
+  }, 60_000);
+});
+
+describe("pg-boss across replicas", () => {
+  it("never runs more than GEMINI_CONCURRENCY analyze handlers at once across two replicas on one database", async () => {
+    const env = await openEngine("postgres");
+    let now = 0;
+    let peak = 0;
+    const ranBy = new Map<string, number>();
+    const handlers = (who: string): Partial<JobHandlers> => ({
+      analyze: async () => {
+        now++;
+        peak = Math.max(peak, now);
+        ranBy.set(who, (ranBy.get(who) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 150));
+        now--;
+      },
+    });
+    // Each replica may run 2 at once on its own; the bound is 2 for both together.
+    const groups: WorkerGroup[] = [{ name: "analyze", kinds: ["analyze"], concurrency: 2, global: true }];
+    const a = await backendFor("postgres", env, handlers("a"), { groups, workerId: "a" });
+    const b = await backendFor("postgres", env, handlers("b"), { groups, workerId: "b" });
+    for (let i = 0; i < 16; i++) await queueAnalysis(env.store);
+    a.kick();
+    b.kick();
+    await until("all analyses to run", async () => (await env.store.jobCounts()).done === 16, 60_000);
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(peak).toBe(2);
+    expect((ranBy.get("a") ?? 0) + (ranBy.get("b") ?? 0)).toBe(16);
+  }, 90_000);
+
+  it("a replica killed with -9 mid-job: the job runs again on the other replica after its heartbeat timeout", async () => {
+    const env = await openEngine("postgres");
+    const { jobId } = await queueAnalysis(env.store, 3);
+    const child = spawn(process.execPath, ["--import", "tsx", "test/jobs/pg-crash-child.ts", env.url], { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] });
+    cleanups.push(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    await until(`the child to hold the job (stderr: ${err.slice(0, 500)})`, async () => out.includes(`started ${jobId}`), 30_000);
+    expect((await env.store.getJob(jobId))?.status).toBe("running");
+    child.kill("SIGKILL");
+
+    let ranHere = 0;
+    await backendFor(
+      "postgres",
+      env,
+      {
+        analyze: async () => {
+          ranHere++;
+        },
+      },
+      { heartbeatSeconds: 10, workerId: "survivor" },
+    );
+    await until("the survivor to finish the job", async () => (await env.store.getJob(jobId))?.status === "done", 45_000);
+    expect(ranHere).toBe(1);
+    expect((await env.store.getJob(jobId))?.attempts).toBe(2);
+  }, 90_000);
+
+  it("names the schema and the grant when the role may not create pg-boss's schema", async () => {
+    const env = await openEngine("postgres");
+    const admin = new pg.Client({ connectionString: env.url });
+    await admin.connect();
+    const role = `limited_${randomUUID().slice(0, 8)}`;
+    await admin.query(`create role ${role} login`);
+    await admin.end();
+    const url = new URL(env.url);
+    url.username = role;
+    const e = await createPgBossJobBackend({ store: env.store, databaseUrl: url.toString(), handlers: {}, groups: ALL }).catch((x: unknown) => x);
+    expect(isAppError(e) && e.code).toBe("not_configured");
+    expect(isAppError(e) && `${e.message} ${e.hint}`).toMatch(/triage_jobs.*CREATE SCHEMA triage_jobs AUTHORIZATION/s);
+  }, 60_000);
+});
