@@ -8,7 +8,6 @@ import type { JobHandlers } from "@/lib/jobs/kinds";
 import { createPgBossJobBackend, type PgBossJobOptions } from "@/lib/jobs/pg-boss";
 import { openStore, type Store } from "@/lib/store";
 import { postgresDatabase } from "@/test/helpers/postgres-database";
-import { openPgStore } from "./pg-store";
 
 type Engine = "sqlite" | "postgres";
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -23,7 +22,7 @@ async function openEngine(engine: Engine): Promise<{ store: Store; url: string }
     return { store, url: ":memory:" };
   }
   const url = await postgresDatabase("jobs");
-  const store = await openPgStore(url);
+  const store = await openStore(url);
   cleanups.push(() => store.close());
   return { store, url };
 }

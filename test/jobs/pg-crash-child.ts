@@ -4,14 +4,14 @@
  * Usage: node --import tsx test/jobs/pg-crash-child.ts <database-url>
  */
 import { createPgBossJobBackend } from "@/lib/jobs/pg-boss";
-import { openPgStore } from "./pg-store";
+import { openStore } from "@/lib/store";
 
 const [url] = process.argv.slice(2);
 if (!url) {
   console.error("usage: pg-crash-child.ts <database-url>");
   process.exit(2);
 }
-const store = await openPgStore(url);
+const store = await openStore(url);
 const backend = await createPgBossJobBackend({
   store,
   databaseUrl: url,
