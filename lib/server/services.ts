@@ -20,6 +20,7 @@ import { createJobQueue, type JobQueue } from "@/lib/jobs/queue";
 import { schedulePeriodic } from "@/lib/jobs/schedule";
 import { ProgressBus } from "@/lib/server/progress-bus";
 import { registerRevocationCheck } from "@/lib/auth/sessions";
+import { registerRateLimitStore } from "@/lib/auth/rate-limit";
 import type { Matcher } from "@/lib/alerts/matchers";
 import type { Target } from "@/lib/alerts/types";
 import type { WebhookEnvelope } from "@/lib/webhooks/schema";
@@ -99,6 +100,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const log = overrides.log ?? getLogger();
   const store = overrides.store ?? (await openStore(config.databaseUrl));
   registerRevocationCheck((sid) => store.isSessionRevoked(sid));
+  registerRateLimitStore(store.db);
   const gemini = "gemini" in overrides ? overrides.gemini : config.gemini.apiKey ? createGeminiDiagnoser(config.gemini) : undefined;
   const alerts = overrides.alerts ?? (config.demo ? withLocalFilter(createDemoAlertSource()) : getAlertSource(config));
   const readers = overrides.readers ?? (config.demo ? createDemoClusterReaders() : createKubeClusterReaders(config.kube));

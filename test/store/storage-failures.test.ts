@@ -98,10 +98,11 @@ describe("schema versions", () => {
     const first = await openStore(t.url);
     await first.createAnalysis({ fingerprint: "old", trigger: "cli" });
     await first.close();
-    // As an older build left it: without the two newest migrations.
+    // As an older build left it: without the migrations from 006 on.
     const raw = new SqliteDatabase(t.path);
     raw.exec("drop table alert_history; drop table health; drop index jobs_status_updated; drop index audit_at; alter table issues drop column closed_at");
-    raw.prepare("delete from kysely_migration where name in (?, ?)").run("2026_12_006_lifecycle", "2026_12_007_alert_history");
+    raw.exec("drop table rate_limits");
+    raw.prepare("delete from kysely_migration where name in (?, ?, ?)").run("2026_12_006_lifecycle", "2026_12_007_alert_history", "2026_12_011_rate_limits");
     raw.close();
     const again = await openStore(t.url, { probeCacheMs: 0 });
     cleanups.push(() => again.close());
