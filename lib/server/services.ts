@@ -18,7 +18,10 @@ import { createWorker, type Worker } from "@/lib/jobs/worker";
 import type { JobHandlers } from "@/lib/jobs/kinds";
 import { createJobQueue, type JobQueue } from "@/lib/jobs/queue";
 import { schedulePeriodic } from "@/lib/jobs/schedule";
+import pg from "pg";
 import { ProgressBus } from "@/lib/server/progress-bus";
+import { createPgProgressBridge } from "@/lib/server/progress-bridge";
+import { dialectOf } from "@/lib/store/dialect";
 import { registerRevocationCheck } from "@/lib/auth/sessions";
 import { registerRateLimitStore } from "@/lib/auth/rate-limit";
 import type { Matcher } from "@/lib/alerts/matchers";
@@ -113,7 +116,17 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       log: { warn: (...a: unknown[]) => log.warn({ args: a }, "github"), info: (...a: unknown[]) => log.info({ args: a }, "github") },
     });
   const dispatcher = overrides.dispatcher ?? createWorkflowDispatcher(config.github, { log });
-  const bus = new ProgressBus();
+  // On PostgreSQL the bus crosses replicas (LISTEN/NOTIFY), so a browser on any replica follows any analysis.
+  const bridge =
+    dialectOf(store.db) === "postgres"
+      ? createPgProgressBridge({
+          client: () => new pg.Client({ connectionString: config.databaseUrl, application_name: "triage-progress" }),
+          db: store.db,
+          read: (id) => store.getAnalysis(id),
+          log,
+        })
+      : undefined;
+  const bus = new ProgressBus(bridge);
   const workers: Worker[] = [];
   const queue = createJobQueue(store, () => workers.forEach((w) => w.kick()));
   const geminiMissing = gemini ? undefined : "GEMINI_API_KEY is not set";
