@@ -3,7 +3,7 @@ import type { Analysis, ProgressStreamData, ProgressStreamEvent } from "@/lib/an
 import type { ProgressBus, BusEvent } from "@/lib/server/progress-bus";
 import type { Store } from "@/lib/store";
 
-/** What the progress stream reads: the store for the analysis, the bus for this process's live progress. */
+/** What the progress stream reads: the store for the analysis, the bus for live progress (every replica's, on PostgreSQL). */
 export interface AnalysisEventsDeps {
   store: Pick<Store, "getAnalysis">;
   bus: Pick<ProgressBus, "subscribe" | "latest">;
@@ -61,8 +61,9 @@ export function analysisEventsResponse(deps: AnalysisEventsDeps, a: Analysis, si
       const heartbeat = setInterval(() => {
         if (!closed) controller.enqueue(enc.encode(": keep-alive\n\n"));
       }, HEARTBEAT_MS);
-      // The bus only hears this process's handlers: a job requeued or settled by the store (a dead
-      // worker's lease expired, another process ran it) shows up here, as a status change or the end.
+      // The bus hears this process's handlers, and other replicas' over the bridge, but not a job requeued or
+      // settled by the store (a dead worker's lease expired), nor what was sent while the bridge reconnected:
+      // those show up here, as a status change or the end.
       let lastStatus = a.status;
       const watch = setInterval(() => {
         void store

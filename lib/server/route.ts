@@ -9,7 +9,7 @@ import type { ApiErrorBody } from "@/lib/api-client";
 import { getLogger } from "@/lib/log";
 import { loadConfig } from "@/lib/config";
 import { USER_HEADER } from "@/lib/auth/authenticate";
-import { createRateLimiter } from "@/lib/auth/rate-limit";
+import { createSharedRateLimiter, type SharedRateLimiter } from "@/lib/auth/rate-limit";
 
 export interface RouteContext<P> {
   req: NextRequest;
@@ -27,11 +27,11 @@ export interface RouteOptions {
   public?: boolean;
 }
 
-const limiters = new Map<string, ReturnType<typeof createRateLimiter>>();
+const limiters = new Map<string, SharedRateLimiter>();
 function limiter(action: string) {
   let l = limiters.get(action);
   if (!l) {
-    l = createRateLimiter(loadConfig().auth.rateLimitPerMinute);
+    l = createSharedRateLimiter(loadConfig().auth.rateLimitPerMinute);
     limiters.set(action, l);
   }
   return l;
@@ -64,7 +64,7 @@ export function withRoute<P = Record<string, string>>(handler: Handler<P>, optio
         throw new AppError("unauthorized", "Sign-in required.", { hint: "The request did not pass the console's authentication." });
       }
       const user = rawUser ? decodeURIComponent(rawUser) : "anonymous";
-      if (options.rateLimit) limiter(options.rateLimit).check(user, options.rateLimit);
+      if (options.rateLimit) await limiter(options.rateLimit).check(user, options.rateLimit);
       const res = await handler({ req, params, requestId, user, log: log.child({ user }) });
       res.headers.set("x-request-id", requestId);
       return res;

@@ -20,8 +20,12 @@ import type { JobHandlers } from "@/lib/jobs/kinds";
 import type { JobQueue } from "@/lib/jobs/queue";
 import { createJobBackend, type JobBackend } from "@/lib/jobs/backend";
 import { schedulePeriodic } from "@/lib/jobs/schedule";
+import pg from "pg";
 import { ProgressBus } from "@/lib/server/progress-bus";
+import { createPgProgressBridge } from "@/lib/server/progress-bridge";
+import { dialectOf } from "@/lib/store/dialect";
 import { registerRevocationCheck } from "@/lib/auth/sessions";
+import { registerRateLimitStore } from "@/lib/auth/rate-limit";
 import type { Matcher } from "@/lib/alerts/matchers";
 import type { Target } from "@/lib/alerts/types";
 import type { WebhookEnvelope } from "@/lib/webhooks/schema";
@@ -106,6 +110,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const log = overrides.log ?? getLogger();
   const store = overrides.store ?? (await openStore(config.databaseUrl, { poolSize: config.databasePoolSize }));
   registerRevocationCheck((sid) => store.isSessionRevoked(sid));
+  registerRateLimitStore(store.db);
   const gemini = "gemini" in overrides ? overrides.gemini : config.gemini.apiKey ? createGeminiDiagnoser(config.gemini) : undefined;
   const alerts = overrides.alerts ?? (config.demo ? withLocalFilter(createDemoAlertSource()) : getAlertSource(config));
   const readers = overrides.readers ?? (config.demo ? createDemoClusterReaders() : createKubeClusterReaders(config.kube));
@@ -118,7 +123,17 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       log: { warn: (...a: unknown[]) => log.warn({ args: a }, "github"), info: (...a: unknown[]) => log.info({ args: a }, "github") },
     });
   const dispatcher = overrides.dispatcher ?? createWorkflowDispatcher(config.github, { log });
-  const bus = new ProgressBus();
+  // On PostgreSQL the bus crosses replicas (LISTEN/NOTIFY), so a browser on any replica follows any analysis.
+  const bridge =
+    dialectOf(store.db) === "postgres"
+      ? createPgProgressBridge({
+          client: () => new pg.Client({ connectionString: config.databaseUrl, application_name: "triage-progress" }),
+          db: store.db,
+          read: (id) => store.getAnalysis(id),
+          log,
+        })
+      : undefined;
+  const bus = new ProgressBus(bridge);
   const jobs: { backend?: JobBackend } = {};
   const queue: JobQueue = {
     enqueue: (...a) => need(jobs.backend).queue.enqueue(...a),

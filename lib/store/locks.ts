@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { AppError } from "@/lib/errors";
 import type { Database } from "@/lib/store/schema";
 
@@ -102,6 +102,90 @@ export class LeaseLocks {
       await this.release(key, owner);
     }
   }
+}
+
+/** PostgreSQL's lock_not_available: lock_timeout expired while waiting. */
+const LOCK_NOT_AVAILABLE = "55P03";
+
+function pgCode(e: unknown): string | undefined {
+  return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined;
+}
+
+/**
+ * Mutexes shared by every replica on one PostgreSQL database: a transaction-scoped advisory lock keyed by a
+ * 64-bit hash of the key, held on a connection reserved for the duration of fn. PostgreSQL queues the
+ * waiters and releases the lock at commit, at rollback, or when the holder's connection dies (a killed
+ * replica), so there is no lease to renew and no clock to trust. The transaction only takes the lock:
+ * fn's own statements run on other connections and commit on their own, before the lock is released.
+ * At most `maxHeld` locks are held or awaited at once per instance, so lock holders never take every
+ * pooled connection and starve the statements fn itself needs.
+ */
+export class AdvisoryLocks {
+  private held = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly maxHeld = 4,
+  ) {}
+
+  /**
+   * Run fn holding the advisory lock for key.
+   * @throws AppError conflict when another replica holds it longer than waitTimeoutMs; whatever fn throws.
+   */
+  async withLock<T>(key: string, fn: () => Promise<T>, options: Pick<LockOptions, "waitTimeoutMs"> = {}): Promise<T> {
+    const waitTimeoutMs = Math.max(1, Math.trunc(options.waitTimeoutMs ?? DEFAULTS.waitTimeoutMs));
+    const deadline = Date.now() + waitTimeoutMs;
+    await this.slot(key, deadline, waitTimeoutMs);
+    try {
+      return await this.db.connection().execute(async (conn) => {
+        await sql`begin`.execute(conn);
+        let result: T;
+        try {
+          await sql`select set_config('lock_timeout', ${`${Math.max(1, deadline - Date.now())}ms`}, true)`.execute(conn);
+          await sql`select pg_advisory_xact_lock(hashtextextended(${`triage:${key}`}, 0))`.execute(conn);
+          result = await fn();
+        } catch (e) {
+          await sql`rollback`.execute(conn).catch(() => undefined);
+          if (pgCode(e) === LOCK_NOT_AVAILABLE) throw timedOut(key, waitTimeoutMs, e);
+          throw e;
+        }
+        // A failed commit means the connection is gone, and the lock with it: fn's work stands.
+        await sql`commit`.execute(conn).catch(() => undefined);
+        return result;
+      });
+    } finally {
+      this.held--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private slot(key: string, deadline: number, waitTimeoutMs: number): Promise<void> {
+    if (this.held < this.maxHeld) {
+      this.held++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.held++;
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const i = this.waiting.indexOf(wake);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(timedOut(key, waitTimeoutMs));
+      }, Math.max(0, deadline - Date.now()));
+      this.waiting.push(wake);
+    });
+  }
+}
+
+function timedOut(key: string, waitTimeoutMs: number, cause?: unknown): AppError {
+  return new AppError("conflict", `Another replica has held lock "${key}" for more than ${waitTimeoutMs} ms.`, {
+    hint: "Retry shortly. If this repeats, look in pg_locks (locktype = 'advisory') for the holding backend and at what that replica is doing; a dead replica's lock goes with its connection.",
+    cause,
+  });
 }
 
 /**

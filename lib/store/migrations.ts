@@ -238,6 +238,28 @@ const alertHistory: Migration = {
   },
 };
 
+/**
+ * Shared rate limits: one row per key (action and user or client) and minute, counted with one upsert, so
+ * every replica on a PostgreSQL database draws on one budget. SQLite (one replica) keeps its limits in
+ * memory and leaves the table empty. The minute index serves the cleanup of past minutes.
+ */
+const rateLimits: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("rate_limits")
+      .ifNotExists()
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("minute", "integer", (c) => c.notNull())
+      .addColumn("hits", "integer", (c) => c.notNull())
+      .addPrimaryKeyConstraint("rate_limits_pk", ["key", "minute"])
+      .execute();
+    await db.schema.createIndex("rate_limits_minute").ifNotExists().on("rate_limits").column("minute").execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable("rate_limits").ifExists().execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "2026_01_001_initial": initial,
   "2026_11_002_jobs_by_kind": jobsByKind,
@@ -246,6 +268,7 @@ const migrations: Record<string, Migration> = {
   "2026_12_005_revoked_sessions": revokedSessions,
   "2026_12_006_lifecycle": lifecycle,
   "2026_12_007_alert_history": alertHistory,
+  "2026_12_011_rate_limits": rateLimits,
 };
 
 /** The names of the migrations this build knows, oldest first. */

@@ -117,6 +117,9 @@ export async function createPostgresDialect(url: string, options: PostgresOption
   });
   // An idle connection the server drops (restart, failover) is an 'error' event: without a listener it ends the process.
   pool.on("error", () => undefined);
+  // The same for a checked-out client between two queries (a held advisory lock during a failover): its
+  // next query fails with the mapped error instead.
+  pool.on("connect", (client) => void client.on("error", () => undefined));
   const mapped = (e: unknown): unknown => {
     const m = postgresFailure(e, url);
     if (m?.details?.postgres) getMetrics().storeWriteErrors.inc({ code: String(m.details.postgres) });

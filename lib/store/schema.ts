@@ -128,6 +128,13 @@ export interface HealthTable {
   pad: string | null;
 }
 
+/** Shared rate limits (PostgreSQL replicas): requests per key (action:user) and minute since the epoch. */
+export interface RateLimitsTable {
+  key: string;
+  minute: number;
+  hits: number;
+}
+
 export interface Database {
   analyses: AnalysesTable;
   jobs: JobsTable;
@@ -138,4 +145,5 @@ export interface Database {
   rejected_alerts: RejectedAlertsTable;
   health: HealthTable;
   alert_history: AlertHistoryTable;
+  rate_limits: RateLimitsTable;
 }

@@ -9,7 +9,7 @@ import { targetSchema } from "@/lib/alerts/types";
 import { evidenceBundleSchema } from "@/lib/cluster/bundle";
 import { likelihoodSchema, reportSchema } from "@/lib/analysis/types";
 import { AppError, describeError, isAppError } from "@/lib/errors";
-import { KeyedMutex, LeaseLocks, type LockOptions } from "@/lib/store/locks";
+import { AdvisoryLocks, KeyedMutex, LeaseLocks, type LockOptions } from "@/lib/store/locks";
 import { parseDatabaseUrl, redactDatabaseUrl } from "@/lib/store/database-url";
 import { dialectOf, type Dialect } from "@/lib/store/dialect";
 import { createLocksTable, knownMigrations, migrationProvider } from "@/lib/store/migrations";
@@ -331,6 +331,8 @@ export class Store {
   readonly locks: LeaseLocks;
   /** The engine behind db, for the few statements that differ. */
   readonly dialect: Dialect;
+  /** On PostgreSQL, runExclusive's cross-replica half (advisory locks); undefined on SQLite. */
+  private readonly advisory?: AdvisoryLocks;
   private probe?: { at: number; result: Promise<void> };
 
   constructor(
@@ -340,6 +342,7 @@ export class Store {
   ) {
     this.locks = new LeaseLocks(db, now);
     this.dialect = dialectOf(db);
+    if (this.dialect === "postgres") this.advisory = new AdvisoryLocks(db);
   }
 
   /** Forget the last readiness probe (a statement just failed on storage), so the next check writes again. */
@@ -1187,14 +1190,17 @@ export class Store {
   }
 
   /**
-   * Run fn alone for this key: queued in memory within the process, and under a lease in the locks
-   * table across processes.
-   * @throws AppError timeout when another process holds the lock too long; whatever fn throws.
+   * Run fn alone for this key: queued in memory within the process, and across processes under a lease
+   * in the locks table (SQLite) or a PostgreSQL advisory lock (replicas; no lease, no clock skew, freed
+   * when a holder's connection dies).
+   * @throws AppError timeout (SQLite) or conflict (PostgreSQL) when another process holds the lock too long; whatever fn throws.
    */
   runExclusive<T>(key: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
     if (key.length === 0 || key.length > 512) {
       return Promise.reject(new AppError("unprocessable", "Lock key must be 1 to 512 characters."));
     }
+    const advisory = this.advisory;
+    if (advisory) return this.mutex.run(key, () => advisory.withLock(key, fn, options));
     return this.mutex.run(key, () => this.locks.withLock(key, fn, options));
   }
 

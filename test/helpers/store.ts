@@ -1,9 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import pg from "pg";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import type { Dialect } from "@/lib/store/dialect";
+import { createLocksTable, migrationProvider } from "@/lib/store/migrations";
+import type { Database } from "@/lib/store/schema";
 import { openStore, type Store, type StoreOptions } from "@/lib/store";
 import { postgresDatabase } from "@/test/helpers/postgres-database";
 
@@ -59,5 +62,22 @@ export async function rawQuery<R = Record<string, unknown>>(db: TestDatabase, te
     return (await client.query(text)).rows as R[];
   } finally {
     await client.end();
+  }
+}
+
+/** Migrate a new test database only up to `last` (inclusive), as an older build would have left it. */
+export async function migrateOnlyTo(t: TestDatabase, last: string): Promise<void> {
+  const db = new Kysely<Database>({
+    dialect:
+      t.dialect === "sqlite"
+        ? new SqliteDialect({ database: () => (mkdirSync(dirname(t.path ?? ""), { recursive: true }), Promise.resolve(new SqliteDatabase(t.path ?? ""))) })
+        : new PostgresDialect({ pool: new pg.Pool({ connectionString: t.url, max: 1 }) }),
+  });
+  try {
+    await createLocksTable(db);
+    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateTo(last);
+    if (error) throw error;
+  } finally {
+    await db.destroy();
   }
 }

@@ -4,7 +4,7 @@ import { isAppError } from "@/lib/errors";
 import { getMetrics } from "@/lib/metrics";
 import { openStore } from "@/lib/store";
 import { knownMigrations } from "@/lib/store/migrations";
-import { rawQuery, STORE_DIALECTS, testDatabase } from "@/test/helpers/store";
+import { migrateOnlyTo, rawQuery, STORE_DIALECTS, testDatabase } from "@/test/helpers/store";
 import { fillDatabase, tempDb } from "./helpers";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -97,20 +97,10 @@ describe.each(STORE_DIALECTS)("schema versions on %s", (dialect) => {
   it("upgrades an older database forward at start", async () => {
     const t = await testDatabase(dialect);
     cleanups.push(t.cleanup);
-    const first = await openStore(t.url);
-    await first.createAnalysis({ fingerprint: "old", trigger: "cli" });
-    await first.close();
-    // As an older build left it: without the two newest migrations.
-    for (const statement of [
-      "drop table alert_history",
-      "drop table health",
-      "drop index jobs_status_updated",
-      "drop index audit_at",
-      "alter table issues drop column closed_at",
-      "delete from kysely_migration where name in ('2026_12_006_lifecycle', '2026_12_007_alert_history')",
-    ]) {
-      await rawQuery(t, statement);
-    }
+    // As an older build left it: migrated up to 005 only, with one analysis in it. Every newer migration
+    // (006 on, whichever are added later) must apply on top.
+    await migrateOnlyTo(t, "2026_12_005_revoked_sessions");
+    await rawQuery(t, "insert into analyses (id, fingerprint, status, trigger, created_at) values ('a-old', 'old', 'done', 'cli', '2026-11-01T00:00:00.000Z')");
     const again = await openStore(t.url, { probeCacheMs: 0 });
     cleanups.push(() => again.close());
     await expect(again.checkWritable()).resolves.toBeUndefined();

@@ -3,11 +3,11 @@ import { loadConfig } from "@/lib/config";
 import { secretsMatch, signSession } from "@/lib/auth/crypto";
 import { safeNextPath, sameOrigin, sessionCookieName } from "@/lib/auth/authenticate";
 import { CLIENT_HEADER, HTTPS_HEADER } from "@/lib/auth/peer";
-import { createRateLimiter } from "@/lib/auth/rate-limit";
+import { createSharedRateLimiter } from "@/lib/auth/rate-limit";
 import { readTextLimited, seeOther, withRoute } from "@/lib/server/route";
 import { AppError } from "@/lib/errors";
 
-const attempts = createRateLimiter(10);
+const attempts = createSharedRateLimiter(10);
 
 /** Token sign-in: exchanges AUTH_TOKEN for an HttpOnly, SameSite=Strict session cookie (Secure, __Host- over TLS). */
 export const POST = withRoute(
@@ -24,7 +24,7 @@ export const POST = withRoute(
         hint: "Start the console with `npm start` (or node --import ./scripts/peer-address.mjs server.js, as the image does).",
       });
     }
-    attempts.check(client, "sign-in");
+    await attempts.check(client, "sign-in");
     const form = new URLSearchParams(await readTextLimited(req, 8 * 1024));
     const token = form.get("token") ?? "";
     const name = (form.get("name") ?? "").trim().slice(0, 64) || "token user";
