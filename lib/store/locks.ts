@@ -131,7 +131,7 @@ export class AdvisoryLocks {
 
   /**
    * Run fn holding the advisory lock for key.
-   * @throws AppError conflict when another replica holds it longer than waitTimeoutMs; whatever fn throws.
+   * @throws AppError timeout (as LeaseLocks) when another replica holds it longer than waitTimeoutMs; whatever fn throws.
    */
   async withLock<T>(key: string, fn: () => Promise<T>, options: Pick<LockOptions, "waitTimeoutMs"> = {}): Promise<T> {
     const waitTimeoutMs = Math.max(1, Math.trunc(options.waitTimeoutMs ?? DEFAULTS.waitTimeoutMs));
@@ -182,7 +182,7 @@ export class AdvisoryLocks {
 }
 
 function timedOut(key: string, waitTimeoutMs: number, cause?: unknown): AppError {
-  return new AppError("conflict", `Another replica has held lock "${key}" for more than ${waitTimeoutMs} ms.`, {
+  return new AppError("timeout", `Timed out: another replica has held lock "${key}" for more than ${waitTimeoutMs} ms.`, {
     hint: "Retry shortly. If this repeats, look in pg_locks (locktype = 'advisory') for the holding backend and at what that replica is doing; a dead replica's lock goes with its connection.",
     cause,
   });

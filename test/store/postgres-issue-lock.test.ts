@@ -108,7 +108,7 @@ describe("filing across two replicas on PostgreSQL", () => {
     await expect(a.runExclusive("issue:dying", async () => "a again")).resolves.toBe("a again");
   });
 
-  it("answers conflict with a hint when another replica holds the lock past the wait", async () => {
+  it("answers timeout with a hint when another replica holds the lock past the wait", async () => {
     const { a, b } = await twoReplicas();
     let finish!: () => void;
     const gate = new Promise<void>((r) => (finish = r));
@@ -121,7 +121,7 @@ describe("filing across two replicas on PostgreSQL", () => {
     await inside;
     const e = await b.runExclusive("issue:busy", async () => "never", { waitTimeoutMs: 300 }).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(AppError);
-    expect((e as AppError).code).toBe("conflict");
+    expect((e as AppError).code).toBe("timeout");
     expect((e as AppError).message).toContain("issue:busy");
     expect((e as AppError).hint).toMatch(/pg_locks/);
     finish();
