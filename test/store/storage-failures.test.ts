@@ -98,10 +98,11 @@ describe("schema versions", () => {
     const first = await openStore(t.url);
     await first.createAnalysis({ fingerprint: "old", trigger: "cli" });
     await first.close();
-    // As an older build left it: without the two newest migrations.
+    // As an older build left it: without the three newest migrations.
     const raw = new SqliteDatabase(t.path);
+    raw.exec("drop table issue_states; drop index analyses_signature; alter table analyses drop column signature; alter table analyses drop column signature_json; alter table analyses drop column workload_key");
     raw.exec("drop table alert_history; drop table health; drop index jobs_status_updated; drop index audit_at; alter table issues drop column closed_at");
-    raw.prepare("delete from kysely_migration where name in (?, ?)").run("2026_12_006_lifecycle", "2026_12_007_alert_history");
+    raw.prepare("delete from kysely_migration where name in (?, ?, ?)").run("2026_12_006_lifecycle", "2026_12_007_alert_history", "2026_12_008_failure_signatures");
     raw.close();
     const again = await openStore(t.url, { probeCacheMs: 0 });
     cleanups.push(() => again.close());
