@@ -464,13 +464,8 @@ export class Store {
     };
     const key = q.workloadKey?.slice(0, 1024);
     const same = key ? await base().where("workload_key", "=", key).limit(limit).execute() : [];
-    const others =
-      same.length < limit
-        ? await base()
-            .where((eb) => (key ? eb.or([eb("workload_key", "is", null), eb("workload_key", "!=", key)]) : eb.lit(true)))
-            .limit(limit - same.length)
-            .execute()
-        : [];
+    const elsewhere = () => (key ? base().where((eb) => eb.or([eb("workload_key", "is", null), eb("workload_key", "!=", key)])) : base());
+    const others = same.length < limit ? await elsewhere().limit(limit - same.length).execute() : [];
     const row = (r: (typeof same)[number], sameWorkload: boolean): SimilarAnalysis => ({
       ...toSummary(r),
       workloadKey: opt(r.workload_key),

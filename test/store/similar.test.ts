@@ -57,6 +57,10 @@ async function orderingContract(store: Store, clock: ReturnType<typeof manualClo
   // Bounded: the same workload fills the limit before anything elsewhere.
   expect((await store.similarAnalyses({ signature: "aaaa", workloadKey: EMBEDDER, limit: 2 })).map((f) => names[f.id])).toEqual(["e-now", "e-mid"]);
   expect((await store.similarAnalyses({ signature: "aaaa", workloadKey: EMBEDDER, limit: 4 })).map((f) => names[f.id])).toEqual(["e-now", "e-mid", "e-old", "r-new"]);
+  // Without a workload (namespace unknown): every match, newest first, none on "the same workload".
+  const anywhere = await store.similarAnalyses({ signature: "aaaa" });
+  expect(anywhere.map((f) => names[f.id])).toEqual(["e-now", "r-new", "e-mid", "r-old", "e-old"]);
+  expect(anywhere.every((f) => !f.sameWorkload)).toBe(true);
   // From the reranker's side the order flips.
   expect((await store.similarAnalyses({ signature: "aaaa", workloadKey: RERANKER })).map((f) => names[f.id])).toEqual(["r-new", "r-old", "e-now", "e-mid", "e-old"]);
 
