@@ -12,6 +12,7 @@ import { SOURCE_TABS, type EvidenceFocus } from "./evidence-focus";
 import { IssueDialog } from "./issue-dialog";
 import { CopyButton } from "./copy-button";
 import { MetricsStrip } from "./metrics-tab";
+import { SeenBefore } from "./seen-before";
 
 export interface AnalysisTargetInput {
   fingerprint?: string;
@@ -113,6 +114,7 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
         <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
           <div className="min-w-0 space-y-4">
             <MetricsStrip bundle={a.bundle} />
+            <SeenBefore analysisId={a.id} />
             <ReportView
               report={a.report}
               markdown={a.markdown ?? ""}

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { analysisSchema, analysisStatusSchema, analysisSummarySchema, type Analysis } from "@/lib/store/models";
 import { request } from "@/lib/api-client";
+import { similarIncidentsResponseSchema, type SimilarIncidentsResponse } from "@/lib/analysis/similar";
 
 /**
  * The analyses API as the browser sees it: response schemas and types shared by the route handlers
@@ -10,6 +11,7 @@ import { request } from "@/lib/api-client";
 export type { Analysis, AnalysisSummary, AnalysisStatus } from "@/lib/store/models";
 export type { Report, Hypothesis, ReportEvidence } from "@/lib/analysis/types";
 export type { EvidenceBundle } from "@/lib/cluster/bundle";
+export type { SimilarIncident, SimilarIncidentsResponse } from "@/lib/analysis/similar";
 
 export const stepNameSchema = z.enum(["pod", "logs", "previousLogs", "events", "ownerEvents", "workload", "siblings", "node", "hpa", "metrics", "redact", "signals", "reduce", "gemini", "report"]);
 export type StepName = z.infer<typeof stepNameSchema>;
@@ -131,4 +133,15 @@ export function fetchAnalyses(filter: Record<string, string | undefined>, signal
 /** @throws ApiError (lib/api-client) */
 export function startAnalysis(body: StartAnalysisRequest): Promise<StartAnalysisResponse> {
   return request("/api/analyses", startAnalysisResponseSchema, { json: body });
+}
+
+/** Query keys of the "Seen before" panel. */
+export const similarKeys = {
+  all: ["similar"] as const,
+  of: (analysisId: string) => ["similar", analysisId] as const,
+};
+
+/** @throws ApiError (lib/api-client) */
+export function fetchSimilarIncidents(analysisId: string, signal?: AbortSignal): Promise<SimilarIncidentsResponse> {
+  return request(`/api/analyses/${encodeURIComponent(analysisId)}/similar`, similarIncidentsResponseSchema, { signal });
 }

@@ -140,6 +140,12 @@ const modelOutputSchema = z.object({
     .transform((a) => a.slice(0, 20)),
   prevention: z.array(clipped(2000)).transform((a) => a.slice(0, 20)),
   insufficientEvidence: z.boolean().default(false),
+  // A malformed verdict on past incidents costs the verdicts, not the report.
+  pastIncidents: z
+    .array(z.object({ analysisId: clipped(64), applies: z.boolean(), note: clipped(1000) }))
+    .transform((a) => a.slice(0, 5))
+    .optional()
+    .catch(undefined),
 });
 
 /**
@@ -176,6 +182,9 @@ const modelAnswerSchema = z.object({
   ),
   prevention: z.array(reportSchema.shape.prevention.element),
   insufficientEvidence: reportSchema.shape.insufficientEvidence,
+  pastIncidents: reportSchema.shape.pastIncidents.describe(
+    "Only when the message has a \"Seen before\" block: one entry per earlier incident listed there (its analysisId as given), saying whether its fix applies to this incident and why.",
+  ),
 });
 
 /**

@@ -10,7 +10,9 @@ import { condenseLogs, type CondensedLog, type CondensedLogs } from "@/lib/analy
 import { buildPrompt } from "@/lib/analysis/prompt";
 import { groundReport } from "@/lib/analysis/grounding";
 import { summarizePodStatus } from "@/lib/analysis/pod-summary";
-import { offlineReport } from "@/lib/analysis/offline/report";
+import { offlineReport, pastIncidentVerdicts } from "@/lib/analysis/offline/report";
+import { failureSignature, type FailureSignature } from "@/lib/analysis/signature";
+import type { SimilarIncident } from "@/lib/analysis/similar";
 import { renderReportMarkdown } from "@/lib/analysis/report-markdown";
 import type { Report, Signal } from "@/lib/analysis/types";
 import { geminiFailureReason, type createGeminiDiagnoser, type StreamedHypothesis } from "@/lib/analysis/gemini";
@@ -38,6 +40,12 @@ export interface PipelineDeps {
   /** Undefined when Gemini is not configured; `offlineReason` then says why. */
   gemini?: GeminiDiagnoser;
   offlineReason?: string;
+  /**
+   * Earlier incidents with this signature (the store's, lib/triage/similar-incidents), asked once with the
+   * offline diagnosis's signature before the diagnosis; they reach Gemini as fenced context and the report
+   * as `pastIncidents`. Must not throw: it logs its own failures and answers none.
+   */
+  pastIncidents?: (signature: FailureSignature) => Promise<SimilarIncident[]>;
   budgetTokens: number;
   tailLines?: number;
   limitBytes?: number;
@@ -70,7 +78,12 @@ export interface AnalysisResult {
   timings: Record<string, number>;
   /** How the Gemini call went: ok, skipped (not configured or --offline), or the error code. */
   geminiOutcome: string;
+  /** The failure signature of the report's top cause; undefined when it names none. */
+  signature?: FailureSignature;
 }
+
+/** At most this many earlier incidents are given to the diagnosis. */
+const MAX_PAST_INCIDENTS = 5;
 
 const PARTS: ClusterPart[] = ["pod", "logs", "previousLogs", "events"];
 
@@ -131,13 +144,18 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
   const condensed = await time("reduce", () => condenseLogs(bundle, diagnosis.signals, deps.budgetTokens));
   emit({ step: "reduce", status: "done", detail: condensedDetail(condensed) });
 
+  // The offline diagnosis's quotes stand for its causes in every signature (lib/analysis/signature proofLines).
+  const proofSignals = [...diagnosis.hypotheses, ...diagnosis.signals];
+  const provisional = failureSignature({ report: { hypotheses: diagnosis.hypotheses.slice(0, 1).map((h) => ({ category: h.category, evidence: h.evidence })) }, bundle, signals: proofSignals });
+  const past = provisional && deps.pastIncidents ? (await time("history", () => deps.pastIncidents?.(provisional).catch(() => []) ?? [])).slice(0, MAX_PAST_INCIDENTS) : [];
+
   const statusSummary = summarizePodStatus(bundle.pod);
   let report: Report;
   let geminiOutcome = "skipped";
   if (options.offline || !deps.gemini) {
     const reason = options.offline ? undefined : (deps.offlineReason ?? "GEMINI_API_KEY is not set");
     emit({ step: "gemini", status: "skipped", detail: reason ?? "offline analysis requested" });
-    report = offlineReport(diagnosis, reason, bundle);
+    report = offlineReport(diagnosis, reason, bundle, past);
   } else {
     emit({ step: "gemini", status: "started", detail: deps.gemini.model });
     const prompt = buildPrompt({
@@ -145,6 +163,7 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
       condensedLogs: condensed.logs?.text,
       condensedPreviousLogs: condensed.previousLogs?.text,
       signals: diagnosis.signals,
+      pastIncidents: past,
     });
     try {
       const gemini = deps.gemini;
@@ -160,14 +179,14 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
             }),
         }),
       );
-      report = r.report;
+      report = withPastVerdicts(r.report, past);
       geminiOutcome = "ok";
       emit({ step: "gemini", status: "done", detail: `${r.usage.inputTokens} tokens in, ${r.usage.outputTokens} out` });
     } catch (e) {
       const reason = geminiFailureReason(e);
       geminiOutcome = isAppError(e) ? e.code : "error";
       emit({ step: "gemini", status: "failed", detail: reason });
-      report = offlineReport(diagnosis, reason, bundle);
+      report = offlineReport(diagnosis, reason, bundle, past);
     }
   }
 
@@ -176,7 +195,20 @@ export async function runAnalysis(input: PipelineInput, deps: PipelineDeps, opti
   const markdown = renderReportMarkdown(report);
   const quotes = report.hypotheses.flatMap((h) => h.evidence);
   emit({ step: "report", status: "done", detail: `${quotes.filter((q) => q.verified).length} of ${quotes.length} quote(s) found in the evidence` });
-  return { bundle, report, markdown, signals: diagnosis.signals, condensed, redactions, timings, geminiOutcome };
+  const signature = failureSignature({ report, bundle, signals: proofSignals });
+  return { bundle, report, markdown, signals: diagnosis.signals, condensed, redactions, timings, geminiOutcome, ...(signature ? { signature } : {}) };
+}
+
+/** Gemini's verdicts on the earlier incidents it was shown (others dropped); the plain offline ones when it gave none. */
+function withPastVerdicts(report: Report, past: readonly SimilarIncident[]): Report {
+  if (past.length === 0) {
+    const { pastIncidents: _dropped, ...rest } = report;
+    return rest;
+  }
+  const known = new Set(past.map((p) => p.analysisId));
+  const seen = new Set<string>();
+  const given = (report.pastIncidents ?? []).filter((v) => known.has(v.analysisId) && !seen.has(v.analysisId) && seen.add(v.analysisId));
+  return { ...report, pastIncidents: given.length ? given : pastIncidentVerdicts(past) };
 }
 
 /** The metrics step's outcome: done (with any partial failure), failed, or skipped with the reason. */

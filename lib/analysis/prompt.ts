@@ -5,6 +5,7 @@ import { fence } from "@/lib/markdown/safe";
 import { eventRows } from "@/lib/cluster/view";
 import { bundleMetricsSummary } from "@/lib/analysis/metrics-summary";
 import { changesLines, neighbourhoodLines } from "@/lib/analysis/context";
+import { pastIncidentLine, type SimilarIncident } from "@/lib/analysis/similar";
 
 /**
  * The structured prompt for the Gemini diagnosis. Everything taken from the cluster or the alert is
@@ -18,6 +19,8 @@ export interface PromptInput {
   condensedLogs?: string;
   condensedPreviousLogs?: string;
   signals: Signal[];
+  /** Earlier incidents with the same failure signature, most relevant first (lib/triage/similar-incidents). */
+  pastIncidents?: readonly SimilarIncident[];
 }
 
 export interface Prompt {
@@ -41,6 +44,9 @@ export const PROMPT_LIMITS = {
   metrics: 14_000,
   changesLines: 25,
   neighbourhoodLines: 25,
+  /** Earlier incidents shown, and characters per incident line. */
+  pastIncidents: 5,
+  pastIncidentLine: 400,
 } as const;
 
 const SYSTEM_INSTRUCTION = `You are an expert MLOps site reliability engineer on call for ML model-serving workloads on Kubernetes (vLLM, Triton, TGI/TEI, TorchServe, custom Python model servers on GPU and CPU nodes). You write a root-cause report for the engineer handling the alert.
@@ -128,6 +134,13 @@ function linesBlock(lines: string[], max: number, none: string): string {
   return shown.join("\n");
 }
 
+/** The earlier incidents, one bounded line each, named by analysis id so the answer can refer to them. */
+export function pastIncidentsBlock(items: readonly SimilarIncident[]): string {
+  const shown = items.slice(0, PROMPT_LIMITS.pastIncidents).map((s) => `analysisId=${oneLine(s.analysisId, 64)}: ${pastIncidentLine(s, PROMPT_LIMITS.pastIncidentLine)}`);
+  if (items.length > PROMPT_LIMITS.pastIncidents) shown.push(`[… ${items.length - PROMPT_LIMITS.pastIncidents} older incidents not shown]`);
+  return shown.join("\n");
+}
+
 function section(title: string, body: string, info = "text"): string {
   return `## ${title}\n${fence(body, info)}`;
 }
@@ -182,9 +195,20 @@ export function buildPrompt(input: PromptInput): Prompt {
       linesBlock(neighbourhoodLines(bundle), PROMPT_LIMITS.neighbourhoodLines, "(not gathered)"),
     ),
     section("Offline signals (hints, not conclusions)", signalsBlock(signals)),
+    ...(input.pastIncidents?.length
+      ? [
+          section(
+            "Seen before: earlier incidents with the same failure signature (history, not evidence of this incident: never quote it)",
+            pastIncidentsBlock(input.pastIncidents),
+          ),
+        ]
+      : []),
     ...(gaps.length ? [`## Evidence that could not be gathered\n${fence(gaps.join("\n"))}`] : []),
     "# Task",
     TASK,
+    ...(input.pastIncidents?.length
+      ? ['5. Seen before: for each earlier incident in the "Seen before" block, add a pastIncidents entry with its analysisId, whether its fix (or cause) applies to this incident, and a one-sentence note; say so in the summary when a past fix applies.']
+      : []),
     isK8sName(namespace) && isK8sName(pod)
       ? `Use namespace "${namespace}", pod "${pod}"${isK8sName(container) ? ` and container "${container}"` : ""} in kubectl commands.`
       : "The namespace or pod is unknown; use placeholders like <namespace> in kubectl commands.",

@@ -51,6 +51,12 @@ export function renderReportMarkdown(report: Report): string {
 
   out.push("### Summary", paragraphs(report.summary) || "_No summary._");
   if (report.insufficientEvidence) out.push("> ⚠ The gathered evidence is not enough to decide the root cause.");
+  if (report.pastIncidents?.length) {
+    out.push(
+      "### Seen before",
+      report.pastIncidents.map((p) => `- ${p.applies ? "**A past fix applies:** " : ""}${inline(p.note)} (analysis ${codeSpan(p.analysisId)})`).join("\n"),
+    );
+  }
 
   out.push("### Root-cause hypotheses");
   if (!report.hypotheses.length) out.push("_No hypothesis: the evidence does not match a known failure._");

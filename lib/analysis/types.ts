@@ -77,6 +77,16 @@ export const actionSchema = z.object({
 });
 export type Action = z.infer<typeof actionSchema>;
 
+/** Whether the fix of an earlier incident with the same failure signature applies to this one. */
+export const pastIncidentVerdictSchema = z.object({
+  /** The earlier analysis's id, as the "Seen before" context named it. */
+  analysisId: z.string().max(64),
+  applies: z.boolean(),
+  /** One or two sentences: why the earlier fix applies or not, and what to do the same way or differently. */
+  note: z.string().max(1000),
+});
+export type PastIncidentVerdict = z.infer<typeof pastIncidentVerdictSchema>;
+
 /** The report: one schema for UI, issue and CLI. Markdown is derived from it in lib/analysis/report-markdown. */
 export const reportSchema = z.object({
   source: z.enum(["gemini", "offline"]),
@@ -95,6 +105,8 @@ export const reportSchema = z.object({
   /** False when filing a GitHub issue for this report would be wrong (a pod that was not found), `notFileableReason` saying why; absent: fileable. */
   fileable: z.boolean().optional(),
   notFileableReason: z.string().max(1000).optional(),
+  /** Earlier incidents with the same failure signature (lib/analysis/similar) and whether their fix applies; absent when none was known. */
+  pastIncidents: z.array(pastIncidentVerdictSchema).max(5).optional(),
   usage: z
     .object({ inputTokens: z.number().int().nonnegative(), outputTokens: z.number().int().nonnegative() })
     .optional(),

@@ -44,6 +44,12 @@ export interface IssueFiler {
    * @throws AppError as fileIncident does.
    */
   closeIssue(ref: IssueRef): Promise<void>;
+  /**
+   * Whether the issue is open or closed now, or gone (deleted, transferred). One request, no retry: a
+   * page that shows the state keeps what it knew when GitHub is slow.
+   * @throws AppError as fileIncident does.
+   */
+  issueState(ref: IssueRef): Promise<"open" | "closed" | "gone">;
 }
 
 export interface IssueFilerDeps {
@@ -318,6 +324,26 @@ export function createIssueFiler(cfg: Pick<Config["github"], "token" | "reposito
     },
 
     commentOnIssue,
+
+    async issueState(ref) {
+      const { octokit, owner, repo, full } = ready();
+      try {
+        const res = await octokit.rest.issues.get({ owner, repo, issue_number: ref.number, request: request() });
+        return issueSchema.parse(res.data).state === "open" ? "open" : "closed";
+      } catch (e) {
+        const err = httpErrorSchema.safeParse(e);
+        if (!err.success) throw e;
+        if (err.data.status === 404 || err.data.status === 410) return "gone";
+        const transient = classify(err.data, 1, now());
+        if (transient) {
+          throw new AppError(transient.kind === "rate" ? "rate_limited" : "unavailable", `GitHub did not say whether issue #${ref.number} is open (${err.data.status})`, {
+            hint: "The state shown is the one last known; it is asked again on a later view.",
+            details: { githubStatus: err.data.status },
+          });
+        }
+        throw fatalError(err.data, full);
+      }
+    },
 
     async closeIssue(ref) {
       const { octokit, owner, repo } = ready();

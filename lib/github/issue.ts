@@ -5,6 +5,7 @@ import { AppError } from "@/lib/errors";
 import { eventRows } from "@/lib/cluster/view";
 import { metricsSection } from "@/lib/github/issue-metrics";
 import { changesSection, neighbourhoodSection } from "@/lib/github/issue-workload";
+import type { SimilarIncident } from "@/lib/analysis/similar";
 import { codeSpan, cut, escapeCell, escapeHtml, fenceFor, mapMarkdownLines, mapOutsideCodeSpans, markdownLink, openFence, stripControls } from "@/lib/markdown/safe";
 
 /**
@@ -35,6 +36,8 @@ const LOG_LINE_LIMIT = 4_000;
 const LABEL_VALUE_LIMIT = 200;
 const MAX_LABELS = 40;
 const ZWSP = "\u200B";
+const MAX_SEEN_BEFORE = 10;
+const URL_LIMIT = 500;
 
 export interface IssueDraft {
   title: string;
@@ -48,6 +51,8 @@ export interface BuildIssueInput {
   bundle: EvidenceBundle;
   fingerprint: string;
   analysisUrl?: string;
+  /** Earlier incidents with the same failure signature, same workload first (lib/triage/similar-incidents), each with its console link. */
+  seenBefore?: ReadonlyArray<SimilarIncident & { analysisUrl?: string }>;
 }
 
 const fingerprintSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/);
@@ -234,6 +239,31 @@ function metadataSection(input: BuildIssueInput): string {
   return `### Alert metadata\n\n${lines.join("\n")}`;
 }
 
+/**
+ * The earlier incidents with links to their issues and analyses: the one place the body links other
+ * issues on purpose (a link, not a bare #N, so nothing else in the body can make GitHub link one).
+ */
+function seenBeforeSection(items: BuildIssueInput["seenBefore"]): string | undefined {
+  if (!items?.length) return undefined;
+  const prose = (t: string, max: number) => neutralizeText(escapeCell(cut(oneLine(t), max)));
+  const lines = items.slice(0, MAX_SEEN_BEFORE).map((s) => {
+    const parts = [
+      escapeCell(s.createdAt.slice(0, 10)),
+      s.sameWorkload ? "same workload" : `other workload ${boundedCodeSpan(s.workloadKey ?? "unknown")}`,
+      `top cause ${s.category ? codeSpan(s.category) : "unknown"}${s.topCause ? `: ${prose(s.topCause, 160)}` : ""}`,
+      ...(s.resolution?.fix ? [`fixed by: ${prose(s.resolution.fix, 240)}`] : []),
+    ];
+    // Every part is bounded, links included, so the line is never cut inside a link.
+    const issue = s.issue && s.issue.url.length <= URL_LIMIT ? markdownLink(`#${s.issue.number}`, s.issue.url) : undefined;
+    if (issue && s.issue) parts.push(`issue ${issue}${s.issue.state === "unknown" ? "" : ` (${s.issue.state})`}`);
+    const analysis = s.analysisUrl && s.analysisUrl.length <= URL_LIMIT ? markdownLink("analysis", s.analysisUrl) : undefined;
+    if (analysis) parts.push(analysis);
+    return `- ${parts.join(" · ")}`;
+  });
+  const more = items.length > MAX_SEEN_BEFORE ? [`- _${items.length - MAX_SEEN_BEFORE} more in the console._`] : [];
+  return ["### Seen before", "Earlier incidents with the same failure signature, the same workload first:", "", ...lines, ...more].join("\n");
+}
+
 /** Split a character budget between current and previous logs, giving what one does not need to the other. */
 function splitBudget(budget: number, needA: number, needB: number): [number, number] {
   if (needA + needB <= budget) return [needA, needB];
@@ -282,8 +312,9 @@ export function buildIssue(input: BuildIssueInput): IssueDraft {
   }
 
   const metrics = metricsSection(bundle.metrics, neutralizeText);
+  const seenBefore = seenBeforeSection(input.seenBefore);
   const assemble = (rawParts: string[], withEvents = true) =>
-    [report, withEvents ? metrics : undefined, withEvents ? changes : undefined, withEvents ? neighbourhood : undefined, ...rawParts, withEvents ? events : undefined, metadata, marker].filter((p): p is string => Boolean(p)).join("\n\n") +
+    [report, seenBefore, withEvents ? metrics : undefined, withEvents ? changes : undefined, withEvents ? neighbourhood : undefined, ...rawParts, withEvents ? events : undefined, metadata, marker].filter((p): p is string => Boolean(p)).join("\n\n") +
     "\n";
 
   const limit = ISSUE_BODY_LIMIT - COMMENT_HEADER_RESERVE;

@@ -37,6 +37,7 @@ import { resolveAlert } from "@/lib/triage/resolve-alert";
 import { alertHistoryState, alertList, alertPageState, deepLinkState, recentlyResolved } from "@/lib/triage/page-data";
 import { listDispatches, runDispatchJob } from "@/lib/triage/dispatch-workflow";
 import { pruneStore } from "@/lib/triage/prune";
+import { pastIncidentsLookup, similarForIssue, similarIncidentsFor, type SimilarIncidentsDeps } from "@/lib/triage/similar-incidents";
 
 /** The use cases of lib/triage/, each bound to the dependencies it declares. */
 export interface Triage {
@@ -52,6 +53,8 @@ export interface Triage {
   recentlyResolved(hours: number): ReturnType<typeof recentlyResolved>;
   deepLinkState(p: Target & { alertname?: string; analyze: boolean }): ReturnType<typeof deepLinkState>;
   listDispatches(limit?: number): ReturnType<typeof listDispatches>;
+  /** Earlier incidents with an analysis's failure signature (lib/triage/similar-incidents.ts). */
+  similarIncidents(analysisId: string): ReturnType<typeof similarIncidentsFor>;
 }
 
 /** Everything a request needs, built once per process from the configuration. */
@@ -141,10 +144,14 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     kick: () => jobs.backend?.kick(),
   };
   const geminiMissing = gemini ? undefined : "GEMINI_API_KEY is not set";
+  // resolutions: the engineer's recorded fixes (issue 19 feedback) plug in here once their store exists.
+  const similar: SimilarIncidentsDeps = { store, filer, log };
+  const pastIncidents = pastIncidentsLookup(similar);
+  const issueDeps = { store, filer, config, log, similar: similarForIssue(similar) };
 
   const handlers: JobHandlers = {
-    analyze: (p, job) => runAnalysisJob({ store, queue, bus, readers, vitals, gemini, geminiMissing, config, log }, p, job),
-    file_issue: async (p) => void (await fileIssue({ store, filer, config, log }, p.analysisId, p.user)),
+    analyze: (p, job) => runAnalysisJob({ store, queue, bus, readers, vitals, gemini, geminiMissing, pastIncidents, config, log }, p, job),
+    file_issue: async (p) => void (await fileIssue(issueDeps, p.analysisId, p.user)),
     dispatch: (p, job) => runDispatchJob({ store, dispatcher, log }, p, job),
     resolve: (p) => resolveAlert({ store, filer, config }, p),
     prune: () => pruneStore({ store, config, log }),
@@ -153,14 +160,15 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const triage: Triage = {
     startAnalysis: (req) => startAnalysis({ store, alerts, queue, log }, req),
     intakeWebhook: (envelope, requestId) => intakeWebhook({ store, queue, config, log }, envelope, requestId),
-    issuePreview: (id) => issuePreview({ store, filer, config, log }, id),
-    fileIssue: (id, user) => fileIssue({ store, filer, config, log }, id, user),
+    issuePreview: (id) => issuePreview(issueDeps, id),
+    fileIssue: (id, user) => fileIssue(issueDeps, id, user),
     alertList: (matchers, signal) => alertList(pages, matchers, signal),
     alertPageState: (fingerprint, analyze) => alertPageState(pages, fingerprint, analyze),
     deepLinkState: (p) => deepLinkState(pages, p),
     alertHistory: (fingerprint) => alertHistoryState({ store }, fingerprint),
     recentlyResolved: (hours) => recentlyResolved({ store }, hours),
     listDispatches: (limit) => listDispatches({ store, dispatcher }, limit),
+    similarIncidents: (id) => similarIncidentsFor(similar, id),
   };
 
   // Analyses wait for Gemini, so they get their own group bounded by GEMINI_CONCURRENCY (across every

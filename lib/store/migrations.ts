@@ -260,6 +260,36 @@ const rateLimits: Migration = {
   },
 };
 
+/**
+ * Failure signatures (lib/analysis/signature.ts): each finished analysis stores its signature hash, the
+ * parts it was made of (for display) and its workload key, so earlier incidents of the same kind are found
+ * by index: same signature on the same workload first, then elsewhere. `issue_states` caches whether a
+ * GitHub issue is open or closed, so a page view does not ask GitHub every time.
+ */
+const failureSignatures: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable("analyses").addColumn("signature", "text").execute();
+    await db.schema.alterTable("analyses").addColumn("signature_json", "text").execute();
+    await db.schema.alterTable("analyses").addColumn("workload_key", "text").execute();
+    await db.schema.createIndex("analyses_signature").ifNotExists().on("analyses").columns(["signature", "workload_key", "created_at"]).execute();
+    await db.schema
+      .createTable("issue_states")
+      .ifNotExists()
+      .addColumn("url", "text", (c) => c.primaryKey())
+      .addColumn("number", "integer", (c) => c.notNull())
+      .addColumn("state", "text", (c) => c.notNull())
+      .addColumn("checked_at", "text", (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable("issue_states").ifExists().execute();
+    await db.schema.dropIndex("analyses_signature").ifExists().execute();
+    await db.schema.alterTable("analyses").dropColumn("workload_key").execute();
+    await db.schema.alterTable("analyses").dropColumn("signature_json").execute();
+    await db.schema.alterTable("analyses").dropColumn("signature").execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "2026_01_001_initial": initial,
   "2026_11_002_jobs_by_kind": jobsByKind,
@@ -268,6 +298,7 @@ const migrations: Record<string, Migration> = {
   "2026_12_005_revoked_sessions": revokedSessions,
   "2026_12_006_lifecycle": lifecycle,
   "2026_12_007_alert_history": alertHistory,
+  "2026_12_008_failure_signatures": failureSignatures,
   "2026_12_011_rate_limits": rateLimits,
 };
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { alertSnapshotSchema, targetSchema } from "@/lib/alerts/types";
 import { evidenceBundleSchema } from "@/lib/cluster/bundle";
 import { likelihoodSchema, reportSchema } from "@/lib/analysis/types";
+import { issueStateSchema, signaturePartsSchema, storedSignatureSchema } from "@/lib/analysis/similar";
 
 /** Domain objects of the store: what callers get back, in camelCase, with JSON columns parsed. */
 
@@ -71,6 +72,8 @@ export const analysisPatchSchema = z
     startedAt: isoInput.nullable(),
     finishedAt: isoInput.nullable(),
     resolvedAt: isoInput.nullable(),
+    /** The failure signature (lib/analysis/signature.ts); null clears it. */
+    signature: storedSignatureSchema.nullable(),
   })
   .partial();
 export type AnalysisPatch = z.input<typeof analysisPatchSchema>;
@@ -112,8 +115,27 @@ export const analysisSchema = analysisSummarySchema.extend({
   report: reportSchema.optional(),
   markdown: z.string().optional(),
   timings: timingsSchema.optional(),
+  /** The failure signature's hash, its parts and the workload key, once done (absent when no cause was named). */
+  signature: z.string().optional(),
+  signatureParts: signaturePartsSchema.optional(),
+  workloadKey: z.string().optional(),
 });
 export type Analysis = z.infer<typeof analysisSchema>;
+
+/** An earlier analysis with the same signature, as the store finds it (lib/triage/similar-incidents adds issue states and resolutions). */
+export interface SimilarAnalysis extends AnalysisSummary {
+  workloadKey?: string;
+  signatureParts?: z.infer<typeof signaturePartsSchema>;
+  sameWorkload: boolean;
+}
+
+/** A GitHub issue's state as last fetched. */
+export interface CachedIssueState {
+  url: string;
+  number: number;
+  state: z.infer<typeof issueStateSchema>;
+  checkedAt: string;
+}
 
 export const listAnalysesSchema = z.object({
   fingerprint: z.string().max(256).optional(),

@@ -42,6 +42,12 @@ export interface AnalysesTable {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The failure signature's hash (lib/analysis/signature.ts); null until done, or when no cause was named. */
+  signature: string | null;
+  /** The signature's parts (category, templates, workload) as JSON, for display. */
+  signature_json: string | null;
+  /** `cluster/namespace/Kind/name` of the owning workload. */
+  workload_key: string | null;
 }
 
 export interface JobsTable {
@@ -135,6 +141,15 @@ export interface RateLimitsTable {
   hits: number;
 }
 
+/** Whether a GitHub issue is open or closed, as GitHub last said (a cache with a TTL, lib/triage/similar-incidents). */
+export interface IssueStatesTable {
+  url: string;
+  number: number;
+  /** "open", "closed", or "gone" (deleted or transferred). */
+  state: string;
+  checked_at: string;
+}
+
 export interface Database {
   analyses: AnalysesTable;
   jobs: JobsTable;
@@ -146,4 +161,5 @@ export interface Database {
   health: HealthTable;
   alert_history: AlertHistoryTable;
   rate_limits: RateLimitsTable;
+  issue_states: IssueStatesTable;
 }

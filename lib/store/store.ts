@@ -8,6 +8,7 @@ import { z } from "zod";
 import { targetSchema } from "@/lib/alerts/types";
 import { evidenceBundleSchema } from "@/lib/cluster/bundle";
 import { likelihoodSchema, reportSchema } from "@/lib/analysis/types";
+import { issueStateSchema, signaturePartsSchema } from "@/lib/analysis/similar";
 import { AppError, describeError, isAppError } from "@/lib/errors";
 import { AdvisoryLocks, KeyedMutex, LeaseLocks, type LockOptions } from "@/lib/store/locks";
 import { parseDatabaseUrl, redactDatabaseUrl } from "@/lib/store/database-url";
@@ -36,6 +37,7 @@ import {
   type AnalysisSummary,
   type AlertHistoryEntry,
   type AuditEntry,
+  type CachedIssueState,
   type IssueRef,
   type Job,
   type JobCounts,
@@ -49,6 +51,7 @@ import {
   type RejectedAlert,
   type PruneResult,
   type RetentionPolicy,
+  type SimilarAnalysis,
 } from "@/lib/store/models";
 import type { AnalysesTable, Database, JobsTable } from "@/lib/store/schema";
 
@@ -204,6 +207,9 @@ function toAnalysis(row: Selectable<AnalysesTable>): Analysis {
     report: parseJson(reportSchema, row.report_json),
     markdown: opt(row.markdown),
     timings: parseJson(timingsSchema, row.timings_json),
+    signature: opt(row.signature),
+    signatureParts: parseJson(signaturePartsSchema, row.signature_json),
+    workloadKey: opt(row.workload_key),
   };
 }
 
@@ -407,6 +413,11 @@ export class Store {
     if (p.startedAt !== undefined) set.started_at = p.startedAt;
     if (p.finishedAt !== undefined) set.finished_at = p.finishedAt;
     if (p.resolvedAt !== undefined) set.resolved_at = p.resolvedAt;
+    if (p.signature !== undefined) {
+      set.signature = p.signature?.signature ?? null;
+      set.signature_json = p.signature ? json(p.signature.parts) : null;
+      set.workload_key = p.signature?.workloadKey ?? null;
+    }
     if (Object.keys(set).length === 0) {
       const current = await this.getAnalysis(id);
       if (!current) throw notFound("analysis", id);
@@ -454,6 +465,51 @@ export class Store {
       items: page.map(toSummary),
       nextCursor: rows.length > f.limit && last ? encodeCursor(last.created_at, last.id) : undefined,
     };
+  }
+
+  /**
+   * Finished analyses with the same failure signature, newest first: those on the same workload, then
+   * those elsewhere; at most `limit` (1-50) in all, never `excludeId`. Two indexed range reads.
+   */
+  async similarAnalyses(q: { signature: string; workloadKey?: string; excludeId?: string; limit?: number }): Promise<SimilarAnalysis[]> {
+    const limit = Math.min(Math.max(Math.trunc(q.limit ?? 10), 1), 50);
+    const signature = q.signature.slice(0, 64);
+    const base = () => {
+      let b = this.db.selectFrom("analyses").select([...SUMMARY_COLUMNS, "workload_key", "signature_json"]).where("signature", "=", signature).where("status", "=", "done");
+      if (q.excludeId) b = b.where("id", "!=", q.excludeId.slice(0, 64));
+      return b.orderBy("created_at", "desc").orderBy("id", "desc");
+    };
+    const key = q.workloadKey?.slice(0, 1024);
+    const same = key ? await base().where("workload_key", "=", key).limit(limit).execute() : [];
+    const elsewhere = () => (key ? base().where((eb) => eb.or([eb("workload_key", "is", null), eb("workload_key", "!=", key)])) : base());
+    const others = same.length < limit ? await elsewhere().limit(limit - same.length).execute() : [];
+    const row = (r: (typeof same)[number], sameWorkload: boolean): SimilarAnalysis => ({
+      ...toSummary(r),
+      workloadKey: opt(r.workload_key),
+      signatureParts: parseJson(signaturePartsSchema, r.signature_json),
+      sameWorkload,
+    });
+    return [...same.map((r) => row(r, true)), ...others.map((r) => row(r, false))];
+  }
+
+  /** What GitHub last said about these issues (by URL), and when. */
+  async issueStates(urls: readonly string[]): Promise<Map<string, CachedIssueState>> {
+    const unique = [...new Set(urls.filter((u) => u.length > 0 && u.length <= 2048))].slice(0, 500);
+    const out = new Map<string, CachedIssueState>();
+    if (unique.length === 0) return out;
+    const rows = await this.db.selectFrom("issue_states").selectAll().where("url", "in", unique).execute();
+    for (const r of rows) out.set(r.url, { url: r.url, number: r.number, state: issueStateSchema.catch("unknown").parse(r.state), checkedAt: r.checked_at });
+    return out;
+  }
+
+  /** Remember what GitHub said about an issue, now. */
+  async saveIssueState(s: { url: string; number: number; state: CachedIssueState["state"] }): Promise<void> {
+    const now = this.iso();
+    await this.db
+      .insertInto("issue_states")
+      .values({ url: s.url.slice(0, 2048), number: s.number, state: s.state, checked_at: now })
+      .onConflict((oc) => oc.column("url").doUpdateSet({ number: s.number, state: s.state, checked_at: now }))
+      .execute();
   }
 
   /** The newest analysis of one alert, in full, or undefined. */

@@ -8,12 +8,15 @@ import type { IssueFiler } from "@/lib/github/filer";
 import { buildIssue } from "@/lib/github/issue";
 import { getMetrics } from "@/lib/metrics";
 import type { Analysis, Store } from "@/lib/store";
+import type { SimilarIncident } from "@/lib/analysis/similar";
 
 export interface FileIssueDeps {
   store: Pick<Store, "getAnalysis" | "updateAnalysis" | "addAudit" | "issueRegistry">;
   filer: IssueFiler;
   config: Pick<Config, "consoleUrl"> & { github: Pick<Config["github"], "repository"> };
   log: Pick<Logger, "info">;
+  /** Earlier incidents with the analysis's failure signature, linked from the body (lib/triage/similar-incidents); none when absent. */
+  similar?: (analysisId: string) => Promise<SimilarIncident[]>;
 }
 
 type DoneAnalysis = Analysis & { report: NonNullable<Analysis["report"]>; bundle: EvidenceBundle };
@@ -24,7 +27,7 @@ type DoneAnalysis = Analysis & { report: NonNullable<Analysis["report"]>; bundle
  */
 export async function issuePreview(d: FileIssueDeps, id: string): Promise<IssuePreview> {
   const a = await getDoneAnalysis(d, id);
-  const built = buildFor(d, a);
+  const built = await buildFor(d, a);
   const existing = await d.store.issueRegistry().getIssue(a.fingerprint);
   const refused = filingRefusal(a.report);
   return { ...built, configured: d.filer.configured, missing: d.filer.missing, repository: d.config.github.repository, existing, ...(refused ? { refused } : {}) };
@@ -41,7 +44,7 @@ export async function fileIssue(d: FileIssueDeps, id: string, user: string) {
   const refused = filingRefusal(a.report);
   if (refused) throw new AppError("conflict", refused, { hint: "Analyze one of the owner's current pods, or copy the report by hand if it still matters." });
   try {
-    const filed = await d.filer.fileIncident(buildFor(d, a), a.fingerprint);
+    const filed = await d.filer.fileIncident(await buildFor(d, a), a.fingerprint);
     await d.store.updateAnalysis(a.id, { issueNumber: filed.number, issueUrl: filed.url, issueAction: filed.action, filedBy: user, filedAt: new Date() });
     await d.store.addAudit(user, filed.action === "created" ? "issue.filed" : "issue.commented", a.fingerprint, { analysisId: a.id, issue: filed.url });
     getMetrics().issues.inc({ action: filed.action });
@@ -53,13 +56,16 @@ export async function fileIssue(d: FileIssueDeps, id: string, user: string) {
   }
 }
 
-function buildFor(d: FileIssueDeps, a: DoneAnalysis) {
+async function buildFor(d: FileIssueDeps, a: DoneAnalysis) {
+  const analysisUrl = (id: string) => `${d.config.consoleUrl}/analyses/${encodeURIComponent(id)}`;
+  const similar = d.similar ? await d.similar(a.id) : [];
   return buildIssue({
     report: a.report,
     reportMarkdown: a.markdown ?? "",
     bundle: a.bundle,
     fingerprint: a.fingerprint,
-    analysisUrl: `${d.config.consoleUrl}/analyses/${a.id}`,
+    analysisUrl: analysisUrl(a.id),
+    seenBefore: similar.map((s) => ({ ...s, analysisUrl: analysisUrl(s.analysisId) })),
   });
 }
 

@@ -6,6 +6,7 @@ import { describeError } from "@/lib/errors";
 import { runAnalysis, type GeminiDiagnoser, type ProgressEvent } from "@/lib/analysis/pipeline";
 import { filingRefusal } from "@/lib/analysis/filing";
 import type { ProgressMap } from "@/lib/analysis/api";
+import type { FailureSignature, SimilarIncident } from "@/lib/analysis/similar";
 import type { PayloadOf } from "@/lib/jobs/kinds";
 import type { JobQueue } from "@/lib/jobs/queue";
 import { getMetrics } from "@/lib/metrics";
@@ -27,6 +28,8 @@ export interface RunAnalysisDeps {
   gemini?: GeminiDiagnoser;
   /** Why Gemini is not used, when it is not. */
   geminiMissing?: string;
+  /** Earlier incidents with a signature, this analysis excluded (lib/triage/similar-incidents pastIncidentsLookup); none when absent. */
+  pastIncidents?: (signature: FailureSignature, excludeId: string) => Promise<SimilarIncident[]>;
   config: { gemini: Pick<Config["gemini"], "logBudgetTokens">; kube: Pick<Config["kube"], "tailLines" | "limitBytes" | "timeoutMs"> };
   log: Pick<Logger, "child">;
 }
@@ -87,6 +90,7 @@ export async function runAnalysisJob(d: RunAnalysisDeps, p: PayloadOf<"analyze">
         vitals: d.vitals,
         gemini: d.gemini,
         offlineReason: d.geminiMissing,
+        pastIncidents: d.pastIncidents && ((signature) => d.pastIncidents?.(signature, id) ?? Promise.resolve([])),
         budgetTokens: d.config.gemini.logBudgetTokens,
         tailLines: d.config.kube.tailLines,
         limitBytes: d.config.kube.limitBytes,
@@ -108,6 +112,7 @@ export async function runAnalysisJob(d: RunAnalysisDeps, p: PayloadOf<"analyze">
       durationMs: Date.now() - startedAt.getTime(),
       timings: result.timings,
       progress: { ...progress },
+      signature: result.signature ?? null,
       finishedAt: new Date(),
     });
     m.analysisDuration.observe({ source: r.source }, (Date.now() - startedAt.getTime()) / 1000);

@@ -60,6 +60,17 @@ const RECORDED_RESPONSE_SCHEMA = {
     },
     prevention: { type: "array", items: { type: "string" } },
     insufficientEvidence: { type: "boolean" },
+    // Optional: asked for only when the prompt carries a "Seen before" block (issue 19).
+    pastIncidents: {
+      description: 'Only when the message has a "Seen before" block: one entry per earlier incident listed there (its analysisId as given), saying whether its fix applies to this incident and why.',
+      maxItems: 5,
+      type: "array",
+      items: {
+        type: "object",
+        properties: { analysisId: { type: "string" }, applies: { type: "boolean" }, note: { type: "string" } },
+        required: ["analysisId", "applies", "note"],
+      },
+    },
   },
   required: ["summary", "hypotheses", "impact", "immediateActions", "prevention", "insufficientEvidence"],
 };

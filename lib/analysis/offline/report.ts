@@ -19,6 +19,8 @@ import { readReplicas, replicaLine, rollbackRevisions, workloadRef } from "@/lib
 import { selectorOf, selectorString, summarizePod } from "@/lib/cluster/workload-view";
 import { healthSentence, isDegraded, servingHealth, NEAR_LIMIT_TITLE } from "@/lib/analysis/offline/log-health";
 import { isProgressLine, stripPrefix } from "@/lib/analysis/offline/text";
+import { pastIncidentLine, type SimilarIncident } from "@/lib/analysis/similar";
+import type { PastIncidentVerdict } from "@/lib/analysis/types";
 
 /**
  * The offline report: the deterministic diagnosis as a Report, in the analyzer's own prose (what each
@@ -321,7 +323,20 @@ function explanationOf(s: Signal): string {
 }
 
 /** The offline diagnosis as a Report, labelled with why Gemini was not used; quotes are grounded. */
-export function offlineReport(diagnosis: Diagnosis, reason: string | undefined, bundle: EvidenceBundle): Report {
+/**
+ * The offline verdict on earlier incidents with the same signature, stated plainly: the same failure was
+ * seen before; its recorded fix applies (same signature: same cause and the same proof lines), and without
+ * a recorded fix there is nothing to apply, only the history.
+ */
+export function pastIncidentVerdicts(matches: readonly SimilarIncident[]): PastIncidentVerdict[] {
+  return matches.slice(0, 5).map((m) => ({
+    analysisId: m.analysisId.slice(0, 64),
+    applies: !!m.resolution?.fix,
+    note: `Same failure signature seen ${pastIncidentLine(m, 900)}${m.resolution?.fix ? "." : "; no fix was recorded."}`,
+  }));
+}
+
+export function offlineReport(diagnosis: Diagnosis, reason: string | undefined, bundle: EvidenceBundle, pastIncidents: readonly SimilarIncident[] = []): Report {
   const pod = viewPod(bundle.pod);
   const n = namesOf(bundle, pod);
   const top = (diagnosis.hypotheses.length ? diagnosis.hypotheses : diagnosis.signals).slice(0, 3);
@@ -355,6 +370,7 @@ export function offlineReport(diagnosis: Diagnosis, reason: string | undefined, 
     prevention,
     insufficientEvidence: top.every((s) => s.category === "unknown"),
     ...(bundle.gonePod && n.pod ? { analyzedPod: { namespace: n.ns ?? bundle.gonePod.namespace, pod: n.pod, alertPod: bundle.gonePod.pod } } : {}),
+    ...(pastIncidents.length ? { pastIncidents: pastIncidentVerdicts(pastIncidents) } : {}),
     generatedAt: new Date().toISOString(),
   });
   return withFilingVerdict(groundReport(report, bundle, { statusSummary: summarizePodStatus(bundle.pod) }), bundle);
