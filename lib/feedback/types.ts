@@ -53,6 +53,10 @@ export const feedbackSchema = z.object({
 });
 export type Feedback = z.infer<typeof feedbackSchema>;
 
+/** What a list row carries of an analysis's latest feedback. */
+export const feedbackBadgeSchema = feedbackSchema.pick({ rank: true, category: true, actor: true, createdAt: true });
+export type FeedbackBadge = z.infer<typeof feedbackBadgeSchema>;
+
 /** The short verdict lists show: "confirmed #2" or "none". */
 export function verdictLabel(f: Pick<Feedback, "rank">): string {
   return f.rank === null ? "none" : `confirmed #${f.rank}`;

@@ -31,6 +31,8 @@ import { resolveAlert } from "@/lib/triage/resolve-alert";
 import { alertHistoryState, alertList, alertPageState, deepLinkState, recentlyResolved } from "@/lib/triage/page-data";
 import { listDispatches, runDispatchJob } from "@/lib/triage/dispatch-workflow";
 import { pruneStore } from "@/lib/triage/prune";
+import { accuracyReport, feedbackWanted, getFeedbackState, giveFeedback, postFeedbackComment } from "@/lib/triage/feedback";
+import type { FeedbackInput } from "@/lib/feedback/types";
 
 /** The use cases of lib/triage/, each bound to the dependencies it declares. */
 export interface Triage {
@@ -46,6 +48,12 @@ export interface Triage {
   recentlyResolved(hours: number): ReturnType<typeof recentlyResolved>;
   deepLinkState(p: Target & { alertname?: string; analyze: boolean }): ReturnType<typeof deepLinkState>;
   listDispatches(limit?: number): ReturnType<typeof listDispatches>;
+  /** Record an engineer's feedback on an analysis (lib/triage/feedback.ts). */
+  giveFeedback(analysisId: string, input: FeedbackInput, user: string): ReturnType<typeof giveFeedback>;
+  getFeedback(analysisId: string): ReturnType<typeof getFeedbackState>;
+  /** Whether the alert page asks for feedback (its latest episode resolved, its analysis has none). */
+  feedbackWanted(history: Parameters<typeof feedbackWanted>[1], latestId: string | undefined): ReturnType<typeof feedbackWanted>;
+  accuracy(since: string | undefined): ReturnType<typeof accuracyReport>;
 }
 
 /** Everything a request needs, built once per process from the configuration. */
@@ -116,12 +124,14 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const queue = createJobQueue(store, () => workers.forEach((w) => w.kick()));
   const geminiMissing = gemini ? undefined : "GEMINI_API_KEY is not set";
 
+  const feedbackDeps = { store, queue, filer, config, log };
   const handlers: JobHandlers = {
     analyze: (p, job) => runAnalysisJob({ store, queue, bus, readers, vitals, gemini, geminiMissing, config, log }, p, job),
     file_issue: async (p) => void (await fileIssue({ store, filer, config, log }, p.analysisId, p.user)),
     dispatch: (p, job) => runDispatchJob({ store, dispatcher, log }, p, job),
     resolve: (p) => resolveAlert({ store, filer, config }, p),
     prune: () => pruneStore({ store, config, log }),
+    feedback_comment: (p, job) => postFeedbackComment(feedbackDeps, p, job),
   };
   const pages = { store, alerts, config };
   const triage: Triage = {
@@ -135,12 +145,16 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     alertHistory: (fingerprint) => alertHistoryState({ store }, fingerprint),
     recentlyResolved: (hours) => recentlyResolved({ store }, hours),
     listDispatches: (limit) => listDispatches({ store, dispatcher }, limit),
+    giveFeedback: (id, input, user) => giveFeedback(feedbackDeps, id, input, user),
+    getFeedback: (id) => getFeedbackState({ store }, id),
+    feedbackWanted: (history, latestId) => feedbackWanted({ store }, history, latestId),
+    accuracy: (since) => accuracyReport({ store }, since),
   };
 
   // Analyses wait for Gemini, so they get their own worker bounded by GEMINI_CONCURRENCY; resolutions,
   // filings, workflow dispatches and pruning never queue behind them.
   const analyses = createWorker({ store, concurrency: config.gemini.concurrency, handlers, kinds: ["analyze"], log });
-  const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue", "dispatch", "prune"], log });
+  const bookkeeping = createWorker({ store, concurrency: 4, handlers, kinds: ["resolve", "file_issue", "dispatch", "prune", "feedback_comment"], log });
   workers.push(analyses, bookkeeping);
   const pruning: { stop?: () => void } = {};
   const worker: Services["worker"] = {
