@@ -98,10 +98,10 @@ describe("schema versions", () => {
     const first = await openStore(t.url);
     await first.createAnalysis({ fingerprint: "old", trigger: "cli" });
     await first.close();
-    // As an older build left it: without the two newest migrations.
+    // As an older build left it: without 006, 007 and everything after them.
     const raw = new SqliteDatabase(t.path);
-    raw.exec("drop table alert_history; drop table health; drop index jobs_status_updated; drop index audit_at; alter table issues drop column closed_at");
-    raw.prepare("delete from kysely_migration where name in (?, ?)").run("2026_12_006_lifecycle", "2026_12_007_alert_history");
+    raw.exec("drop table alert_history; drop table health; drop index jobs_status_updated; drop index audit_at; alter table issues drop column closed_at; drop table feedback");
+    raw.prepare("delete from kysely_migration where name in (?, ?, ?)").run("2026_12_006_lifecycle", "2026_12_007_alert_history", "2026_12_009_feedback");
     raw.close();
     const again = await openStore(t.url, { probeCacheMs: 0 });
     cleanups.push(() => again.close());
