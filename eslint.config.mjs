@@ -17,6 +17,7 @@ export const browserSafe = [
   "lib/analysis/api", "lib/analysis/types", "lib/analysis/report-markdown", "lib/analysis/pod-summary", "lib/analysis/similar",
   "lib/cluster/view", "lib/cluster/workload-view", "lib/cluster/revision-diff", "lib/cluster/neighbourhood-view",
   "lib/github/api", "lib/jobs/api",
+  "lib/feedback/api", "lib/feedback/types", "lib/feedback/accuracy",
   "lib/markdown/safe",
   "lib/prometheus/reading", "lib/prometheus/schema", "lib/prometheus/format", "lib/prometheus/stats", "lib/prometheus/queries", "lib/prometheus/charts",
 ];

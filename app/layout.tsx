@@ -38,6 +38,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               <NavLink href="/">Alerts</NavLink>
               <NavLink href="/analyses">Analyses</NavLink>
               <NavLink href="/silences">Silences</NavLink>
+              <NavLink href="/accuracy">Accuracy</NavLink>
             </nav>
             {demo && (
               <Badge variant="demo" data-testid="demo-badge" title="Built-in demo environment: no real cluster, Alertmanager, Gemini or GitHub">

@@ -95,6 +95,10 @@ async function run(command: CommandName, f: Record<string, string | boolean | un
   switch (command) {
     case "backup":
       return backup(args[0] ?? "", Boolean(f.force), io);
+    case "stats":
+      return stats(f, io);
+    case "feedback":
+      return feedbackExport(args[0] ?? "", f, io);
     case "redact": {
       const { redactText } = await import("@/lib/analysis/redact");
       io.out(redactText(await io.stdin()).text);
@@ -234,6 +238,51 @@ async function analyze(f: Record<string, string | boolean | undefined>, io: Io):
   }
   if (issue) io.err(`${issue.action === "created" ? "Filed" : "Commented on"} ${issue.url}\n`);
   return 0;
+}
+
+/** Accuracy of the stored reports over the analyses with feedback, as a table or JSON. */
+async function stats(f: Record<string, string | boolean | undefined>, io: Io): Promise<number> {
+  const [{ loadConfig }, { openStore }, { accuracyReport }, { accuracyText }] = await Promise.all([
+    import("@/lib/config"),
+    import("@/lib/store"),
+    import("@/lib/triage/feedback"),
+    import("@/lib/feedback/accuracy"),
+  ]);
+  const store = await openStore(loadConfig().databaseUrl);
+  try {
+    const r = await accuracyReport({ store }, flagText(f.since) ?? "30d");
+    io.out(f.json ? JSON.stringify(r, null, 2) + "\n" : accuracyText(r.accuracy, r.period));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `triage feedback export --out DIR`: the analyses with feedback as evidence bundles with their truth. */
+async function feedbackExport(action: string, f: Record<string, string | boolean | undefined>, io: Io): Promise<number> {
+  if (action !== "export") throw new UsageError(`unknown action "${action}": the one action is export. Usage: triage feedback export --out <dir>`);
+  const out = flagText(f.out);
+  if (!out) throw new UsageError("--out <dir> is required: the folder to write the cases into");
+  const [{ loadConfig }, { openStore }, { parseSince }, { exportFeedbackCases }] = await Promise.all([
+    import("@/lib/config"),
+    import("@/lib/store"),
+    import("@/lib/feedback/accuracy"),
+    import("@/lib/feedback/export"),
+  ]);
+  let since: Date | undefined;
+  try {
+    since = parseSince(flagText(f.since));
+  } catch (e) {
+    throw new UsageError(`--since: ${describeError(e)}`);
+  }
+  const store = await openStore(loadConfig().databaseUrl);
+  try {
+    const r = await exportFeedbackCases(store, out, { since: since?.toISOString() });
+    io.out(`Exported ${r.written} case${r.written === 1 ? "" : "s"} with feedback to ${r.dir}${r.skipped ? ` (${r.skipped} without a stored bundle skipped)` : ""}.\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
 }
 
 /** Copy the database to dest; progress on stderr (a line per 10 %), one result line on stdout. */

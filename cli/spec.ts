@@ -55,6 +55,21 @@ export const commands = {
     summary: "gather a pod's evidence from the cluster and print it (redacted) as a bundle JSON",
     flags: { ...target },
   },
+  stats: {
+    summary: "top-1 and top-3 accuracy of the reports over the analyses with feedback (DATABASE_URL), per category and per source",
+    flags: {
+      since: { type: "string", description: "period of analyses: 30d (default), 12h, 2w, all, or a date such as 2026-01-31" },
+      json: { type: "boolean", description: "print JSON" },
+    },
+  },
+  feedback: {
+    summary: "feedback export: write the analyses with feedback as evidence bundles with their truth (<out>/<id>/bundle.json, truth.json)",
+    args: ["export"],
+    flags: {
+      out: { type: "string", description: "folder to write the cases into (created if missing)" },
+      since: { type: "string", description: "period of analyses: all (default), 30d, 12h, 2w, or a date" },
+    },
+  },
   backup: {
     summary: "copy the console's database (DATABASE_URL) to <dest> with SQLite's online backup, while the console runs",
     args: ["dest"],

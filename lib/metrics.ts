@@ -49,6 +49,18 @@ function build() {
       labelNames: ["action"] as const,
       registers: [registry],
     }),
+    feedback: new Counter({
+      name: "triage_feedback_total",
+      help: "Engineers' feedback on analyses by verdict (the confirmed hypothesis's rank 1, 2 or 3, or none) and report source (gemini, offline)",
+      labelNames: ["verdict", "source"] as const,
+      registers: [registry],
+    }),
+    feedbackComments: new Counter({
+      name: "triage_feedback_comments_total",
+      help: "Feedback comments on incident issues by outcome (posted, failed, no_issue, not_configured)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
     storeWriteErrors: new Counter({
       name: "triage_store_write_errors_total",
       help: "Store operations refused by the disk, by SQLite code (SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR)",

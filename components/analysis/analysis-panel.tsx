@@ -13,6 +13,7 @@ import { IssueDialog } from "./issue-dialog";
 import { CopyButton } from "./copy-button";
 import { MetricsStrip } from "./metrics-tab";
 import { SeenBefore } from "./seen-before";
+import { FeedbackCard } from "@/components/feedback/feedback-card";
 
 export interface AnalysisTargetInput {
   fingerprint?: string;
@@ -23,7 +24,7 @@ export interface AnalysisTargetInput {
  * Analyze → live progress → the report beside the raw evidence. A second click (or a second engineer)
  * joins the running analysis; the latest analysis shows at once when the page opens.
  */
-export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisTargetInput; latestId?: string; autoStart?: boolean }) {
+export function AnalysisPanel({ input, latestId, autoStart, askFeedback }: { input: AnalysisTargetInput; latestId?: string; autoStart?: boolean; askFeedback?: boolean }) {
   const [id, setId] = useState(latestId);
   const [chosenTab, setTab] = useState<EvidenceTab>();
   // The cited line belongs to one tab; switching to another must not outline its same-numbered line.
@@ -113,6 +114,7 @@ export function AnalysisPanel({ input, latestId, autoStart }: { input: AnalysisT
       {a?.status === "done" && a.report && a.bundle && (
         <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
           <div className="min-w-0 space-y-4">
+            <FeedbackCard key={a.id} analysisId={a.id} hypotheses={a.report.hypotheses} ask={askFeedback && a.id === latestId} />
             <MetricsStrip bundle={a.bundle} />
             <SeenBefore analysisId={a.id} />
             <ReportView

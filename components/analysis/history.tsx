@@ -5,6 +5,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useQuery } from "@tanstack/react-query";
 import { analysisKeys, fetchAnalyses } from "@/lib/analysis/api";
 import { cn } from "@/lib/utils";
+import { VerdictBadge } from "@/components/feedback/verdict-badge";
 
 /** Rows per page; "Older analyses" pages on with the store's cursor. */
 const PAGE = 200;
@@ -90,6 +91,7 @@ export function AnalysisHistory() {
               <th className="p-2">Top hypothesis</th>
               <th className="p-2">Who</th>
               <th className="p-2">Issue</th>
+              <th className="p-2">Feedback</th>
             </tr>
           </thead>
           <tbody>
@@ -121,6 +123,7 @@ export function AnalysisHistory() {
                   )}
                   {a.filedBy ? <span className="text-slate-500"> by {a.filedBy}</span> : null}
                 </td>
+                <td className="p-2 text-xs">{a.feedback ? <VerdictBadge feedback={a.feedback} /> : ""}</td>
               </tr>
             ))}
           </tbody>

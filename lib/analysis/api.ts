@@ -2,6 +2,7 @@ import { z } from "zod";
 import { analysisSchema, analysisStatusSchema, analysisSummarySchema, type Analysis } from "@/lib/store/models";
 import { request } from "@/lib/api-client";
 import { similarIncidentsResponseSchema, type SimilarIncidentsResponse } from "@/lib/analysis/similar";
+import { feedbackBadgeSchema } from "@/lib/feedback/types";
 
 /**
  * The analyses API as the browser sees it: response schemas and types shared by the route handlers
@@ -58,8 +59,11 @@ export const STEP_LABELS: Record<StepName, string> = {
 /** `GET /api/analyses/:id` (and the `done` event's analysis). */
 export const analysisResponseSchema = analysisSchema;
 
-/** `GET /api/analyses`: a page of summaries, newest first. */
-export const analysisListResponseSchema = z.object({ analyses: z.array(analysisSummarySchema), nextCursor: z.string().optional() });
+/** `GET /api/analyses`: a page of summaries, newest first, each with its latest feedback's verdict when it has one. */
+export const analysisListResponseSchema = z.object({
+  analyses: z.array(analysisSummarySchema.extend({ feedback: feedbackBadgeSchema.optional() })),
+  nextCursor: z.string().optional(),
+});
 export type AnalysisListResponse = z.infer<typeof analysisListResponseSchema>;
 
 /** `POST /api/analyses`: the analysis started, or the running one joined. */

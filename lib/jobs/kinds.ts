@@ -29,6 +29,8 @@ export const jobPayloadSchemas = {
   }),
   /** Apply the retention policy. */
   prune: z.object({}),
+  /** Post an engineer's feedback as a comment on the incident's issue. */
+  feedback_comment: z.object({ feedbackId: z.string().min(1).max(64) }),
 } satisfies Record<JobKind, z.ZodType>;
 
 /** The parsed payload of a job of kind K, as its handler receives it. */

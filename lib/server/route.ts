@@ -22,7 +22,7 @@ export interface RouteContext<P> {
 
 export interface RouteOptions {
   /** Count this route against the per-user limit for an expensive action (Gemini calls, issue filing, silences). */
-  rateLimit?: "analyze" | "file-issue" | "silence";
+  rateLimit?: "analyze" | "file-issue" | "silence" | "feedback";
   /** Routes that authenticate themselves (webhook secret, metrics token) and have no user. */
   public?: boolean;
 }

@@ -37,7 +37,9 @@ import { resolveAlert } from "@/lib/triage/resolve-alert";
 import { alertHistoryState, alertList, alertPageState, deepLinkState, recentlyResolved } from "@/lib/triage/page-data";
 import { listDispatches, runDispatchJob } from "@/lib/triage/dispatch-workflow";
 import { pruneStore } from "@/lib/triage/prune";
-import { pastIncidentsLookup, similarForIssue, similarIncidentsFor, type SimilarIncidentsDeps } from "@/lib/triage/similar-incidents";
+import { feedbackResolutions, pastIncidentsLookup, similarForIssue, similarIncidentsFor, type SimilarIncidentsDeps } from "@/lib/triage/similar-incidents";
+import { accuracyReport, feedbackWanted, getFeedbackState, giveFeedback, postFeedbackComment } from "@/lib/triage/feedback";
+import type { FeedbackInput } from "@/lib/feedback/types";
 
 /** The use cases of lib/triage/, each bound to the dependencies it declares. */
 export interface Triage {
@@ -55,6 +57,12 @@ export interface Triage {
   listDispatches(limit?: number): ReturnType<typeof listDispatches>;
   /** Earlier incidents with an analysis's failure signature (lib/triage/similar-incidents.ts). */
   similarIncidents(analysisId: string): ReturnType<typeof similarIncidentsFor>;
+  /** Record an engineer's feedback on an analysis (lib/triage/feedback.ts). */
+  giveFeedback(analysisId: string, input: FeedbackInput, user: string): ReturnType<typeof giveFeedback>;
+  getFeedback(analysisId: string): ReturnType<typeof getFeedbackState>;
+  /** Whether the alert page asks for feedback (its latest episode resolved, its analysis has none). */
+  feedbackWanted(history: Parameters<typeof feedbackWanted>[1], latestId: string | undefined): ReturnType<typeof feedbackWanted>;
+  accuracy(since: string | undefined): ReturnType<typeof accuracyReport>;
 }
 
 /** Everything a request needs, built once per process from the configuration. */
@@ -144,17 +152,18 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     kick: () => jobs.backend?.kick(),
   };
   const geminiMissing = gemini ? undefined : "GEMINI_API_KEY is not set";
-  // resolutions: the engineer's recorded fixes (issue 19 feedback) plug in here once their store exists.
-  const similar: SimilarIncidentsDeps = { store, filer, log };
+  const similar: SimilarIncidentsDeps = { store, filer, log, resolutions: feedbackResolutions(store) };
   const pastIncidents = pastIncidentsLookup(similar);
   const issueDeps = { store, filer, config, log, similar: similarForIssue(similar) };
 
+  const feedbackDeps = { store, queue, filer, config, log };
   const handlers: JobHandlers = {
     analyze: (p, job) => runAnalysisJob({ store, queue, bus, readers, vitals, gemini, geminiMissing, pastIncidents, config, log }, p, job),
     file_issue: async (p) => void (await fileIssue(issueDeps, p.analysisId, p.user)),
     dispatch: (p, job) => runDispatchJob({ store, dispatcher, log }, p, job),
     resolve: (p) => resolveAlert({ store, filer, config }, p),
     prune: () => pruneStore({ store, config, log }),
+    feedback_comment: (p, job) => postFeedbackComment(feedbackDeps, p, job),
   };
   const pages = { store, alerts, config };
   const triage: Triage = {
@@ -169,6 +178,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     recentlyResolved: (hours) => recentlyResolved({ store }, hours),
     listDispatches: (limit) => listDispatches({ store, dispatcher }, limit),
     similarIncidents: (id) => similarIncidentsFor(similar, id),
+    giveFeedback: (id, input, user) => giveFeedback(feedbackDeps, id, input, user),
+    getFeedback: (id) => getFeedbackState({ store }, id),
+    feedbackWanted: (history, latestId) => feedbackWanted({ store }, history, latestId),
+    accuracy: (since) => accuracyReport({ store }, since),
   };
 
   // Analyses wait for Gemini, so they get their own group bounded by GEMINI_CONCURRENCY (across every
@@ -180,7 +193,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     databaseUrl: config.databaseUrl,
     groups: [
       { name: "analyze", kinds: ["analyze"], concurrency: config.gemini.concurrency, global: true },
-      { name: "bookkeeping", kinds: ["resolve", "file_issue", "dispatch", "prune"], concurrency: 4 },
+      { name: "bookkeeping", kinds: ["resolve", "file_issue", "dispatch", "prune", "feedback_comment"], concurrency: 4 },
     ],
   });
   jobs.backend = backend;

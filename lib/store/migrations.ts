@@ -290,6 +290,36 @@ const failureSignatures: Migration = {
   },
 };
 
+/**
+ * Feedback (issue 19): one row per submission, history kept; `latest` marks the row that counts, so the
+ * history list, the accuracy page and the export read one row per analysis through an index.
+ */
+const feedback: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("feedback")
+      .ifNotExists()
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("analysis_id", "text", (c) => c.notNull())
+      .addColumn("actor", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("verdict_rank", "integer")
+      .addColumn("hypothesis_title", "text")
+      .addColumn("actual_cause", "text")
+      .addColumn("fix", "text", (c) => c.notNull())
+      .addColumn("category", "text")
+      .addColumn("latest", "integer", (c) => c.notNull())
+      .addColumn("comment_status", "text", (c) => c.notNull())
+      .addColumn("comment_url", "text")
+      .execute();
+    await db.schema.createIndex("feedback_analysis_created").ifNotExists().on("feedback").columns(["analysis_id", "created_at"]).execute();
+    await db.schema.createIndex("feedback_latest_analysis").ifNotExists().on("feedback").columns(["latest", "analysis_id"]).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable("feedback").ifExists().execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "2026_01_001_initial": initial,
   "2026_11_002_jobs_by_kind": jobsByKind,
@@ -299,6 +329,7 @@ const migrations: Record<string, Migration> = {
   "2026_12_006_lifecycle": lifecycle,
   "2026_12_007_alert_history": alertHistory,
   "2026_12_008_failure_signatures": failureSignatures,
+  "2026_12_009_feedback": feedback,
   "2026_12_011_rate_limits": rateLimits,
 };
 

@@ -158,7 +158,7 @@ export interface AnalysisPage {
   nextCursor?: string;
 }
 
-export const jobKindSchema = z.enum(["analyze", "resolve", "file_issue", "dispatch", "prune"]);
+export const jobKindSchema = z.enum(["analyze", "resolve", "file_issue", "dispatch", "prune", "feedback_comment"]);
 export type JobKind = z.infer<typeof jobKindSchema>;
 
 export const jobStatusSchema = z.enum(["queued", "running", "done", "failed"]);

@@ -150,6 +150,31 @@ export interface IssueStatesTable {
   checked_at: string;
 }
 
+/**
+ * The engineer's word on one analysis: which hypothesis was right (rank 1..3) or none (then the actual
+ * cause), and what fixed it. Every submission is a row (the history is kept); `latest` is 1 on the newest
+ * row of each analysis and 0 on the ones it replaced.
+ */
+export interface FeedbackTable {
+  id: string;
+  analysis_id: string;
+  actor: string;
+  created_at: string;
+  /** The confirmed hypothesis's 1-based rank, or null: none of them was right. */
+  verdict_rank: number | null;
+  /** The confirmed hypothesis's title as the report had it, so the record reads the same after a re-analysis. */
+  hypothesis_title: string | null;
+  /** In the engineer's words, when none was right (optional otherwise). */
+  actual_cause: string | null;
+  fix: string;
+  /** The case's category: the confirmed hypothesis's, else the one the engineer chose, else null. */
+  category: string | null;
+  latest: number;
+  /** What became of the issue comment: pending, posted, failed, no_issue, not_configured. */
+  comment_status: string;
+  comment_url: string | null;
+}
+
 export interface Database {
   analyses: AnalysesTable;
   jobs: JobsTable;
@@ -162,4 +187,5 @@ export interface Database {
   alert_history: AlertHistoryTable;
   rate_limits: RateLimitsTable;
   issue_states: IssueStatesTable;
+  feedback: FeedbackTable;
 }

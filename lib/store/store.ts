@@ -15,6 +15,8 @@ import { parseDatabaseUrl, redactDatabaseUrl } from "@/lib/store/database-url";
 import { dialectOf, type Dialect } from "@/lib/store/dialect";
 import { createLocksTable, knownMigrations, migrationProvider } from "@/lib/store/migrations";
 import { guardedDatabase } from "@/lib/store/sqlite";
+import { feedbackCasePage, feedbackCases, feedbackHistory, getFeedback, insertFeedback, latestFeedbackFor, setFeedbackComment, type CaseFilter, type FeedbackCaseRow, type NewFeedback } from "@/lib/store/feedback";
+import type { CommentStatus, Feedback } from "@/lib/feedback/types";
 import { withStatementCache } from "@/lib/store/statement-cache";
 import {
   analysisAlertSchema,
@@ -1085,6 +1087,8 @@ export class Store {
         await this.db.transaction().execute(async (trx) => {
           const a = await trx.deleteFrom("analyses").where("id", "in", ids).where(prunable).executeTakeFirst();
           const j = await trx.deleteFrom("jobs").where("analysis_id", "in", ids).where("status", "in", ["done", "failed"]).executeTakeFirst();
+          // Feedback without its analysis (no report, no evidence) can neither be shown nor exported.
+          await trx.deleteFrom("feedback").where("analysis_id", "in", ids).where("analysis_id", "not in", trx.selectFrom("analyses").select("id").where("id", "in", ids)).execute();
           result.analyses += Number(a.numDeletedRows);
           result.jobs += Number(j.numDeletedRows);
         });
@@ -1270,6 +1274,48 @@ export class Store {
       .values({ id: entry.id, at: entry.at, actor: entry.actor, action: entry.action, target: entry.target, details_json: detailsJson })
       .execute();
     return entry;
+  }
+
+  /** Record an engineer's feedback on an analysis as its latest; earlier ones stay as its history. */
+  addFeedback(f: NewFeedback): Promise<Feedback> {
+    return insertFeedback(this.db, f, this.iso());
+  }
+
+  /** One feedback by its id, or undefined. */
+  getFeedback(id: string): Promise<Feedback | undefined> {
+    return getFeedback(this.db, id);
+  }
+
+  /** One analysis's feedback, newest (the one that counts) first. */
+  feedbackHistory(analysisId: string, limit?: number): Promise<Feedback[]> {
+    return feedbackHistory(this.db, analysisId, limit);
+  }
+
+  /** The latest feedback of each of these analyses that has one (history list, similar incidents); one query per 500 ids. */
+  feedbackFor(analysisIds: readonly string[]): Promise<Map<string, Feedback>> {
+    return latestFeedbackFor(this.db, analysisIds);
+  }
+
+  /** Record what became of a feedback's comment on the incident's issue. */
+  setFeedbackComment(id: string, status: CommentStatus, url?: string): Promise<void> {
+    return setFeedbackComment(this.db, id, status, url);
+  }
+
+  /** The latest feedback of every analysis made in the period, with its source: what accuracy is computed over. */
+  feedbackCases(filter: CaseFilter = {}): Promise<FeedbackCaseRow[]> {
+    return feedbackCases(this.db, filter);
+  }
+
+  /** A page (oldest first, after the cursor) of the analyses with feedback in the period, in full, with their latest feedback. */
+  async feedbackCasePage(filter: CaseFilter & { after?: { createdAt: string; id: string }; limit: number }): Promise<{ analysis: Analysis; feedback: Feedback }[]> {
+    const page = await feedbackCasePage(this.db, filter);
+    if (!page.length) return [];
+    const rows = await this.db.selectFrom("analyses").selectAll().where("id", "in", page.map((p) => p.feedback.analysisId)).execute();
+    const byId = new Map(rows.map((r) => [r.id, toAnalysis(r)]));
+    return page.flatMap((p) => {
+      const analysis = byId.get(p.feedback.analysisId);
+      return analysis ? [{ analysis, feedback: p.feedback }] : [];
+    });
   }
 
   /** Audit entries, newest first. */

@@ -22,6 +22,17 @@ export const SIMILAR_LIMIT = 10;
 /** The engineer's recorded fixes for these analyses (issue 19's feedback store); none by default. */
 export type ResolutionLookup = (analysisIds: readonly string[]) => Promise<ReadonlyMap<string, Resolution>>;
 
+/** An earlier incident's resolution is its latest engineer feedback: what fixed it and which cause was right. */
+export function feedbackResolutions(store: Pick<Store, "feedbackFor">): ResolutionLookup {
+  return async (ids) =>
+    new Map(
+      [...(await store.feedbackFor(ids))].map(([id, f]) => [
+        id,
+        { fix: f.fix, cause: (f.rank === null ? f.actualCause : f.hypothesisTitle) ?? undefined, rightHypothesis: f.rank ?? 0, by: f.actor, at: f.createdAt },
+      ]),
+    );
+}
+
 export interface SimilarIncidentsDeps {
   store: Pick<Store, "getAnalysis" | "similarAnalyses" | "issueStates" | "saveIssueState">;
   filer: Pick<IssueFiler, "configured" | "issueState">;

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 // imported the services (or anything in lib/server) would bring the import circle back.
 
 const root = resolve(__dirname, "../..");
-const USE_CASES = ["start-analysis", "run-analysis", "intake-webhook", "file-issue", "resolve-alert", "page-data", "dispatch-workflow", "prune", "create-analysis", "similar-incidents"];
+const USE_CASES = ["start-analysis", "run-analysis", "intake-webhook", "file-issue", "resolve-alert", "page-data", "dispatch-workflow", "prune", "create-analysis", "similar-incidents", "feedback"];
 
 function resolveImport(from: string, spec: string): string | undefined {
   let base: string;

@@ -10,7 +10,7 @@ import { createIssueFiler } from "@/lib/github/filer";
 import { openStore, type Job, type Store } from "@/lib/store";
 import { fileIssue, issuePreview } from "@/lib/triage/file-issue";
 import { runAnalysisJob } from "@/lib/triage/run-analysis";
-import { ISSUE_STATE_TTL_MS, pastIncidentsLookup, similarForIssue, similarIncidentsFor, type SimilarIncidentsDeps } from "@/lib/triage/similar-incidents";
+import { feedbackResolutions, ISSUE_STATE_TTL_MS, pastIncidentsLookup, similarForIssue, similarIncidentsFor, type SimilarIncidentsDeps } from "@/lib/triage/similar-incidents";
 import { startFakeGemini, reportFromPrompt, type FakeGemini } from "@/test/fakes/gemini-server";
 import { startFakeGitHub, type FakeGitHub } from "@/test/fakes/github-server";
 import { loadIncident } from "@/test/fixtures/incidents";
@@ -155,6 +155,20 @@ describe("similar incidents", () => {
       [h.others[1]?.id, false],
     ]);
     expect(r.report.pastIncidents?.[0]?.note).toMatch(/^Same failure signature seen .*same workload.*no fix was recorded\.$/);
+  });
+
+  it("an earlier incident's resolution is the engineer's latest feedback on it (what fixed it, which cause was right)", async () => {
+    const h = await history();
+    const title = h.e1.result.report.hypotheses[0]?.title ?? "";
+    await store.addFeedback({ analysisId: h.e1.id, actor: "alice", rank: 1, hypothesisTitle: title, fix: "first try", commentStatus: "no_issue" });
+    await store.addFeedback({ analysisId: h.e1.id, actor: "bob", rank: 1, hypothesisTitle: title, fix: "raised the memory limit to 40Gi", commentStatus: "no_issue" });
+    await store.addFeedback({ analysisId: h.others[0]?.id ?? "", actor: "carol", rank: null, actualCause: "a noisy neighbour", fix: "moved the pod", commentStatus: "no_issue" });
+    const d = deps({ resolutions: feedbackResolutions(store), filer: filer({ repository: undefined }) });
+    const { incidents } = await similarIncidentsFor(d, h.e2.id);
+    const byId = new Map(incidents.map((i) => [i.analysisId, i.resolution]));
+    expect(byId.get(h.e1.id)).toMatchObject({ fix: "raised the memory limit to 40Gi", cause: title, rightHypothesis: 1, by: "bob" });
+    expect(byId.get(h.others[0]?.id ?? "")).toMatchObject({ fix: "moved the pod", cause: "a noisy neighbour", rightHypothesis: 0, by: "carol" });
+    expect(byId.get(h.newest.id)).toBeUndefined();
   });
 
   it("issue states come from GitHub once per TTL, from the store when GitHub is not configured or failing, and say so", async () => {

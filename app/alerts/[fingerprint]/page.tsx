@@ -33,9 +33,10 @@ export default async function AlertPage({
   const [state, history] = await Promise.all([pageState(fingerprint, analyze === "1"), s.triage.alertHistory(fingerprint.slice(0, 128))]);
   // Unknown everywhere (and every Alertmanager answered): say so, with a way back, instead of an empty page.
   const known = state.alert || state.latestId || history.episodes.length > 0 || history.issue;
+  const askFeedback = await s.triage.feedbackWanted(history, state.latestId);
   if (!known && state.errors.length === 0) notFound();
   const panel = (state.alert || state.latestId) && (
-    <AnalysisPanel input={{ fingerprint: state.fingerprint }} latestId={state.latestId} autoStart={state.autoStart} />
+    <AnalysisPanel input={{ fingerprint: state.fingerprint }} latestId={state.latestId} autoStart={state.autoStart} askFeedback={askFeedback} />
   );
   return (
     <main className="mx-auto max-w-7xl space-y-4 p-4 sm:p-6">

@@ -42,6 +42,11 @@ export const GET = withRoute(async ({ req }) => {
   const q = parseWith(listSchema, Object.fromEntries(req.nextUrl.searchParams));
   const s = await getServices();
   const page = await s.store.listAnalyses({ ...q, limit: q.limit ?? 50 });
-  const body: AnalysisListResponse = { analyses: page.items, nextCursor: page.nextCursor };
+  const feedback = await s.store.feedbackFor(page.items.map((a) => a.id));
+  const analyses = page.items.map((a) => {
+    const f = feedback.get(a.id);
+    return f ? { ...a, feedback: { rank: f.rank, category: f.category, actor: f.actor, createdAt: f.createdAt } } : a;
+  });
+  const body: AnalysisListResponse = { analyses, nextCursor: page.nextCursor };
   return NextResponse.json(body);
 });
