@@ -820,3 +820,22 @@ describe.runIf(hasKubectl)("the ha overlay (two replicas on PostgreSQL), rendere
     expect(service(ha)).toEqual(service(base));
   });
 });
+
+describe.runIf(hasKubectl)("the GKE overlay built on the ha overlay, as the README says", () => {
+  it("keeps GKE's Ingress, BackendConfig and token mode with two replicas, the PodDisruptionBudget and no volume claim", async () => {
+    const copy = mkdtempSync(join(tmp, "gke-ha-"));
+    for (const dir of ["kubernetes", "ha", "gke"]) cpSync(join(DEPLOY, dir), join(copy, dir), { recursive: true });
+    const file = join(copy, "gke", "kustomization.yaml");
+    const before = readFileSync(file, "utf8");
+    writeFileSync(file, before.replace(/^ {2}- \.\.\/kubernetes$/m, "  - ../ha"));
+    expect(readFileSync(file, "utf8")).not.toBe(before);
+    const docs = await render(join(copy, "gke"));
+    expect(kindsOf(docs)).toEqual(expect.arrayContaining(["BackendConfig", "Ingress", "ManagedCertificate", "PodDisruptionBudget"]));
+    expect(kindsOf(docs)).not.toContain("PersistentVolumeClaim");
+    const dep = haDeploymentSchema.parse(docs.find((d) => d.kind === "Deployment")?.doc);
+    expect(dep.spec.replicas).toBe(2);
+    const env = new Map((dep.spec.template.spec.containers.find((c) => c.name === "console")?.env ?? []).map((e) => [e.name, e]));
+    expect(env.get("AUTH_MODE")?.value).toBe("token");
+    expect(env.get("DATABASE_URL")?.valueFrom?.secretKeyRef).toEqual({ name: "triage-console-database", key: "database-url" });
+  });
+});
