@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -14,6 +13,7 @@ import { startFakeGitHub, type FakeGitHub } from "@/test/fakes/github-server";
 import { startFakeKube, type FakeKube } from "@/test/fakes/kube-server";
 import { ensureProductionBuild } from "@/test/fuzz/production-build";
 import { freePort } from "@/test/helpers/alertmanager";
+import { analysisRows } from "@/test/helpers/analysis-rows";
 import { startPostgres, type RunningPostgres } from "@/test/helpers/postgres";
 
 // Two real console processes (the production build, started as the image starts it) on one PostgreSQL
@@ -147,27 +147,6 @@ async function storm(replicas: Replica[], tag: string, count: number): Promise<W
   const statuses = await Promise.all(payloads.flatMap((body) => replicas.map((r) => deliver(r, body))));
   expect(statuses.filter((s) => s !== 202), "every delivery accepted").toEqual([]);
   return alerts;
-}
-
-/** The store's analyses (fingerprint, status), read from the database itself. */
-async function analysisRows(databaseUrl: string): Promise<Array<{ fingerprint: string; status: string }>> {
-  const row = z.object({ fingerprint: z.string(), status: z.string() });
-  if (databaseUrl.startsWith("file:")) {
-    const db = new Database(databaseUrl.slice("file:".length), { readonly: true, fileMustExist: true });
-    try {
-      db.pragma("busy_timeout = 5000");
-      return db.prepare("select fingerprint, status from analyses").all().map((r) => row.parse(r));
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query("select fingerprint, status from analyses")).rows.map((r) => row.parse(r));
-  } finally {
-    await client.end();
-  }
 }
 
 interface Audit {
