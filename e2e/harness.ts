@@ -34,6 +34,8 @@ export interface RunningConsole {
   url: string;
   /** stdout+stderr so far, for failure messages. */
   output(): string;
+  /** Send a signal to the process and wait until it exits (SIGKILL: a crash, no drain); stop() then only cleans up. */
+  kill(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -96,7 +98,11 @@ export async function startConsole(env: Record<string, string> = {}, options: { 
     try {
       // Any HTTP answer means the server is up; the health route may belong to a feature not yet built.
       await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) });
-      return { url, output: () => out, stop };
+      const kill = async (signal: NodeJS.Signals) => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        await exited;
+      };
+      return { url, output: () => out, kill, stop };
     } catch {
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -10,6 +10,7 @@ import { configEnvNames, DEPLOY, exists, readYamlDocs, ROOT, run } from "./helpe
 
 const K8S = join(DEPLOY, "kubernetes");
 const GKE = join(DEPLOY, "gke");
+const HA = join(DEPLOY, "ha");
 
 /** Read by something other than lib/config.ts, with the reason. */
 const NON_CONFIG_ENV: Record<string, string> = { HOSTNAME: "the address Next's standalone server.js binds to" };
@@ -262,7 +263,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("Kubernetes manifests", () => {
   it("lists only files that exist, and keeps the example Secret out", () => {
-    for (const file of [...yamlFiles(K8S), ...yamlFiles(GKE)].filter((f) => /kustomization\.ya?ml$/.test(f))) {
+    for (const file of [...yamlFiles(K8S), ...yamlFiles(GKE), ...yamlFiles(HA)].filter((f) => /kustomization\.ya?ml$/.test(f))) {
       const k = kustomizationSchema.parse(parse(readFileSync(file, "utf8")));
       const dir = join(file, "..");
       for (const p of [...(k.resources ?? []), ...(k.components ?? []), ...(k.patches ?? []).flatMap((x) => ("path" in x ? [x.path] : []))]) {
@@ -319,7 +320,7 @@ describe("Kubernetes manifests", () => {
   it("names only files that exist in the README's deploy walkthrough", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("## Deploy to Kubernetes"), readme.indexOf("## Configure Alertmanager and Grafana"));
-    const paths = [...new Set([...section.matchAll(/\bdeploy\/(?:gke|kubernetes|alertmanager|prometheus)\b[\w./-]*[\w-]/g)].map((m) => m[0]))];
+    const paths = [...new Set([...section.matchAll(/\bdeploy\/(?:gke|ha|kubernetes|alertmanager|prometheus)\b[\w./-]*[\w-]/g)].map((m) => m[0]))];
     expect(paths.length).toBeGreaterThan(10);
     for (const p of paths) expect(exists(join(ROOT, p)), `README names ${p}`).toBe(true);
   });
@@ -662,5 +663,179 @@ describe.runIf(hasKubectl)("rendered with kustomize (kubectl kustomize)", () => 
     const credentials = amc.spec.receivers.flatMap((x) => x.webhookConfigs ?? []).map((w) => w.httpConfig.authorization.credentials);
     expect(credentials).toEqual([{ name: secret.metadata.name, key: "webhook-bearer-token" }]);
     expect(env.WEBHOOK_BEARER_TOKEN).toBe(values["webhook-bearer-token"]);
+  });
+});
+
+const haSecretExample = z
+  .object({ kind: z.literal("Secret"), metadata: z.object({ name: z.string(), namespace: z.string() }), stringData: z.record(z.string(), z.string()) })
+  .parse(readYamlDocs(join(HA, "secret.example.yaml"))[0]);
+const labelSelectorSchema = z.object({ matchLabels: z.record(z.string(), z.string()) });
+const haDeploymentSchema = z.object({
+  spec: z.object({
+    replicas: z.number(),
+    selector: labelSelectorSchema,
+    strategy: z.object({ type: z.string(), rollingUpdate: z.object({ maxUnavailable: z.union([z.number(), z.string()]), maxSurge: z.union([z.number(), z.string()]) }).optional() }),
+    template: z.object({
+      metadata: z.object({ labels: z.record(z.string(), z.string()) }),
+      spec: z.object({
+        securityContext: z.object({ fsGroup: z.number().optional() }).loose(),
+        topologySpreadConstraints: z
+          .array(z.object({ maxSkew: z.number(), topologyKey: z.string(), whenUnsatisfiable: z.enum(["DoNotSchedule", "ScheduleAnyway"]), labelSelector: labelSelectorSchema }))
+          .optional(),
+        containers: z.array(containerSchema.extend({ startupProbe: z.unknown().optional(), livenessProbe: z.unknown(), readinessProbe: z.unknown() })),
+        volumes: z.array(z.object({ name: z.string() }).loose()),
+      }),
+    }),
+  }),
+});
+const pdbSchema = z.object({
+  apiVersion: z.literal("policy/v1"),
+  metadata: z.object({ name: z.string(), namespace: z.string() }),
+  spec: z.object({ minAvailable: z.number().optional(), maxUnavailable: z.unknown().optional(), selector: labelSelectorSchema }),
+});
+/** Every label of the selector is on the pod, with the same value: the selector selects the pod. */
+const selects = (selector: Record<string, string>, labels: Record<string, string>) => Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+describe.runIf(hasKubectl)("the ha overlay (two replicas on PostgreSQL), rendered with kubectl kustomize", () => {
+  const rendered = () => Promise.all([render(HA), render(K8S)]);
+
+  it("keeps the example Secret out and renders the base's resources, without the volume claim, plus a PodDisruptionBudget", async () => {
+    const k = kustomizationSchema.parse(parse(readFileSync(join(HA, "kustomization.yaml"), "utf8")));
+    expect(k.resources).toContain("../kubernetes");
+    expect(k.resources).not.toContain("secret.example.yaml");
+    const [ha, base] = await rendered();
+    const want = [...kindsOf(base).filter((x) => x !== "PersistentVolumeClaim"), "PodDisruptionBudget"].sort();
+    expect(kindsOf(ha)).toEqual(want);
+    for (const d of ha) {
+      if (["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"].includes(d.kind)) continue;
+      expect(z.object({ metadata: z.object({ namespace: z.string() }) }).parse(d.doc).metadata.namespace, `${d.kind} ${d.name}`).toBe("monitoring");
+    }
+  });
+
+  it("runs two replicas, rolls without ever going below two, spreads them over nodes (and zones), and keeps one through disruptions", async () => {
+    const [ha] = await rendered();
+    const dep = haDeploymentSchema.parse(ha.find((d) => d.kind === "Deployment")?.doc);
+    expect(dep.spec.replicas).toBe(2);
+    expect(dep.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    const podLabels = dep.spec.template.metadata.labels;
+    expect(selects(dep.spec.selector.matchLabels, podLabels)).toBe(true);
+
+    const spread = dep.spec.template.spec.topologySpreadConstraints ?? [];
+    const byKey = new Map(spread.map((c) => [c.topologyKey, c]));
+    expect(byKey.get("kubernetes.io/hostname")).toMatchObject({ maxSkew: 1, whenUnsatisfiable: "DoNotSchedule" });
+    expect(byKey.get("topology.kubernetes.io/zone")).toMatchObject({ maxSkew: 1, whenUnsatisfiable: "ScheduleAnyway" });
+    for (const c of spread) expect(selects(c.labelSelector.matchLabels, podLabels), `spread over ${c.topologyKey} counts the console's pods`).toBe(true);
+
+    const pdbs = ha.filter((d) => d.kind === "PodDisruptionBudget").map((d) => pdbSchema.parse(d.doc));
+    expect(pdbs).toHaveLength(1);
+    const pdb = pdbs[0];
+    expect(pdb?.spec.minAvailable).toBe(1);
+    expect(pdb?.spec.maxUnavailable).toBeUndefined();
+    expect(pdb?.metadata.namespace).toBe("monitoring");
+    // It selects the Deployment's pods: a budget that selects nothing protects nothing.
+    expect(selects(pdb?.spec.selector.matchLabels ?? {}, podLabels)).toBe(true);
+    expect((pdb?.spec.minAvailable ?? 0) < dep.spec.replicas).toBe(true);
+  });
+
+  it("has no volume claim: only emptyDirs (tmp and Next's cache for the read-only root) and the projected token", async () => {
+    const [ha] = await rendered();
+    const dep = haDeploymentSchema.parse(ha.find((d) => d.kind === "Deployment")?.doc);
+    const pod = dep.spec.template.spec;
+    expect(JSON.stringify(pod)).not.toContain("persistentVolumeClaim");
+    expect(pod.securityContext.fsGroup).toBeUndefined();
+    const volumes = new Map(pod.volumes.map((v) => [v.name, v]));
+    expect([...volumes.keys()].sort()).toEqual(["kube-api-access", "next-cache", "tmp"]);
+    const console_ = pod.containers.find((c) => c.name === "console");
+    const mounts = new Map((console_?.volumeMounts ?? []).map((m) => [m.mountPath, m.name]));
+    expect(mounts.has("/data")).toBe(false);
+    for (const path of ["/tmp", "/app/.next/cache"]) {
+      const v = z.object({ emptyDir: z.object({ sizeLimit: z.string() }) }).safeParse(volumes.get(mounts.get(path) ?? ""));
+      expect(v.success, `${path} is a size-limited emptyDir`).toBe(true);
+    }
+  });
+
+  it("reads DATABASE_URL from its Secret (no literal anywhere) and keeps the base's probes, ports and hardening", async () => {
+    const [ha, base] = await rendered();
+    const dep = haDeploymentSchema.parse(ha.find((d) => d.kind === "Deployment")?.doc);
+    const baseDep = haDeploymentSchema.parse(base.find((d) => d.kind === "Deployment")?.doc);
+    const console_ = dep.spec.template.spec.containers.find((c) => c.name === "console");
+    const baseConsole = baseDep.spec.template.spec.containers.find((c) => c.name === "console");
+    expect(console_).toBeDefined();
+    const env = new Map((console_?.env ?? []).map((e) => [e.name, e]));
+    const db = env.get("DATABASE_URL");
+    expect(db?.value).toBeUndefined();
+    expect(db?.valueFrom?.secretKeyRef).toEqual({ name: haSecretExample.metadata.name, key: "database-url" });
+    expect(haSecretExample.metadata.namespace).toBe("monitoring");
+    expect(haSecretExample.stringData["database-url"]).toMatch(/^postgres:\/\//);
+    // No database URL (and so no password) is written into any rendered manifest.
+    for (const d of ha) expect(JSON.stringify(d.doc), `${d.kind} ${d.name}`).not.toMatch(/postgres(?:ql)?:\/\//);
+    // Same readiness (/api/ready answers 503 while the database is unreachable), liveness, ports, limits and hardening.
+    for (const key of ["readinessProbe", "livenessProbe", "startupProbe", "ports", "resources", "securityContext", "image"] as const) {
+      expect(console_?.[key], key).toEqual(baseConsole?.[key]);
+    }
+    // Everything else is the base's environment, unchanged.
+    const others = (console_?.env ?? []).filter((e) => e.name !== "DATABASE_URL");
+    expect(others).toEqual((baseConsole?.env ?? []).filter((e) => e.name !== "DATABASE_URL"));
+    expect(z.object({ spec: z.object({ template: z.object({ spec: z.object({ automountServiceAccountToken: z.boolean() }).loose() }) }) }).parse(ha.find((d) => d.kind === "Deployment")?.doc).spec.template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  it("is a valid configuration with the example Secrets filled in (needs DATABASE_URL=postgres:// support in lib/config.ts)", async () => {
+    const [ha] = await rendered();
+    const dep = containerEnvSchema.parse(ha.find((d) => d.kind === "Deployment")?.doc);
+    const names = configEnvNames();
+    const values: Record<string, string> = {};
+    for (const e of dep.spec.template.spec.containers.find((c) => c.name === "console")?.env ?? []) {
+      expect(names.has(e.name) || e.name in NON_CONFIG_ENV, `${e.name} is not read by lib/config.ts`).toBe(true);
+      const ref = e.valueFrom?.secretKeyRef;
+      const secret = ref?.name === haSecretExample.metadata.name ? haSecretExample : secretExample;
+      if (ref) expect(Object.keys(secret.stringData), `${ref.name} has ${ref.key}`).toContain(ref.key);
+      const v = e.value ?? (ref ? secret.stringData[ref.key] : undefined);
+      if (v !== undefined) values[e.name] = v;
+    }
+    const config = parseConfig(values);
+    expect(config.databaseUrl).toBe(haSecretExample.stringData["database-url"]);
+  });
+
+  it("grants the same least-privilege RBAC as the base, and opens only PostgreSQL's port to private addresses on top of its NetworkPolicy", async () => {
+    const [ha, base] = await rendered();
+    const roles = (docs: typeof ha) => docs.filter((d) => d.kind === "Role" || d.kind === "ClusterRole").map((d) => roleSchema.parse(d.doc));
+    const required = requiredPermissions();
+    for (const role of roles(ha)) {
+      expect(granted(role), `${role.kind} ${role.metadata.name}`).toEqual(role.metadata.name === NODE_ROLE ? required.filter(isClusterScoped) : required.filter((p) => !isClusterScoped(p)));
+    }
+    expect(roles(ha)).toEqual(roles(base));
+    const bindings = (docs: typeof ha) => docs.filter((d) => /Binding$/.test(d.kind)).map((d) => bindingSchema.parse(d.doc));
+    expect(bindings(ha)).toEqual(bindings(base));
+    for (const b of bindings(ha)) expect(b.subjects).toEqual([{ kind: "ServiceAccount", name: "triage-console", namespace: "monitoring" }]);
+
+    const policy = networkPolicySchema.parse(ha.find((d) => d.kind === "NetworkPolicy")?.doc);
+    const basePolicy = networkPolicySchema.parse(base.find((d) => d.kind === "NetworkPolicy")?.doc);
+    expect(policy.spec.podSelector).toEqual(basePolicy.spec.podSelector);
+    expect(ingressSummary(policy)).toEqual(ingressSummary(basePolicy));
+    const added = egressSummary(policy).filter((r) => !egressSummary(basePolicy).includes(r));
+    expect(egressSummary(policy)).toEqual([...egressSummary(basePolicy), ...added]);
+    expect(added.sort()).toEqual(["5432/TCP -> 10.0.0.0/8", "5432/TCP -> 172.16.0.0/12", "5432/TCP -> 192.168.0.0/16"]);
+
+    const service = (docs: typeof ha) => docs.find((d) => d.kind === "Service")?.doc;
+    expect(service(ha)).toEqual(service(base));
+  });
+});
+
+describe.runIf(hasKubectl)("the GKE overlay built on the ha overlay, as the README says", () => {
+  it("keeps GKE's Ingress, BackendConfig and token mode with two replicas, the PodDisruptionBudget and no volume claim", async () => {
+    const copy = mkdtempSync(join(tmp, "gke-ha-"));
+    for (const dir of ["kubernetes", "ha", "gke"]) cpSync(join(DEPLOY, dir), join(copy, dir), { recursive: true });
+    const file = join(copy, "gke", "kustomization.yaml");
+    const before = readFileSync(file, "utf8");
+    writeFileSync(file, before.replace(/^ {2}- \.\.\/kubernetes$/m, "  - ../ha"));
+    expect(readFileSync(file, "utf8")).not.toBe(before);
+    const docs = await render(join(copy, "gke"));
+    expect(kindsOf(docs)).toEqual(expect.arrayContaining(["BackendConfig", "Ingress", "ManagedCertificate", "PodDisruptionBudget"]));
+    expect(kindsOf(docs)).not.toContain("PersistentVolumeClaim");
+    const dep = haDeploymentSchema.parse(docs.find((d) => d.kind === "Deployment")?.doc);
+    expect(dep.spec.replicas).toBe(2);
+    const env = new Map((dep.spec.template.spec.containers.find((c) => c.name === "console")?.env ?? []).map((e) => [e.name, e]));
+    expect(env.get("AUTH_MODE")?.value).toBe("token");
+    expect(env.get("DATABASE_URL")?.valueFrom?.secretKeyRef).toEqual({ name: "triage-console-database", key: "database-url" });
   });
 });

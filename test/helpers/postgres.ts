@@ -28,6 +28,10 @@ export interface RunningPostgres {
   createDatabase(prefix?: string): Promise<string>;
   /** Server log so far, for failure messages. */
   output(): string;
+  /** Shut the server down (fast: connections are cut), keeping its data: the database is unreachable until resume(). */
+  pause(): Promise<void>;
+  /** Start the paused server again on the same port and data; resolves once it accepts connections. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -83,45 +87,64 @@ export async function startPostgres(
   }
   const port = await freePort();
   let log = "";
-  const child: ChildProcess = spawn(
-    join(bin, "postgres"),
-    [
-      "-D", dataDir,
-      "-p", String(port),
-      "-k", dataDir,
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", "fsync=off",
-      "-c", "synchronous_commit=off",
-      "-c", "full_page_writes=off",
-      "-c", "max_connections=300",
-    ],
-    { ...asOwner, stdio: ["ignore", "pipe", "pipe"], env },
-  );
-  child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+  const launch = (): ChildProcess => {
+    const c = spawn(
+      join(bin, "postgres"),
+      [
+        "-D", dataDir,
+        "-p", String(port),
+        "-k", dataDir,
+        "-c", "listen_addresses=127.0.0.1",
+        "-c", "fsync=off",
+        "-c", "synchronous_commit=off",
+        "-c", "full_page_writes=off",
+        "-c", "max_connections=300",
+      ],
+      { ...asOwner, stdio: ["ignore", "pipe", "pipe"], env },
+    );
+    c.stdout?.on("data", (d: Buffer) => (log += d.toString()));
+    c.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+    return c;
+  };
+  let child = launch();
   const url = (database = "postgres") => `postgres://${POSTGRES_SUPERUSER}@127.0.0.1:${port}/${database}`;
 
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    if (child.exitCode !== null) {
-      await rm(dataDir, { recursive: true, force: true });
-      throw new Error(`postgres exited with ${child.exitCode} before accepting connections:\n${log}`);
-    }
-    const client = new pg.Client({ connectionString: url() });
-    try {
-      await client.connect();
-      await client.query("select 1");
-      await client.end();
-      break;
-    } catch (e) {
-      await client.end().catch(() => {});
-      if (Date.now() > deadline) {
-        child.kill("SIGKILL");
-        await rm(dataDir, { recursive: true, force: true });
-        throw new Error(`postgres did not accept connections on 127.0.0.1:${port}: ${String(e)}\n${log}`);
+  /** Wait until the server accepts connections; on failure kill it and throw (the caller cleans up). */
+  const accepting = async () => {
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode} before accepting connections:\n${log}`);
+      const client = new pg.Client({ connectionString: url() });
+      try {
+        await client.connect();
+        await client.query("select 1");
+        await client.end();
+        return;
+      } catch (e) {
+        await client.end().catch(() => {});
+        if (Date.now() > deadline) {
+          child.kill("SIGKILL");
+          throw new Error(`postgres did not accept connections on 127.0.0.1:${port}: ${String(e)}\n${log}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
     }
+  };
+  /** Stop the server with this signal (SIGINT fast, SIGQUIT immediate), SIGKILL after 10 s. */
+  const halt = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  try {
+    await accepting();
+  } catch (e) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw e;
   }
 
   let stopped = false;
@@ -141,17 +164,18 @@ export async function startPostgres(
       }
       return url(name);
     },
+    // Fast shutdown: clients are disconnected, and the next start needs no crash recovery.
+    pause: () => halt("SIGINT"),
+    async resume() {
+      if (stopped) throw new Error("postgres was stopped for good; start a new cluster");
+      if (child.exitCode === null && child.signalCode === null) return;
+      child = launch();
+      await accepting();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (child.exitCode === null) {
-        const exited = new Promise<void>((r) => child.once("exit", () => r()));
-        child.kill("SIGQUIT"); // immediate shutdown: nothing in a test cluster needs to survive
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-        clearTimeout(timer);
-        if (child.exitCode === null) child.kill("SIGKILL");
-      }
+      await halt("SIGQUIT"); // immediate shutdown: nothing in a test cluster needs to survive
       await rm(dataDir, { recursive: true, force: true });
     },
   };
