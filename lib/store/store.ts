@@ -11,6 +11,8 @@ import { likelihoodSchema, reportSchema } from "@/lib/analysis/types";
 import { AppError, describeError, isAppError } from "@/lib/errors";
 import { KeyedMutex, LeaseLocks, type LockOptions } from "@/lib/store/locks";
 import { createLocksTable, knownMigrations, migrationProvider } from "@/lib/store/migrations";
+import { dialectOf } from "@/lib/store/dialect";
+import { HIT_START, RECENCY_DAYS, parseSearchQuery, splitHighlights, toFts5Query, toTsQuery } from "@/lib/store/search";
 import { guardedDatabase } from "@/lib/store/sqlite";
 import { withStatementCache } from "@/lib/store/statement-cache";
 import {
@@ -26,6 +28,7 @@ import {
   newJobSchema,
   newRejectedAlertSchema,
   progressSchema,
+  searchAnalysesSchema,
   timingsSchema,
   type Analysis,
   type AnalysisPage,
@@ -47,6 +50,9 @@ import {
   type RejectedAlert,
   type PruneResult,
   type RetentionPolicy,
+  type SearchAnalysesFilter,
+  type SearchHit,
+  type SearchPage,
 } from "@/lib/store/models";
 import type { AnalysesTable, Database, JobsTable } from "@/lib/store/schema";
 
@@ -230,6 +236,22 @@ function encodeCursor(createdAt: string, id: string): string {
 }
 
 const cursorSchema = z.tuple([z.string().max(64), z.string().max(64)]);
+/** A search page's cursor: the last row's score and id, and the instant its recency was measured from. */
+const searchCursorSchema = z.tuple([z.literal("s"), z.number(), z.string().max(64), z.string().max(64)]);
+
+function decodeSearchCursor(cursor: string): z.infer<typeof searchCursorSchema> {
+  try {
+    return searchCursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+  } catch {
+    throw new AppError("unprocessable", "Invalid cursor.", { hint: "Use the nextCursor of the previous page of the same search, or leave it out for the first page." });
+  }
+}
+
+/** ts_headline's options: the snippet markers of lib/store/search.ts, two short fragments. */
+const PG_HEADLINE = "StartSel=\u0002, StopSel=\u0003, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"";
+
+/** bm25 weights of the FTS columns (alertname, namespace, pod, cluster, causes, evidence): a name outranks a word in a log line. */
+const BM25_WEIGHTS = sql.raw("4.0, 4.0, 6.0, 2.0, 2.0, 1.0");
 
 function decodeCursor(cursor: string): [string, string] {
   try {
@@ -424,6 +446,7 @@ export class Store {
       q = f.match === "prefix" ? q.where(col, ">=", v).where(col, "<", `${v}\u{10FFFF}`) : q.where(col, "=", v);
     }
     if (f.status) q = q.where("status", "=", f.status);
+    if (f.source) q = q.where("source", "=", f.source);
     if (f.since) q = q.where("created_at", ">=", f.since);
     if (f.until) q = q.where("created_at", "<", f.until);
     if (f.cursor) {
@@ -436,6 +459,96 @@ export class Store {
     return {
       items: page.map(toSummary),
       nextCursor: rows.length > f.limit && last ? encodeCursor(last.created_at, last.id) : undefined,
+    };
+  }
+
+  /**
+   * Full-text search over the history (names, causes, quoted evidence; lib/store/search.ts for how
+   * words match), with the list's filters; best match first, a page at a time, each hit with a snippet
+   * of where it matched. An empty query is the plain list, newest first.
+   * @throws AppError unprocessable for a query over 200 characters or 20 words, a bad filter or cursor.
+   */
+  async searchAnalyses(filter: SearchAnalysesFilter): Promise<SearchPage> {
+    const { q: text, ...f } = validate(searchAnalysesSchema, filter, "search");
+    const q = text.trim();
+    const terms = parseSearchQuery(q);
+    if (!q) return { ...(await this.listAnalyses(f)), terms: [] };
+    if (terms.length === 0) return { items: [], terms: [] };
+    const pg = dialectOf(this.db) === "postgres";
+    const [, afterScore, afterId, now] = f.cursor ? decodeSearchCursor(f.cursor) : [undefined, undefined, undefined, this.iso()];
+
+    const where = [];
+    for (const col of ["alertname", "namespace"] as const) {
+      const v = f[col];
+      if (!v) continue;
+      const c = sql.ref(`a.${col}`);
+      if (f.match !== "prefix") where.push(sql`${c} = ${v}`);
+      else where.push(pg ? sql`starts_with(${c}, ${v})` : sql`${c} >= ${v} and ${c} < ${`${v}\u{10FFFF}`}`);
+    }
+    if (f.status) where.push(sql`a.status = ${f.status}`);
+    if (f.source) where.push(sql`a.source = ${f.source}`);
+    if (f.since) where.push(sql`a.created_at >= ${f.since}`);
+    if (f.until) where.push(sql`a.created_at < ${f.until}`);
+    const filters = where.length ? sql`and ${sql.join(where, sql` and `)}` : sql``;
+    const after = afterScore === undefined ? sql`` : sql`where score > ${afterScore} or (score = ${afterScore} and id > ${afterId})`;
+
+    const ranked = pg
+      ? sql<{ id: string; score: number; seq: null }>`
+          select id, score, null as seq from (
+            select a.id, -ts_rank(a.search, query)::float8 / (1.0 + greatest(0.0, extract(epoch from (${now}::timestamptz - a.created_at::timestamptz))::float8 / 86400.0) / ${sql.lit(RECENCY_DAYS)}) as score
+            from analyses a, to_tsquery('simple', ${toTsQuery(terms)}) query
+            where a.search @@ query ${filters}
+          ) x ${after} order by score, id limit ${f.limit + 1}`
+      : sql<{ id: string; score: number; seq: number }>`
+          select id, score, seq from (
+            select a.id as id, s.seq as seq,
+              bm25(analysis_search_fts, ${BM25_WEIGHTS}) / (1.0 + max(0.0, julianday(${now}) - julianday(a.created_at)) / ${sql.lit(RECENCY_DAYS)}) as score
+            from analysis_search_fts
+            join analysis_search s on s.seq = analysis_search_fts.rowid
+            join analyses a on a.id = s.analysis_id
+            where analysis_search_fts match ${toFts5Query(terms)} ${filters}
+          ) ${after} order by score, id limit ${f.limit + 1}`;
+    const rows = (await ranked.execute(this.db)).rows;
+    const page = rows.slice(0, f.limit);
+    const last = page[page.length - 1];
+    const ids = page.map((r) => r.id);
+    if (!ids.length) return { items: [], terms: terms.map((t) => t.words.join(" ")) };
+
+    const snippets = new Map<string, string>();
+    const snippetRows = pg
+      ? await sql<{ id: string; evidence: string | null; names: string | null }>`
+          select a.id,
+            ts_headline('simple', coalesce((select string_agg(t, E'\n') from jsonb_array_elements_text(jsonb_path_query_array(a.report_json::jsonb, '$.hypotheses[*].evidence[*].text')) t), ''), query, ${PG_HEADLINE}) as evidence,
+            ts_headline('simple', concat_ws(' · ', a.alertname, a.namespace, a.pod, a.cluster, (select string_agg(t, ' · ') from jsonb_array_elements_text(jsonb_path_query_array(a.report_json::jsonb, '$.hypotheses[*].title')) t)), query, ${PG_HEADLINE}) as names
+          from analyses a, to_tsquery('simple', ${toTsQuery(terms)}) query
+          where a.id in (${sql.join(ids)})`.execute(this.db)
+      : await sql<{ id: string; evidence: string | null; names: string | null }>`
+          select s.analysis_id as id,
+            snippet(analysis_search_fts, 5, char(2), char(3), '…', 24) as evidence,
+            snippet(analysis_search_fts, -1, char(2), char(3), '…', 16) as names
+          from analysis_search_fts join analysis_search s on s.seq = analysis_search_fts.rowid
+          where analysis_search_fts match ${toFts5Query(terms)} and analysis_search_fts.rowid in (${sql.join(page.map((r) => r.seq ?? -1))})`.execute(this.db);
+    for (const r of snippetRows.rows) {
+      const text = r.evidence?.includes(HIT_START) ? r.evidence : r.names;
+      if (text) snippets.set(r.id, text);
+    }
+
+    const summaries = new Map<string, SearchHit>();
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const chunk = await this.db.selectFrom("analyses").select(SUMMARY_COLUMNS).where("id", "in", ids.slice(i, i + ID_CHUNK)).execute();
+      for (const row of chunk) summaries.set(row.id, toSummary(row));
+    }
+    const items: SearchHit[] = [];
+    for (const id of ids) {
+      const hit = summaries.get(id);
+      if (!hit) continue;
+      const snippet = snippets.get(id);
+      items.push(snippet?.includes(HIT_START) ? { ...hit, snippet: splitHighlights(snippet) } : hit);
+    }
+    return {
+      items,
+      nextCursor: rows.length > f.limit && last ? Buffer.from(JSON.stringify(["s", last.score, last.id, now])).toString("base64url") : undefined,
+      terms: terms.map((t) => t.words.join(" ")),
     };
   }
 

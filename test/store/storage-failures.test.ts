@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import SqliteDatabase from "better-sqlite3";
-import { sql } from "kysely";
+import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
 import { isAppError } from "@/lib/errors";
 import { getMetrics } from "@/lib/metrics";
 import { openStore } from "@/lib/store";
-import { knownMigrations } from "@/lib/store/migrations";
+import { knownMigrations, migrationProvider } from "@/lib/store/migrations";
 import { fillDatabase, tempDb } from "./helpers";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -98,11 +98,12 @@ describe("schema versions", () => {
     const first = await openStore(t.url);
     await first.createAnalysis({ fingerprint: "old", trigger: "cli" });
     await first.close();
-    // As an older build left it: without the two newest migrations.
-    const raw = new SqliteDatabase(t.path);
-    raw.exec("drop table alert_history; drop table health; drop index jobs_status_updated; drop index audit_at; alter table issues drop column closed_at");
-    raw.prepare("delete from kysely_migration where name in (?, ?)").run("2026_12_006_lifecycle", "2026_12_007_alert_history");
-    raw.close();
+    // As an older build left it: without the migrations from 006 on (each undone by its own down()).
+    const raw = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new SqliteDatabase(t.path) }) });
+    const down = await new Migrator({ db: raw, provider: migrationProvider }).migrateTo("2026_12_005_revoked_sessions");
+    await raw.destroy();
+    expect(down.error).toBeUndefined();
+    expect(down.results?.map((r) => r.migrationName)).toContain("2026_12_006_lifecycle");
     const again = await openStore(t.url, { probeCacheMs: 0 });
     cleanups.push(() => again.close());
     await expect(again.checkWritable()).resolves.toBeUndefined();
