@@ -301,8 +301,11 @@ const search: Migration = {
     }
     const cols = SEARCH_COLUMNS.join(", ");
     const of = (r: string) => SEARCH_COLUMNS.map((c) => `${r}.${c}`).join(", ");
+    // The filter and ranking columns sit before the text, so reading them never touches the rest of the row.
     await sql
-      .raw(`create table if not exists analysis_search (seq integer primary key, analysis_id text not null unique, ${SEARCH_COLUMNS.map((c) => `${c} text`).join(", ")})`)
+      .raw(
+        `create table if not exists analysis_search (seq integer primary key, analysis_id text not null unique, created_at text not null, status text, source text, ${SEARCH_COLUMNS.map((c) => `${c} text`).join(", ")})`,
+      )
       .execute(db);
     await sql
       .raw(`create virtual table if not exists analysis_search_fts using fts5(${cols}, content='analysis_search', content_rowid='seq', tokenize='unicode61', prefix='2 3 4')`)
@@ -311,20 +314,26 @@ const search: Migration = {
     await sql
       .raw(`create trigger if not exists analysis_search_ad after delete on analysis_search begin insert into analysis_search_fts(analysis_search_fts, rowid, ${cols}) values ('delete', old.seq, ${of("old")}); end`)
       .execute(db);
+    // Only a change of the text touches the index; a status change does not.
     await sql
       .raw(
-        `create trigger if not exists analysis_search_au after update on analysis_search begin insert into analysis_search_fts(analysis_search_fts, rowid, ${cols}) values ('delete', old.seq, ${of("old")}); insert into analysis_search_fts(rowid, ${cols}) values (new.seq, ${of("new")}); end`,
+        `create trigger if not exists analysis_search_au after update of ${cols} on analysis_search begin insert into analysis_search_fts(analysis_search_fts, rowid, ${cols}) values ('delete', old.seq, ${of("old")}); insert into analysis_search_fts(rowid, ${cols}) values (new.seq, ${of("new")}); end`,
       )
       .execute(db);
     const upsert = (r: string) =>
-      `insert into analysis_search(analysis_id, ${cols}) values (${r}.id, ${sqliteDocument(r).join(", ")}) on conflict(analysis_id) do update set ${SEARCH_COLUMNS.map((c) => `${c} = excluded.${c}`).join(", ")}`;
+      `insert into analysis_search(analysis_id, created_at, status, source, ${cols}) values (${r}.id, ${r}.created_at, ${r}.status, ${r}.source, ${sqliteDocument(r).join(", ")}) on conflict(analysis_id) do update set status = excluded.status, source = excluded.source, ${SEARCH_COLUMNS.map((c) => `${c} = excluded.${c}`).join(", ")}`;
     await sql.raw(`create trigger if not exists analyses_search_ai after insert on analyses begin ${upsert("new")}; end`).execute(db);
     await sql
       .raw(`create trigger if not exists analyses_search_au after update of alertname, namespace, pod, container, cluster, report_json on analyses begin ${upsert("new")}; end`)
       .execute(db);
+    await sql
+      .raw("create trigger if not exists analyses_search_state after update of status, source on analyses begin update analysis_search set status = new.status, source = new.source where analysis_id = new.id; end")
+      .execute(db);
     await sql.raw("create trigger if not exists analyses_search_ad after delete on analyses begin delete from analysis_search where analysis_id = old.id; end").execute(db);
-    // Analyses stored before this migration.
-    await sql.raw(`insert into analysis_search(analysis_id, ${cols}) select a.id, ${sqliteDocument("a").join(", ")} from analyses a where true on conflict(analysis_id) do nothing`).execute(db);
+    // Analyses stored before this migration, oldest first: a rank window takes the newest matches by seq.
+    await sql
+      .raw(`insert into analysis_search(analysis_id, created_at, status, source, ${cols}) select a.id, a.created_at, a.status, a.source, ${sqliteDocument("a").join(", ")} from analyses a where true order by a.created_at, a.id on conflict(analysis_id) do nothing`)
+      .execute(db);
   },
   async down(db: Kysely<unknown>) {
     if (dialectOf(db) === "postgres") {
@@ -333,7 +342,7 @@ const search: Migration = {
       await sql.raw("drop function if exists analysis_search_document(text, text, text, text, text, text)").execute(db);
       return;
     }
-    for (const t of ["analyses_search_ai", "analyses_search_au", "analyses_search_ad", "analysis_search_ai", "analysis_search_ad", "analysis_search_au"]) {
+    for (const t of ["analyses_search_ai", "analyses_search_au", "analyses_search_state", "analyses_search_ad", "analysis_search_ai", "analysis_search_ad", "analysis_search_au"]) {
       await sql.raw(`drop trigger if exists ${t}`).execute(db);
     }
     await sql.raw("drop table if exists analysis_search_fts").execute(db);

@@ -236,8 +236,13 @@ function encodeCursor(createdAt: string, id: string): string {
 }
 
 const cursorSchema = z.tuple([z.string().max(64), z.string().max(64)]);
-/** A search page's cursor: the last row's score and id, and the instant its recency was measured from. */
-const searchCursorSchema = z.tuple([z.literal("s"), z.number(), z.string().max(64), z.string().max(64)]);
+/**
+ * A search page's cursor: the instant recency is measured from, the top of the current rank window (a
+ * search table seq on SQLite, "created_at|id|inclusive" on PostgreSQL), and how many of the window's
+ * ranked rows earlier pages showed. An offset rather than the last score: bm25 moves a little as rows
+ * are added, and a window is at most RANK_WINDOW rows, all ranked anyway.
+ */
+const searchCursorSchema = z.tuple([z.literal("s"), z.string().max(64), z.union([z.number().int(), z.string().max(160)]), z.number().int().min(0).max(1_000_000)]);
 
 function decodeSearchCursor(cursor: string): z.infer<typeof searchCursorSchema> {
   try {
@@ -249,6 +254,14 @@ function decodeSearchCursor(cursor: string): z.infer<typeof searchCursorSchema> 
 
 /** ts_headline's options: the snippet markers of lib/store/search.ts, two short fragments. */
 const PG_HEADLINE = "StartSel=\u0002, StopSel=\u0003, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"";
+
+/**
+ * How many matches one ranking covers: the newest this many matches (filters applied) are ordered by
+ * relevance and recency, then the next older ones, and so on. It bounds a query's work whatever the
+ * history's size (ranking every match of a common word in 100,000 analyses takes seconds), and keeps
+ * each page's order stable.
+ */
+const RANK_WINDOW = 2000;
 
 /** bm25 weights of the FTS columns (alertname, namespace, pod, cluster, causes, evidence): a name outranks a word in a log line. */
 const BM25_WEIGHTS = sql.raw("4.0, 4.0, 6.0, 2.0, 2.0, 1.0");
@@ -344,6 +357,8 @@ export class Store {
   private readonly mutex = new KeyedMutex();
   readonly locks: LeaseLocks;
   private probe?: { at: number; result: Promise<void> };
+  /** How many matches one search ranking covers (RANK_WINDOW); tests shrink it to page across windows. */
+  searchRankWindow = RANK_WINDOW;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -475,44 +490,61 @@ export class Store {
     if (!q) return { ...(await this.listAnalyses(f)), terms: [] };
     if (terms.length === 0) return { items: [], terms: [] };
     const pg = dialectOf(this.db) === "postgres";
-    const [, afterScore, afterId, now] = f.cursor ? decodeSearchCursor(f.cursor) : [undefined, undefined, undefined, this.iso()];
-
+    const [, now, top, offset] = f.cursor ? decodeSearchCursor(f.cursor) : ["s", this.iso(), undefined, 0];
+    // The filters read analyses on PostgreSQL, and the search table's copy of them on SQLite (small rows, no join).
+    const t = pg ? "a" : "s";
     const where = [];
     for (const col of ["alertname", "namespace"] as const) {
       const v = f[col];
       if (!v) continue;
-      const c = sql.ref(`a.${col}`);
+      const c = sql.ref(`${t}.${col}`);
       if (f.match !== "prefix") where.push(sql`${c} = ${v}`);
       else where.push(pg ? sql`starts_with(${c}, ${v})` : sql`${c} >= ${v} and ${c} < ${`${v}\u{10FFFF}`}`);
     }
-    if (f.status) where.push(sql`a.status = ${f.status}`);
-    if (f.source) where.push(sql`a.source = ${f.source}`);
-    if (f.since) where.push(sql`a.created_at >= ${f.since}`);
-    if (f.until) where.push(sql`a.created_at < ${f.until}`);
+    if (f.status) where.push(sql`${sql.ref(`${t}.status`)} = ${f.status}`);
+    if (f.source) where.push(sql`${sql.ref(`${t}.source`)} = ${f.source}`);
+    if (f.since) where.push(sql`${sql.ref(`${t}.created_at`)} >= ${f.since}`);
+    if (f.until) where.push(sql`${sql.ref(`${t}.created_at`)} < ${f.until}`);
     const filters = where.length ? sql`and ${sql.join(where, sql` and `)}` : sql``;
-    const after = afterScore === undefined ? sql`` : sql`where score > ${afterScore} or (score = ${afterScore} and id > ${afterId})`;
+    let below = sql``;
+    if (top !== undefined && pg) {
+      const [c = "", i = "", inclusive] = String(top).split("|");
+      below = inclusive === "1" ? sql`and (a.created_at, a.id) <= (${c}, ${i})` : sql`and (a.created_at, a.id) < (${c}, ${i})`;
+    } else if (top !== undefined) below = sql`and analysis_search_fts.rowid <= ${Number(top)}`;
 
+    // The newest RANK_WINDOW matches below the window's top, ranked; hi and lo are the window's ends.
     const ranked = pg
-      ? sql<{ id: string; score: number; seq: null }>`
-          select id, score, null as seq from (
-            select a.id, -ts_rank(a.search, query)::float8 / (1.0 + greatest(0.0, extract(epoch from (${now}::timestamptz - a.created_at::timestamptz))::float8 / 86400.0) / ${sql.lit(RECENCY_DAYS)}) as score
-            from analyses a, to_tsquery('simple', ${toTsQuery(terms)}) query
-            where a.search @@ query ${filters}
-          ) x ${after} order by score, id limit ${f.limit + 1}`
-      : sql<{ id: string; score: number; seq: number }>`
-          select id, score, seq from (
-            select a.id as id, s.seq as seq,
-              bm25(analysis_search_fts, ${BM25_WEIGHTS}) / (1.0 + max(0.0, julianday(${now}) - julianday(a.created_at)) / ${sql.lit(RECENCY_DAYS)}) as score
-            from analysis_search_fts
-            join analysis_search s on s.seq = analysis_search_fts.rowid
-            join analyses a on a.id = s.analysis_id
-            where analysis_search_fts match ${toFts5Query(terms)} ${filters}
-          ) ${after} order by score, id limit ${f.limit + 1}`;
+      ? sql<{ id: string; score: number; seq: null; n: number; hi: string; lo: string }>`
+          select id, score, null as seq, n, hi, lo from (
+            select id, -ts_rank(search, query)::float8 / (1.0 + greatest(0.0, extract(epoch from (${now}::timestamptz - created_at::timestamptz))::float8 / 86400.0) / ${sql.lit(RECENCY_DAYS)}) as score,
+              count(*) over () as n, first_value(k) over (order by created_at desc, id desc) as hi, first_value(k) over (order by created_at, id) as lo
+            from (
+              select a.id, a.search, a.created_at, query, a.created_at || '|' || a.id as k
+              from analyses a, to_tsquery('simple', ${toTsQuery(terms)}) query
+              where a.search @@ query ${filters} ${below}
+              order by a.created_at desc, a.id desc limit ${this.searchRankWindow}
+            ) w
+          ) x order by score, id limit ${f.limit + 1} offset ${offset}`
+      : sql<{ id: string; score: number; seq: number; n: number; hi: number; lo: number }>`
+          select id, score, seq, n, hi, lo from (
+            select id, seq, b / (1.0 + max(0.0, julianday(${now}) - julianday(c)) / ${sql.lit(RECENCY_DAYS)}) as score,
+              count(*) over () as n, max(seq) over () as hi, min(seq) over () as lo
+            from (
+              select s.analysis_id as id, s.seq as seq, s.created_at as c, bm25(analysis_search_fts, ${BM25_WEIGHTS}) as b
+              from analysis_search_fts cross join analysis_search s on s.seq = analysis_search_fts.rowid
+              where analysis_search_fts match ${toFts5Query(terms)} ${filters} ${below}
+              order by analysis_search_fts.rowid desc limit ${this.searchRankWindow}
+            )
+          ) order by score, id limit ${f.limit + 1} offset ${offset}`;
     const rows = (await ranked.execute(this.db)).rows;
     const page = rows.slice(0, f.limit);
     const last = page[page.length - 1];
     const ids = page.map((r) => r.id);
-    if (!ids.length) return { items: [], terms: terms.map((t) => t.words.join(" ")) };
+    if (!ids.length || !last) return { items: [], terms: terms.map((t) => t.words.join(" ")) };
+    // More in this window, else the next older window when this one was full.
+    let next: z.infer<typeof searchCursorSchema> | undefined;
+    if (rows.length > f.limit) next = ["s", now, pg ? `${last.hi}|1` : Number(last.hi), offset + f.limit];
+    else if (Number(last.n) >= this.searchRankWindow) next = ["s", now, pg ? `${last.lo}|0` : Number(last.lo) - 1, 0];
 
     const snippets = new Map<string, string>();
     const snippetRows = pg
@@ -547,7 +579,7 @@ export class Store {
     }
     return {
       items,
-      nextCursor: rows.length > f.limit && last ? Buffer.from(JSON.stringify(["s", last.score, last.id, now])).toString("base64url") : undefined,
+      nextCursor: next ? Buffer.from(JSON.stringify(next)).toString("base64url") : undefined,
       terms: terms.map((t) => t.words.join(" ")),
     };
   }

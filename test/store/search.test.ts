@@ -215,6 +215,22 @@ describe.each([
     }
     expect(seen).toEqual([...made].reverse());
     await expect(store.searchAnalyses({ q: "oomkilled", cursor: "bm90IGEgY3Vyc29y" })).rejects.toThrow(/Invalid cursor/);
+
+    // Ranked a window of 3 newest matches at a time: still every match once, newest windows first.
+    store.searchRankWindow = 3;
+    const windowed: string[] = [];
+    let c: string | undefined;
+    do {
+      const page = await store.searchAnalyses({ q: "oomkilled", limit: 2, cursor: c });
+      windowed.push(...page.items.map((i) => i.id));
+      c = page.nextCursor;
+    } while (c);
+    expect(windowed).toEqual([...made].reverse());
+    // A new match arriving while paging does not shift the pages already computed.
+    const firstPage = await store.searchAnalyses({ q: "oomkilled", limit: 2 });
+    await add(store, { alertname: "ModelPodOOMKilled", namespace: "ml", pod: "newcomer", report: report([{ title: "x", evidence: ["OOMKilled"] }]) });
+    const second = await store.searchAnalyses({ q: "oomkilled", limit: 2, cursor: firstPage.nextCursor });
+    expect(second.items.map((i) => i.id)).toEqual([made[4]]);
   });
 });
 
