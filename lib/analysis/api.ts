@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { analysisSchema, analysisStatusSchema, analysisSummarySchema, type Analysis } from "@/lib/store/models";
+import { analysisSchema, analysisStatusSchema, searchHitSchema, type Analysis } from "@/lib/store/models";
 import { request } from "@/lib/api-client";
 
 /**
@@ -7,7 +7,7 @@ import { request } from "@/lib/api-client";
  * (app/api/analyses) and the hooks (components/analysis), query keys, the calls, and the events of the
  * progress stream. Browser-safe: the store's models are zod schemas only.
  */
-export type { Analysis, AnalysisSummary, AnalysisStatus } from "@/lib/store/models";
+export type { Analysis, AnalysisSummary, AnalysisStatus, SearchHit } from "@/lib/store/models";
 export type { Report, Hypothesis, ReportEvidence } from "@/lib/analysis/types";
 export type { EvidenceBundle } from "@/lib/cluster/bundle";
 
@@ -56,8 +56,11 @@ export const STEP_LABELS: Record<StepName, string> = {
 /** `GET /api/analyses/:id` (and the `done` event's analysis). */
 export const analysisResponseSchema = analysisSchema;
 
-/** `GET /api/analyses`: a page of summaries, newest first. */
-export const analysisListResponseSchema = z.object({ analyses: z.array(analysisSummarySchema), nextCursor: z.string().optional() });
+/**
+ * `GET /api/analyses`: a page of summaries, newest first; with `q`, best match first, each with the
+ * snippet where the words matched, and `terms` (the words searched for, as understood).
+ */
+export const analysisListResponseSchema = z.object({ analyses: z.array(searchHitSchema), nextCursor: z.string().optional(), terms: z.array(z.string()).optional() });
 export type AnalysisListResponse = z.infer<typeof analysisListResponseSchema>;
 
 /** `POST /api/analyses`: the analysis started, or the running one joined. */
