@@ -547,6 +547,9 @@ export class Store {
     else if (Number(last.n) >= this.searchRankWindow) next = ["s", now, pg ? `${last.lo}|0` : Number(last.lo) - 1, 0];
 
     const snippets = new Map<string, string>();
+    // One pass over the page's rowid range; the unary + keeps the IN list out of FTS5's hands, which
+    // would run the whole MATCH again for every rowid in it.
+    const seqs = page.map((r) => r.seq ?? -1);
     const snippetRows = pg
       ? await sql<{ id: string; evidence: string | null; names: string | null }>`
           select a.id,
@@ -558,8 +561,9 @@ export class Store {
           select s.analysis_id as id,
             snippet(analysis_search_fts, 5, char(2), char(3), '…', 24) as evidence,
             snippet(analysis_search_fts, -1, char(2), char(3), '…', 16) as names
-          from analysis_search_fts join analysis_search s on s.seq = analysis_search_fts.rowid
-          where analysis_search_fts match ${toFts5Query(terms)} and analysis_search_fts.rowid in (${sql.join(page.map((r) => r.seq ?? -1))})`.execute(this.db);
+          from analysis_search_fts cross join analysis_search s on s.seq = analysis_search_fts.rowid
+          where analysis_search_fts match ${toFts5Query(terms)} and analysis_search_fts.rowid between ${Math.min(...seqs)} and ${Math.max(...seqs)}
+            and +analysis_search_fts.rowid in (${sql.join(seqs)})`.execute(this.db);
     for (const r of snippetRows.rows) {
       const text = r.evidence?.includes(HIT_START) ? r.evidence : r.names;
       if (text) snippets.set(r.id, text);
