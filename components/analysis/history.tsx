@@ -29,13 +29,14 @@ export function AnalysisHistory() {
   const cursor = sp.get("cursor") ?? undefined;
   const filter = { q: search || undefined, alertname: alertname || undefined, namespace: namespace || undefined, status: status || undefined, source: source || undefined, window, limit: String(PAGE), cursor };
   const formRef = useRef<HTMLFormElement>(null);
-  // Back and forward change the URL under the boxes: show its values, except in the box being typed in.
+  // Back and forward change the URL under the boxes: show its values. Only navigation or applying the
+  // boxes changes these three, so nothing typed and not yet applied is overwritten.
   useEffect(() => {
     const form = formRef.current;
     if (!form) return;
     for (const [name, value] of [["q", search], ["alertname", alertname], ["namespace", namespace]] as const) {
       const el = form.elements.namedItem(name);
-      if (el instanceof HTMLInputElement && el !== document.activeElement && el.value !== value) el.value = value;
+      if (el instanceof HTMLInputElement && el.value !== value) el.value = value;
     }
   }, [search, alertname, namespace]);
   const q = useQuery({
