@@ -550,11 +550,12 @@ export class Store {
     // One pass over the page's rowid range; the unary + keeps the IN list out of FTS5's hands, which
     // would run the whole MATCH again for every rowid in it.
     const seqs = page.map((r) => r.seq ?? -1);
+    // Text that itself holds a marker character loses it (SQLite's index strips them when it stores the text).
     const snippetRows = pg
       ? await sql<{ id: string; evidence: string | null; names: string | null }>`
           select a.id,
-            ts_headline('simple', coalesce((select string_agg(t, E'\n') from jsonb_array_elements_text(jsonb_path_query_array(a.report_json::jsonb, '$.hypotheses[*].evidence[*].text')) t), ''), query, ${PG_HEADLINE}) as evidence,
-            ts_headline('simple', concat_ws(' · ', a.alertname, a.namespace, a.pod, a.cluster, (select string_agg(t, ' · ') from jsonb_array_elements_text(jsonb_path_query_array(a.report_json::jsonb, '$.hypotheses[*].title')) t)), query, ${PG_HEADLINE}) as names
+            ts_headline('simple', translate(coalesce((select string_agg(t, E'\n') from jsonb_array_elements_text(jsonb_path_query_array(a.report_json::jsonb, '$.hypotheses[*].evidence[*].text')) t), ''), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as evidence,
+            ts_headline('simple', translate(concat_ws(' · ', a.alertname, a.namespace, a.pod, a.cluster, (select string_agg(t, ' · ') from jsonb_array_elements_text(jsonb_path_query_array(a.report_json::jsonb, '$.hypotheses[*].title')) t)), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as names
           from analyses a, to_tsquery('simple', ${toTsQuery(terms)}) query
           where a.id in (${sql.join(ids)})`.execute(this.db)
       : await sql<{ id: string; evidence: string | null; names: string | null }>`

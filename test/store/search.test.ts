@@ -158,6 +158,14 @@ describe.each([
     expect((await store.listAnalyses({ limit: 10 })).items).toHaveLength(3);
   });
 
+  it("highlights only the matched words when the evidence itself holds the marker characters", async () => {
+    const store = await open(manualClock());
+    await add(store, { alertname: "A", namespace: "ns", pod: "marker-pod", report: report([{ title: "t", evidence: ["start\u0002 planted \u0003end Reason: OOMKilled"] }]) });
+    const [hit] = (await store.searchAnalyses({ q: "oomkilled" })).items;
+    expect(hit?.snippet?.filter((p) => p.hit).map((p) => p.text)).toEqual(["OOMKilled"]);
+    expect(hit?.snippet?.map((p) => p.text).join("")).not.toMatch(/[\u0002\u0003]/);
+  });
+
   it("refuses a query over 200 characters or 20 words, naming the limit", async () => {
     const store = await open(manualClock());
     const long = await store.searchAnalyses({ q: "x".repeat(201) }).catch((e: unknown) => e);
