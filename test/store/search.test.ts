@@ -156,6 +156,14 @@ describe.each([
     expect(await ids(store, { q: "vllm OR" })).toEqual([]);
     expect(await ids(store, { q: "vllm*" })).toEqual([oom]);
     expect((await store.listAnalyses({ limit: 10 })).items).toHaveLength(3);
+    // And 300 random mixes of both engines' operator characters with words (a fixed seed).
+    const alphabet = ['"', "*", "(", ")", ":", "^", "-", "+", "&", "|", "!", "'", "\\", "<", ">", "{", "}", "NEAR", "OR", "AND", "NOT", " ", " ", "oom", "vllm", "7d9f", "é", "\u0000"];
+    let state = 7;
+    const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 300; i++) {
+      const q = Array.from({ length: 1 + Math.floor(next() * 12) }, () => alphabet[Math.floor(next() * alphabet.length)]).join("");
+      await expect(store.searchAnalyses({ q }), q).resolves.toHaveProperty("items");
+    }
   });
 
   it("highlights only the matched words when the evidence itself holds the marker characters", async () => {
