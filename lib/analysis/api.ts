@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { analysisSchema, analysisStatusSchema, analysisSummarySchema, type Analysis } from "@/lib/store/models";
+import { analysisSchema, analysisStatusSchema, searchHitSchema, type Analysis } from "@/lib/store/models";
 import { request } from "@/lib/api-client";
 import { similarIncidentsResponseSchema, type SimilarIncidentsResponse } from "@/lib/analysis/similar";
 import { feedbackBadgeSchema } from "@/lib/feedback/types";
@@ -9,7 +9,7 @@ import { feedbackBadgeSchema } from "@/lib/feedback/types";
  * (app/api/analyses) and the hooks (components/analysis), query keys, the calls, and the events of the
  * progress stream. Browser-safe: the store's models are zod schemas only.
  */
-export type { Analysis, AnalysisSummary, AnalysisStatus } from "@/lib/store/models";
+export type { Analysis, AnalysisSummary, AnalysisStatus, SearchHit } from "@/lib/store/models";
 export type { Report, Hypothesis, ReportEvidence } from "@/lib/analysis/types";
 export type { EvidenceBundle } from "@/lib/cluster/bundle";
 export type { SimilarIncident, SimilarIncidentsResponse } from "@/lib/analysis/similar";
@@ -59,10 +59,15 @@ export const STEP_LABELS: Record<StepName, string> = {
 /** `GET /api/analyses/:id` (and the `done` event's analysis). */
 export const analysisResponseSchema = analysisSchema;
 
-/** `GET /api/analyses`: a page of summaries, newest first, each with its latest feedback's verdict when it has one. */
+/**
+ * `GET /api/analyses`: a page of summaries, newest first; with `q`, best match first, each with the
+ * snippet where the words matched, and `terms` (the words searched for, as understood). Each carries its
+ * latest feedback's verdict when it has one.
+ */
 export const analysisListResponseSchema = z.object({
-  analyses: z.array(analysisSummarySchema.extend({ feedback: feedbackBadgeSchema.optional() })),
+  analyses: z.array(searchHitSchema.extend({ feedback: feedbackBadgeSchema.optional() })),
   nextCursor: z.string().optional(),
+  terms: z.array(z.string()).optional(),
 });
 export type AnalysisListResponse = z.infer<typeof analysisListResponseSchema>;
 

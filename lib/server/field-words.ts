@@ -25,6 +25,7 @@ const FIELD_WORDS: Record<string, string> = {
   limit: "Page size",
   hours: "Hours",
   match: "Match mode",
+  q: "Search",
   status: "Status",
   sources: "Alertmanagers",
   ack: "Acknowledge",

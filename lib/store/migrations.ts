@@ -1,4 +1,4 @@
-import type { Kysely, Migration, MigrationProvider } from "kysely";
+import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import { dialectOf } from "@/lib/store/dialect";
 import type { Database } from "@/lib/store/schema";
 
@@ -320,6 +320,124 @@ const feedback: Migration = {
   },
 };
 
+/**
+/** The searchable columns, in FTS order (bm25 weights in lib/store/store.ts follow it). */
+const SEARCH_COLUMNS = ["alertname", "namespace", "pod", "cluster", "causes", "evidence"] as const;
+
+/** Drop the snippet markers (STX, ETX) from indexed text, so a highlight is always the engine's own. */
+const noMarkers = (e: string) => `replace(replace(${e}, char(2), ' '), char(3), ' ')`;
+
+/**
+ * SQLite: the search document of the analyses row `r` (a trigger's new, or a table alias), one SQL
+ * expression per SEARCH_COLUMNS entry. The report is read only when it is valid JSON, so a broken
+ * row cannot fail the write that carries it.
+ */
+function sqliteDocument(r: string): string[] {
+  const rep = `${r}.report_json`;
+  const ok = `json_valid(${rep})`;
+  return [
+    `${r}.alertname`,
+    `${r}.namespace`,
+    `trim(coalesce(${r}.pod, '') || ' ' || coalesce(${r}.container, '') || ' ' || coalesce(case when ${ok} then json_extract(${rep}, '$.analyzedPod.pod') end, ''))`,
+    `${r}.cluster`,
+    `case when ${ok} then ${noMarkers(`coalesce(json_extract(${rep}, '$.summary'), '') || char(10) || coalesce((select group_concat(coalesce(json_extract(h.value, '$.title'), '') || ': ' || coalesce(json_extract(h.value, '$.explanation'), ''), char(10)) from json_each(${rep}, '$.hypotheses') h), '')`)} end`,
+    `case when ${ok} then ${noMarkers(`(select group_concat(json_extract(e.value, '$.text'), char(10)) from json_each(${rep}, '$.hypotheses') h, json_each(h.value, '$.evidence') e)`)} end`,
+  ];
+}
+
+/**
+ * PostgreSQL: one function builds the search document from a row's columns, immutable so a stored
+ * generated column can call it. Punctuation is turned into spaces first, so words are runs of letters
+ * and digits as in SQLite's unicode61 (PostgreSQL's own parser would keep vllm-7d9f or 10.0.0.1 whole)
+ * and both engines answer a query alike. Weights: names A, cluster B, causes B, evidence C.
+ */
+const PG_DOCUMENT_FUNCTION = `
+create or replace function analysis_search_document(alertname text, namespace text, pod text, container text, cluster text, report_json text)
+returns tsvector language sql immutable parallel safe as $fn$
+  select
+    setweight(to_tsvector('simple', regexp_replace(concat_ws(' ', alertname, namespace, pod, container, r #>> '{analyzedPod,pod}'), '[^[:alnum:]]+', ' ', 'g')), 'A')
+    || setweight(to_tsvector('simple', regexp_replace(coalesce(cluster, ''), '[^[:alnum:]]+', ' ', 'g')), 'B')
+    || setweight(to_tsvector('simple', regexp_replace(concat_ws(' ', r ->> 'summary',
+         (select string_agg(concat_ws(' ', h ->> 'title', h ->> 'explanation'), ' ') from jsonb_array_elements(case when jsonb_typeof(r -> 'hypotheses') = 'array' then r -> 'hypotheses' else '[]'::jsonb end) h)),
+         '[^[:alnum:]]+', ' ', 'g')), 'B')
+    || setweight(to_tsvector('simple', regexp_replace(coalesce(
+         (select string_agg(e ->> 'text', ' ') from jsonb_array_elements(case when jsonb_typeof(r -> 'hypotheses') = 'array' then r -> 'hypotheses' else '[]'::jsonb end) h,
+            jsonb_array_elements(case when jsonb_typeof(h -> 'evidence') = 'array' then h -> 'evidence' else '[]'::jsonb end) e), ''),
+         '[^[:alnum:]]+', ' ', 'g')), 'C')
+  from (select case when report_json is null then null else report_json::jsonb end as r) x
+$fn$`;
+
+/**
+ * History search. SQLite: `analysis_search` holds each analysis's document (names, causes, quoted
+ * evidence), kept by triggers on analyses (insert, an update of a searched column, delete: a report
+ * written late or rewritten is re-indexed, a pruned analysis leaves), and an FTS5 external-content index
+ * over it (unicode61, prefix indexes of 2 to 4 characters) kept by the usual three triggers. Its own
+ * integer key, not analyses' rowid, which VACUUM may renumber. PostgreSQL: a stored generated tsvector
+ * column on analyses and a GIN index; a row's update recomputes it, a delete takes it along.
+ */
+const search: Migration = {
+  async up(db: Kysely<unknown>) {
+    if (dialectOf(db) === "postgres") {
+      await sql.raw(PG_DOCUMENT_FUNCTION).execute(db);
+      await sql
+        .raw(
+          "alter table analyses add column if not exists search tsvector generated always as (analysis_search_document(alertname, namespace, pod, container, cluster, report_json)) stored",
+        )
+        .execute(db);
+      await sql.raw("create index if not exists analyses_search on analyses using gin (search)").execute(db);
+      return;
+    }
+    const cols = SEARCH_COLUMNS.join(", ");
+    const of = (r: string) => SEARCH_COLUMNS.map((c) => `${r}.${c}`).join(", ");
+    // The filter and ranking columns sit before the text, so reading them never touches the rest of the row.
+    await sql
+      .raw(
+        `create table if not exists analysis_search (seq integer primary key, analysis_id text not null unique, created_at text not null, status text, source text, ${SEARCH_COLUMNS.map((c) => `${c} text`).join(", ")})`,
+      )
+      .execute(db);
+    await sql
+      .raw(`create virtual table if not exists analysis_search_fts using fts5(${cols}, content='analysis_search', content_rowid='seq', tokenize='unicode61', prefix='2 3 4')`)
+      .execute(db);
+    await sql.raw(`create trigger if not exists analysis_search_ai after insert on analysis_search begin insert into analysis_search_fts(rowid, ${cols}) values (new.seq, ${of("new")}); end`).execute(db);
+    await sql
+      .raw(`create trigger if not exists analysis_search_ad after delete on analysis_search begin insert into analysis_search_fts(analysis_search_fts, rowid, ${cols}) values ('delete', old.seq, ${of("old")}); end`)
+      .execute(db);
+    // Only a change of the text touches the index; a status change does not.
+    await sql
+      .raw(
+        `create trigger if not exists analysis_search_au after update of ${cols} on analysis_search begin insert into analysis_search_fts(analysis_search_fts, rowid, ${cols}) values ('delete', old.seq, ${of("old")}); insert into analysis_search_fts(rowid, ${cols}) values (new.seq, ${of("new")}); end`,
+      )
+      .execute(db);
+    const upsert = (r: string) =>
+      `insert into analysis_search(analysis_id, created_at, status, source, ${cols}) values (${r}.id, ${r}.created_at, ${r}.status, ${r}.source, ${sqliteDocument(r).join(", ")}) on conflict(analysis_id) do update set status = excluded.status, source = excluded.source, ${SEARCH_COLUMNS.map((c) => `${c} = excluded.${c}`).join(", ")}`;
+    await sql.raw(`create trigger if not exists analyses_search_ai after insert on analyses begin ${upsert("new")}; end`).execute(db);
+    await sql
+      .raw(`create trigger if not exists analyses_search_au after update of alertname, namespace, pod, container, cluster, report_json on analyses begin ${upsert("new")}; end`)
+      .execute(db);
+    await sql
+      .raw("create trigger if not exists analyses_search_state after update of status, source on analyses begin update analysis_search set status = new.status, source = new.source where analysis_id = new.id; end")
+      .execute(db);
+    await sql.raw("create trigger if not exists analyses_search_ad after delete on analyses begin delete from analysis_search where analysis_id = old.id; end").execute(db);
+    // Analyses stored before this migration, oldest first: a rank window takes the newest matches by seq.
+    await sql
+      .raw(`insert into analysis_search(analysis_id, created_at, status, source, ${cols}) select a.id, a.created_at, a.status, a.source, ${sqliteDocument("a").join(", ")} from analyses a where true order by a.created_at, a.id on conflict(analysis_id) do nothing`)
+      .execute(db);
+  },
+  async down(db: Kysely<unknown>) {
+    if (dialectOf(db) === "postgres") {
+      await sql.raw("drop index if exists analyses_search").execute(db);
+      await sql.raw("alter table analyses drop column if exists search").execute(db);
+      await sql.raw("drop function if exists analysis_search_document(text, text, text, text, text, text)").execute(db);
+      return;
+    }
+    for (const t of ["analyses_search_ai", "analyses_search_au", "analyses_search_state", "analyses_search_ad", "analysis_search_ai", "analysis_search_ad", "analysis_search_au"]) {
+      await sql.raw(`drop trigger if exists ${t}`).execute(db);
+    }
+    await sql.raw("drop table if exists analysis_search_fts").execute(db);
+    await sql.raw("drop table if exists analysis_search").execute(db);
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "2026_01_001_initial": initial,
   "2026_11_002_jobs_by_kind": jobsByKind,
@@ -330,6 +448,7 @@ const migrations: Record<string, Migration> = {
   "2026_12_007_alert_history": alertHistory,
   "2026_12_008_failure_signatures": failureSignatures,
   "2026_12_009_feedback": feedback,
+  "2026_12_010_search": search,
   "2026_12_011_rate_limits": rateLimits,
 };
 

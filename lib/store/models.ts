@@ -144,6 +144,8 @@ export const listAnalysesSchema = z.object({
   /** How alertname and namespace match: exactly (default) or as a prefix (the history's filters). */
   match: z.enum(["exact", "prefix"]).default("exact"),
   status: analysisStatusSchema.optional(),
+  /** Who wrote the report: Gemini or the offline analyzer. */
+  source: z.enum(["gemini", "offline"]).optional(),
   since: isoInput.optional(),
   until: isoInput.optional(),
   limit: z.number().int().min(1).max(500).default(50),
@@ -151,6 +153,27 @@ export const listAnalysesSchema = z.object({
   cursor: z.string().max(512).optional(),
 });
 export type ListAnalysesFilter = z.input<typeof listAnalysesSchema>;
+
+/** A history search: words to find (lib/store/search.ts says how they match) and the list's filters. */
+export const searchAnalysesSchema = listAnalysesSchema.omit({ fingerprint: true }).extend({
+  q: z.string().max(200),
+});
+export type SearchAnalysesFilter = z.input<typeof searchAnalysesSchema>;
+
+/** A piece of a search hit's snippet: text, and whether it is a matched word. */
+export const highlightPartSchema = z.object({ text: z.string(), hit: z.boolean() });
+
+/** A search result: the summary and, when the words matched its text, a snippet of where. */
+export const searchHitSchema = analysisSummarySchema.extend({ snippet: z.array(highlightPartSchema).optional() });
+export type SearchHit = z.infer<typeof searchHitSchema>;
+
+export interface SearchPage {
+  /** Best match first: bm25 (SQLite) or ts_rank (PostgreSQL), halved for every 30 days of age. */
+  items: SearchHit[];
+  nextCursor?: string;
+  /** The words searched for, as the query was understood (empty: it had no letters or digits). */
+  terms: string[];
+}
 
 export interface AnalysisPage {
   items: AnalysisSummary[];

@@ -14,6 +14,7 @@ import { AdvisoryLocks, KeyedMutex, LeaseLocks, type LockOptions } from "@/lib/s
 import { parseDatabaseUrl, redactDatabaseUrl } from "@/lib/store/database-url";
 import { dialectOf, type Dialect } from "@/lib/store/dialect";
 import { createLocksTable, knownMigrations, migrationProvider } from "@/lib/store/migrations";
+import { HIT_START, RECENCY_DAYS, parseSearchQuery, splitHighlights, toFts5Query, toTsQuery } from "@/lib/store/search";
 import { guardedDatabase } from "@/lib/store/sqlite";
 import { feedbackCasePage, feedbackCases, feedbackHistory, getFeedback, insertFeedback, latestFeedbackFor, setFeedbackComment, type CaseFilter, type FeedbackCaseRow, type NewFeedback } from "@/lib/store/feedback";
 import type { CommentStatus, Feedback } from "@/lib/feedback/types";
@@ -31,6 +32,7 @@ import {
   newJobSchema,
   newRejectedAlertSchema,
   progressSchema,
+  searchAnalysesSchema,
   timingsSchema,
   type Analysis,
   type AnalysisPage,
@@ -54,6 +56,9 @@ import {
   type PruneResult,
   type RetentionPolicy,
   type SimilarAnalysis,
+  type SearchAnalysesFilter,
+  type SearchHit,
+  type SearchPage,
 } from "@/lib/store/models";
 import type { AnalysesTable, Database, JobsTable } from "@/lib/store/schema";
 
@@ -246,6 +251,35 @@ function encodeCursor(createdAt: string, id: string): string {
 }
 
 const cursorSchema = z.tuple([z.string().max(64), z.string().max(64)]);
+/**
+ * A search page's cursor: the instant recency is measured from, the top of the current rank window (a
+ * search table seq on SQLite, "created_at|id|inclusive" on PostgreSQL), and how many of the window's
+ * ranked rows earlier pages showed. An offset rather than the last score: bm25 moves a little as rows
+ * are added, and a window is at most RANK_WINDOW rows, all ranked anyway.
+ */
+const searchCursorSchema = z.tuple([z.literal("s"), z.string().max(64), z.union([z.number().int(), z.string().max(160)]), z.number().int().min(0).max(1_000_000)]);
+
+function decodeSearchCursor(cursor: string): z.infer<typeof searchCursorSchema> {
+  try {
+    return searchCursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+  } catch {
+    throw new AppError("unprocessable", "Invalid cursor.", { hint: "Use the nextCursor of the previous page of the same search, or leave it out for the first page." });
+  }
+}
+
+/** ts_headline's options: the snippet markers of lib/store/search.ts, two short fragments. */
+const PG_HEADLINE = "StartSel=\u0002, StopSel=\u0003, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"";
+
+/**
+ * How many matches one ranking covers: the newest this many matches (filters applied) are ordered by
+ * relevance and recency, then the next older ones, and so on. It bounds a query's work whatever the
+ * history's size (ranking every match of a common word in 100,000 analyses takes seconds), and keeps
+ * each page's order stable.
+ */
+const RANK_WINDOW = 2000;
+
+/** bm25 weights of the FTS columns (alertname, namespace, pod, cluster, causes, evidence): a name outranks a word in a log line. */
+const BM25_WEIGHTS = sql.raw("4.0, 4.0, 6.0, 2.0, 2.0, 1.0");
 
 function decodeCursor(cursor: string): [string, string] {
   try {
@@ -342,6 +376,8 @@ export class Store {
   /** On PostgreSQL, runExclusive's cross-replica half (advisory locks); undefined on SQLite. */
   private readonly advisory?: AdvisoryLocks;
   private probe?: { at: number; result: Promise<void> };
+  /** How many matches one search ranking covers (RANK_WINDOW); tests shrink it to page across windows. */
+  searchRankWindow = RANK_WINDOW;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -454,6 +490,7 @@ export class Store {
       else q = q.where(col, ">=", v).where(col, "<", `${v}\u{10FFFF}`);
     }
     if (f.status) q = q.where("status", "=", f.status);
+    if (f.source) q = q.where("source", "=", f.source);
     if (f.since) q = q.where("created_at", ">=", f.since);
     if (f.until) q = q.where("created_at", "<", f.until);
     if (f.cursor) {
@@ -512,6 +549,118 @@ export class Store {
       .values({ url: s.url.slice(0, 2048), number: s.number, state: s.state, checked_at: now })
       .onConflict((oc) => oc.column("url").doUpdateSet({ number: s.number, state: s.state, checked_at: now }))
       .execute();
+  }
+
+  /**
+   * Full-text search over the history (names, causes, quoted evidence; lib/store/search.ts for how
+   * words match), with the list's filters; best match first, a page at a time, each hit with a snippet
+   * of where it matched. An empty query is the plain list, newest first.
+   * @throws AppError unprocessable for a query over 200 characters or 20 words, a bad filter or cursor.
+   */
+  async searchAnalyses(filter: SearchAnalysesFilter): Promise<SearchPage> {
+    const { q: text, ...f } = validate(searchAnalysesSchema, filter, "search");
+    const q = text.trim();
+    const terms = parseSearchQuery(q);
+    if (!q) return { ...(await this.listAnalyses(f)), terms: [] };
+    if (terms.length === 0) return { items: [], terms: [] };
+    const pg = dialectOf(this.db) === "postgres";
+    const [, now, top, offset] = f.cursor ? decodeSearchCursor(f.cursor) : ["s", this.iso(), undefined, 0];
+    // The filters read analyses on PostgreSQL, and the search table's copy of them on SQLite (small rows, no join).
+    const t = pg ? "a" : "s";
+    const where = [];
+    for (const col of ["alertname", "namespace"] as const) {
+      const v = f[col];
+      if (!v) continue;
+      const c = sql.ref(`${t}.${col}`);
+      if (f.match !== "prefix") where.push(sql`${c} = ${v}`);
+      else where.push(pg ? sql`starts_with(${c}, ${v})` : sql`${c} >= ${v} and ${c} < ${`${v}\u{10FFFF}`}`);
+    }
+    if (f.status) where.push(sql`${sql.ref(`${t}.status`)} = ${f.status}`);
+    if (f.source) where.push(sql`${sql.ref(`${t}.source`)} = ${f.source}`);
+    if (f.since) where.push(sql`${sql.ref(`${t}.created_at`)} >= ${f.since}`);
+    if (f.until) where.push(sql`${sql.ref(`${t}.created_at`)} < ${f.until}`);
+    const filters = where.length ? sql`and ${sql.join(where, sql` and `)}` : sql``;
+    let below = sql``;
+    if (top !== undefined && pg) {
+      const [c = "", i = "", inclusive] = String(top).split("|");
+      below = inclusive === "1" ? sql`and (a.created_at, a.id) <= (${c}, ${i})` : sql`and (a.created_at, a.id) < (${c}, ${i})`;
+    } else if (top !== undefined) below = sql`and analysis_search_fts.rowid <= ${Number(top)}`;
+
+    // The newest RANK_WINDOW matches below the window's top, ranked; hi and lo are the window's ends.
+    const ranked = pg
+      ? sql<{ id: string; score: number; seq: null; n: number; hi: string; lo: string }>`
+          select id, score, null as seq, n, hi, lo from (
+            select id, -ts_rank(search, query)::float8 / (1.0 + greatest(0.0, extract(epoch from (${now}::timestamptz - created_at::timestamptz))::float8 / 86400.0) / ${sql.lit(RECENCY_DAYS)}) as score,
+              count(*) over () as n, first_value(k) over (order by created_at desc, id desc) as hi, first_value(k) over (order by created_at, id) as lo
+            from (
+              select a.id, a.search, a.created_at, query, a.created_at || '|' || a.id as k
+              from analyses a, to_tsquery('simple', ${toTsQuery(terms)}) query
+              where a.search @@ query ${filters} ${below}
+              order by a.created_at desc, a.id desc limit ${this.searchRankWindow}
+            ) w
+          ) x order by score, id limit ${f.limit + 1} offset ${offset}`
+      : sql<{ id: string; score: number; seq: number; n: number; hi: number; lo: number }>`
+          select id, score, seq, n, hi, lo from (
+            select id, seq, b / (1.0 + max(0.0, julianday(${now}) - julianday(c)) / ${sql.lit(RECENCY_DAYS)}) as score,
+              count(*) over () as n, max(seq) over () as hi, min(seq) over () as lo
+            from (
+              select s.analysis_id as id, s.seq as seq, s.created_at as c, bm25(analysis_search_fts, ${BM25_WEIGHTS}) as b
+              from analysis_search_fts cross join analysis_search s on s.seq = analysis_search_fts.rowid
+              where analysis_search_fts match ${toFts5Query(terms)} ${filters} ${below}
+              order by analysis_search_fts.rowid desc limit ${this.searchRankWindow}
+            )
+          ) order by score, id limit ${f.limit + 1} offset ${offset}`;
+    const rows = (await ranked.execute(this.db)).rows;
+    const page = rows.slice(0, f.limit);
+    const last = page[page.length - 1];
+    const ids = page.map((r) => r.id);
+    if (!ids.length || !last) return { items: [], terms: terms.map((t) => t.words.join(" ")) };
+    // More in this window, else the next older window when this one was full.
+    let next: z.infer<typeof searchCursorSchema> | undefined;
+    if (rows.length > f.limit) next = ["s", now, pg ? `${last.hi}|1` : Number(last.hi), offset + f.limit];
+    else if (Number(last.n) >= this.searchRankWindow) next = ["s", now, pg ? `${last.lo}|0` : Number(last.lo) - 1, 0];
+
+    const snippets = new Map<string, string>();
+    // One pass over the page's rowid range; the unary + keeps the IN list out of FTS5's hands, which
+    // would run the whole MATCH again for every rowid in it.
+    const seqs = page.map((r) => r.seq ?? -1);
+    // Text that itself holds a marker character loses it (SQLite's index strips them when it stores the text).
+    const snippetRows = pg
+      ? await sql<{ id: string; evidence: string | null; names: string | null }>`
+          select a.id,
+            ts_headline('simple', translate(coalesce((select string_agg(t, E'\n') from jsonb_array_elements_text(jsonb_path_query_array(a.report_json::jsonb, '$.hypotheses[*].evidence[*].text')) t), ''), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as evidence,
+            ts_headline('simple', translate(concat_ws(' · ', a.alertname, a.namespace, a.pod, a.cluster, (select string_agg(t, ' · ') from jsonb_array_elements_text(jsonb_path_query_array(a.report_json::jsonb, '$.hypotheses[*].title')) t)), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as names
+          from analyses a, to_tsquery('simple', ${toTsQuery(terms)}) query
+          where a.id in (${sql.join(ids)})`.execute(this.db)
+      : await sql<{ id: string; evidence: string | null; names: string | null }>`
+          select s.analysis_id as id,
+            snippet(analysis_search_fts, 5, char(2), char(3), '…', 24) as evidence,
+            snippet(analysis_search_fts, -1, char(2), char(3), '…', 16) as names
+          from analysis_search_fts cross join analysis_search s on s.seq = analysis_search_fts.rowid
+          where analysis_search_fts match ${toFts5Query(terms)} and analysis_search_fts.rowid between ${Math.min(...seqs)} and ${Math.max(...seqs)}
+            and +analysis_search_fts.rowid in (${sql.join(seqs)})`.execute(this.db);
+    for (const r of snippetRows.rows) {
+      const text = r.evidence?.includes(HIT_START) ? r.evidence : r.names;
+      if (text) snippets.set(r.id, text);
+    }
+
+    const summaries = new Map<string, SearchHit>();
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const chunk = await this.db.selectFrom("analyses").select(SUMMARY_COLUMNS).where("id", "in", ids.slice(i, i + ID_CHUNK)).execute();
+      for (const row of chunk) summaries.set(row.id, toSummary(row));
+    }
+    const items: SearchHit[] = [];
+    for (const id of ids) {
+      const hit = summaries.get(id);
+      if (!hit) continue;
+      const snippet = snippets.get(id);
+      items.push(snippet?.includes(HIT_START) ? { ...hit, snippet: splitHighlights(snippet) } : hit);
+    }
+    return {
+      items,
+      nextCursor: next ? Buffer.from(JSON.stringify(next)).toString("base64url") : undefined,
+      terms: terms.map((t) => t.words.join(" ")),
+    };
   }
 
   /** The newest analysis of one alert, in full, or undefined. */

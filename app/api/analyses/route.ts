@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { targetSchema } from "@/lib/alerts/types";
+import { analysisStatusSchema } from "@/lib/store/models";
 import { getServices } from "@/lib/server/services";
 import { parseWith, readJson, withRoute } from "@/lib/server/route";
 import type { AnalysisListResponse, StartAnalysisResponse } from "@/lib/analysis/api";
@@ -27,26 +28,35 @@ export const POST = withRoute(
 );
 
 const listSchema = z.object({
+  /** Words to search for (lib/store/search.ts); with it the answer is best match first. */
+  q: z.string().max(200).optional(),
   fingerprint: z.string().max(256).optional(),
   alertname: z.string().max(256).optional(),
   namespace: z.string().max(256).optional(),
   match: z.enum(["exact", "prefix"]).optional(),
+  status: analysisStatusSchema.optional(),
+  source: z.enum(["gemini", "offline"]).optional(),
   since: z.string().max(64).optional(),
   until: z.string().max(64).optional(),
   cursor: z.string().max(512).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 
-/** History of analyses, newest first, filterable by alert, namespace and time. */
+/**
+ * History of analyses, newest first, filterable by alert, namespace, status, source and time; with `q`,
+ * a full-text search (best match first, each hit with a snippet) under the same filters.
+ */
 export const GET = withRoute(async ({ req }) => {
-  const q = parseWith(listSchema, Object.fromEntries(req.nextUrl.searchParams));
+  const { q: text, fingerprint, ...filter } = parseWith(listSchema, Object.fromEntries(req.nextUrl.searchParams));
   const s = await getServices();
-  const page = await s.store.listAnalyses({ ...q, limit: q.limit ?? 50 });
+  const limit = filter.limit ?? 50;
+  const found = text?.trim() && !fingerprint ? await s.store.searchAnalyses({ ...filter, q: text, limit }) : undefined;
+  const page = found ?? (await s.store.listAnalyses({ ...filter, fingerprint, limit }));
   const feedback = await s.store.feedbackFor(page.items.map((a) => a.id));
   const analyses = page.items.map((a) => {
     const f = feedback.get(a.id);
     return f ? { ...a, feedback: { rank: f.rank, category: f.category, actor: f.actor, createdAt: f.createdAt } } : a;
   });
-  const body: AnalysisListResponse = { analyses, nextCursor: page.nextCursor };
+  const body: AnalysisListResponse = { analyses, nextCursor: page.nextCursor, terms: found?.terms };
   return NextResponse.json(body);
 });
