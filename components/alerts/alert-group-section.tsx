@@ -23,6 +23,7 @@ export function AlertGroupSection({
   onToggle,
   analyses,
   silences,
+  alertmanagerUrls,
   current,
   onChip,
 }: {
@@ -33,6 +34,8 @@ export function AlertGroupSection({
   onChip?: ChipHandler;
   analyses?: Record<string, AlertAnalysisSummary>;
   silences?: Record<string, SilenceSummary>;
+  /** Per alert source, its Alertmanager UI's public URL (the row links the alert there). */
+  alertmanagerUrls?: Record<string, string>;
   /** The newest answer's alerts while the list is held still: a row shows its current state (a silence just set). */
   current?: ReadonlyMap<string, Alert>;
 }) {
@@ -82,6 +85,7 @@ export function AlertGroupSection({
                 showAlertname={group.by !== "alertname"}
                 analysis={analyses?.[a.fingerprint]}
                 silences={silences}
+                alertmanagerUrls={alertmanagerUrls}
                 onChip={onChip}
               />
             ))}
