@@ -113,12 +113,12 @@ export function AlertRow({
             <a
               data-testid="alertmanager-link"
               href={alertmanagerAlertUrl(amUrl, alert.labels)}
-              aria-label={`Open ${name} in Alertmanager`}
+              title={`Open ${name} in Alertmanager's own UI`}
               rel="noreferrer"
               target="_blank"
               className="text-xs text-sky-700 hover:underline dark:text-sky-400"
             >
-              Alertmanager ↗
+              Alertmanager<span aria-hidden> ↗</span>
             </a>
           )}
         </div>
