@@ -46,7 +46,8 @@ export function AlertGroupSection({
   return (
     <section data-testid="alert-group" data-group={group.key} className={cn("rounded-lg border border-l-4 border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900", severityBorder(group.topSeverity))}>
       <div className="flex flex-wrap items-center justify-between gap-2 pr-3">
-        <h2 className="min-w-0 flex-1">
+        {/* A basis wide enough for the title, so on a phone the actions wrap below it instead of cutting it short. */}
+        <h2 className="min-w-0 flex-1 basis-64">
           <button
             type="button"
             aria-expanded={expanded}
@@ -70,7 +71,9 @@ export function AlertGroupSection({
           </button>
         </h2>
         {counts.total > counts.suppressed && (
-          <SilenceActions alerts={group.alerts} name={`group ${group.title}`} />
+          <div className="max-sm:pb-2 max-sm:pl-3">
+            <SilenceActions alerts={group.alerts} name={`group ${group.title}`} />
+          </div>
         )}
       </div>
       {expanded && (
