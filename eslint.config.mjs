@@ -13,7 +13,7 @@ const rx = (words) => words.map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")
  */
 export const browserSafe = [
   "lib/api-client", "lib/errors", "lib/utils",
-  "lib/alerts/api", "lib/alerts/silence-api", "lib/alerts/types", "lib/alerts/group", "lib/alerts/matchers",
+  "lib/alerts/api", "lib/alerts/silence-api", "lib/alerts/types", "lib/alerts/group", "lib/alerts/matchers", "lib/alerts/links",
   "lib/analysis/api", "lib/analysis/types", "lib/analysis/report-markdown", "lib/analysis/pod-summary", "lib/analysis/similar",
   "lib/cluster/view", "lib/cluster/workload-view", "lib/cluster/revision-diff", "lib/cluster/neighbourhood-view",
   "lib/github/api", "lib/jobs/api",

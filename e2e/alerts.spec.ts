@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { z } from "zod";
 import { deadPort } from "../test/helpers/alertmanager";
 import { startConsole } from "./harness";
 import { e2eAlerts, e2eState, silencedPod } from "./fixtures";
@@ -61,15 +62,29 @@ test.describe("alert list against a real Alertmanager", () => {
     await expect(page.getByTestId("empty-state")).toContainText('No alerts match pod="nope"');
   });
 
-  test("links each alert to its detail page", async ({ page }) => {
-    const { baseUrl } = e2eState();
+  test("links each alert to its detail page, and to itself and its silence in Alertmanager's UI", async ({ page }) => {
+    const { baseUrl, alertmanagerUrl } = e2eState();
+    // Alertmanager's UI reads the filter as {name="json string", ...} (ui/app/src/Utils/Filter.elm).
+    const inAlertmanager = `${alertmanagerUrl}/#/alerts?silenced=true&inhibited=true&active=true&filter=${encodeURIComponent(
+      '{alertname="ModelHighCPUUsage", cluster="prod", namespace="ml-experiments", pod="tuner-3", severity="warning"}',
+    )}`;
     await page.goto(`${baseUrl}/?filter=${encodeURIComponent('pod="tuner-3"')}`);
+    const row = page.getByTestId("alert-row").filter({ hasText: "tuner-3" });
+    await expect(row.getByRole("link", { name: "Alertmanager", exact: true })).toHaveAttribute("href", inAlertmanager);
     await page.getByRole("link", { name: "ml-experiments/tuner-3" }).click();
     await expect(page).toHaveURL(/\/alerts\/[0-9a-f]{16}$/);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("ModelHighCPUUsage");
     await expect(page.getByTestId("alert-labels")).toContainText("ml-experiments");
     await expect(page.getByTestId("alert-annotations")).toContainText("tuner-3 CPU at 97% of its limit");
+    await expect(page.getByRole("link", { name: "in Alertmanager ↗", exact: true })).toHaveAttribute("href", inAlertmanager);
     await shot(page, "alert-detail");
+
+    const silenceSchema = z.object({ id: z.string(), status: z.object({ state: z.string() }), matchers: z.array(z.object({ name: z.string(), value: z.string() })) });
+    const silences = z.array(silenceSchema).parse(await (await fetch(`${alertmanagerUrl}/api/v2/silences`)).json());
+    const silenceId = silences.find((s) => s.status.state === "active" && s.matchers.some((m) => m.name === "pod" && m.value === silencedPod))?.id;
+    expect(silenceId).toBeTruthy();
+    await page.goto(`${baseUrl}/?filter=${encodeURIComponent(`pod="${silencedPod}"`)}`);
+    await expect(page.getByRole("link", { name: "silence in Alertmanager ↗" })).toHaveAttribute("href", `${alertmanagerUrl}/#/silences/${silenceId}`);
   });
 
   test("holds live updates while the pointer is on the list", async ({ page }) => {

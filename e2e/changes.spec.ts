@@ -46,12 +46,12 @@ test.describe.serial("Changes and Neighbourhood on the demo", () => {
     // The alert started after revision 7 rolled out: the marker is above it in the newest-first timeline.
     const [markerBox, revisionBox] = await Promise.all([marker.boundingBox(), changes.locator('[data-revision="7"]').boundingBox()]);
     expect(markerBox?.y ?? Infinity).toBeLessThan(revisionBox?.y ?? -Infinity);
-    await page.screenshot({ path: "docs/changes-panel.png" });
+    await page.screenshot({ path: "e2e/screenshots/changes-panel.png" });
 
     await page.setViewportSize({ width: 390, height: 844 });
     await line.scrollIntoViewIfNeeded();
     await expect(line).toBeVisible();
-    await page.screenshot({ path: "docs/changes-panel-390.png" });
+    await page.screenshot({ path: "e2e/screenshots/changes-panel-390.png" });
     await page.setViewportSize({ width: 1440, height: 900 });
 
     await panel.getByRole("tab", { name: "Pod", exact: true }).click();

@@ -12,7 +12,8 @@ export default async function globalSetup() {
     await am.postAlerts(e2eAlerts);
     await am.waitForAlerts(e2eAlerts.length);
     await am.createSilence([{ name: "pod", value: silencedPod }], { comment: "e2e: known noisy notebook" });
-    const app = await startConsole({ ALERTMANAGER_URL: `e2e=${am.url}` });
+    // On loopback the browser reaches the Alertmanager at its API address, so the public URL is the same one.
+    const app = await startConsole({ ALERTMANAGER_URL: `e2e=${am.url}`, ALERTMANAGER_PUBLIC_URL: `e2e=${am.url}` });
     consoleStop = app.stop;
     const state: E2EState = { baseUrl: app.url, alertmanagerUrl: am.url };
     process.env.E2E_BASE_URL = state.baseUrl;

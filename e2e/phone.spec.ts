@@ -55,7 +55,7 @@ test.describe.serial("phone width", () => {
     await page.getByRole("tab", { name: "Previous logs" }).click();
     await expect(page.getByRole("log", { name: "Previous logs" })).not.toBeEmpty();
     await expectNoSidewaysScroll(page, "the previous logs");
-    await page.screenshot({ path: "docs/phone-alert-390.png" });
+    await page.screenshot({ path: "e2e/screenshots/phone-alert-390.png" });
 
     await page.getByRole("button", { name: "File GitHub issue" }).click();
     const dialog = page.getByRole("dialog", { name: "File GitHub issue" });
@@ -68,7 +68,7 @@ test.describe.serial("phone width", () => {
     await expect(dialog.getByTestId("issue-markdown")).toBeVisible();
     await expectNoSidewaysScroll(page, "the issue markdown");
     await expect(dialog.getByRole("button", { name: "Close" })).toBeInViewport();
-    await page.screenshot({ path: "docs/phone-issue-390.png" });
+    await page.screenshot({ path: "e2e/screenshots/phone-issue-390.png" });
     await dialog.getByRole("button", { name: "Close" }).click();
     await expect(dialog).toBeHidden();
   });

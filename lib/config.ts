@@ -91,6 +91,69 @@ function parseAlertmanagers(v: string | undefined, ctx: z.RefinementCtx): Alertm
   return out;
 }
 
+/** An ALERTMANAGER_PUBLIC_URL entry: the UI address a person's browser reaches, for the Alertmanager named `name`. */
+interface PublicUrlEntry {
+  name?: string;
+  url: string;
+}
+
+function parsePublicUrls(v: string | undefined, ctx: z.RefinementCtx): PublicUrlEntry[] {
+  if (!v) return [];
+  const out: PublicUrlEntry[] = [];
+  for (const raw of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const { key, url } = splitKeyedUrl(raw);
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      ctx.addIssue({
+        code: "custom",
+        message: `ALERTMANAGER_PUBLIC_URL entry "${raw}" is not a URL: use url (one Alertmanager) or name=url with the names of ALERTMANAGER_URL, comma-separated (e.g. prod=https://alertmanager.example.com)`,
+      });
+      continue;
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      ctx.addIssue({ code: "custom", message: `ALERTMANAGER_PUBLIC_URL entry "${raw}" must use http or https` });
+      continue;
+    }
+    if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+      ctx.addIssue({ code: "custom", message: `ALERTMANAGER_PUBLIC_URL entry for ${parsed.host} must be a plain base URL (the UI's address, with its route prefix if any): no credentials, ?query or #fragment` });
+      continue;
+    }
+    out.push(key ? { name: key, url } : { url });
+  }
+  return out;
+}
+
+/**
+ * Each public URL under the name of the Alertmanager it belongs to (`sources`: the ALERTMANAGER_URL names,
+ * or the demo's one source). An unnamed URL belongs to the only source; names must be known.
+ */
+function resolvePublicUrls(entries: readonly PublicUrlEntry[], sources: readonly string[]): { urls: Record<string, string>; problems: string[] } {
+  const urls: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const e of entries) {
+    const name = e.name ?? (sources.length === 1 ? sources[0] : undefined);
+    if (name === undefined) {
+      problems.push(
+        sources.length === 0
+          ? "ALERTMANAGER_PUBLIC_URL is set but ALERTMANAGER_URL is not: set ALERTMANAGER_URL too, or remove ALERTMANAGER_PUBLIC_URL"
+          : `ALERTMANAGER_PUBLIC_URL entry ${e.url} has no name but there are ${sources.length} Alertmanagers: write name=url with one of ${sources.join(", ")}`,
+      );
+    } else if (!sources.includes(name)) {
+      problems.push(`ALERTMANAGER_PUBLIC_URL names "${name}", which is not an Alertmanager of ALERTMANAGER_URL: use one of ${sources.join(", ") || "(none configured)"}`);
+    } else if (Object.hasOwn(urls, name)) {
+      problems.push(`ALERTMANAGER_PUBLIC_URL gives "${name}" two URLs: one public URL per Alertmanager`);
+    } else {
+      urls[name] = e.url;
+    }
+  }
+  return { urls, problems };
+}
+
+/** The alert sources public URLs may name: the configured Alertmanagers, or the demo's one source. */
+const publicUrlSources = (c: { DEMO: boolean; ALERTMANAGER_URL: AlertmanagerEndpoint[] }) => (c.DEMO ? ["demo"] : c.ALERTMANAGER_URL.map((a) => a.name));
+
 /** One Prometheus (or Thanos, Mimir, a managed one): `cluster` unset means the default, for any alert. */
 export interface PrometheusEndpoint {
   cluster?: string;
@@ -172,6 +235,7 @@ const envSchema = z
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional().default("info"),
 
     ALERTMANAGER_URL: optionalString.transform(parseAlertmanagers),
+    ALERTMANAGER_PUBLIC_URL: optionalString.transform(parsePublicUrls),
     ALERTMANAGER_TIMEOUT_MS: int("ALERTMANAGER_TIMEOUT_MS", 5000, 100, 120_000),
     ACK_DURATION_MINUTES: int("ACK_DURATION_MINUTES", 15, 1, 7 * 24 * 60),
 
@@ -268,6 +332,9 @@ const envSchema = z
     TRIAGE_LISTEN_ADDRESS: optionalString,
   })
   .superRefine((c, ctx) => {
+    for (const message of resolvePublicUrls(c.ALERTMANAGER_PUBLIC_URL, publicUrlSources(c)).problems) {
+      ctx.addIssue({ code: "custom", path: ["ALERTMANAGER_PUBLIC_URL"], message });
+    }
     if (c.AUTH_MODE === "token" && (!c.AUTH_TOKEN || c.AUTH_TOKEN.length < 16)) {
       ctx.addIssue({
         code: "custom",
@@ -320,6 +387,8 @@ export interface Config {
   consoleUrl: string;
   logLevel: Parsed["LOG_LEVEL"];
   alertmanagers: AlertmanagerEndpoint[];
+  /** Alertmanager name -> the base URL of its UI as a browser reaches it (ALERTMANAGER_PUBLIC_URL); no entry, no link. */
+  alertmanagerPublicUrls: Record<string, string>;
   alertmanagerTimeoutMs: number;
   /** How long the Acknowledge button silences an alert for. */
   ackDurationMinutes: number;
@@ -426,6 +495,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     consoleUrl: (e.CONSOLE_URL ?? `http://${e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, ""),
     logLevel: e.LOG_LEVEL,
     alertmanagers: e.ALERTMANAGER_URL,
+    alertmanagerPublicUrls: resolvePublicUrls(e.ALERTMANAGER_PUBLIC_URL, publicUrlSources(e)).urls,
     alertmanagerTimeoutMs: e.ALERTMANAGER_TIMEOUT_MS,
     ackDurationMinutes: e.ACK_DURATION_MINUTES,
     kube: {

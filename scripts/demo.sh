@@ -8,5 +8,7 @@ source scripts/node-env.sh
 project_node_env
 project_node_modules
 export DEMO=1
+# The demo has no Alertmanager of its own; where its alerts' "Alertmanager ↗" links point (run one there to follow them).
+export ALERTMANAGER_PUBLIC_URL=${ALERTMANAGER_PUBLIC_URL:-http://localhost:9093}
 npx next build
 exec node scripts/start.mjs

@@ -5,6 +5,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { SourceErrors } from "@/components/alerts/source-errors";
 import { severityVariant } from "@/components/alerts/severity";
+import { alertmanagerAlertUrl, alertmanagerSilenceUrl } from "@/lib/alerts/links";
 
 const safeHttp = (u: string | undefined) => (u && /^https?:\/\//i.test(u) ? u : undefined);
 const LINK_ANNOTATIONS = ["runbook_url", "dashboard", "dashboard_url", "grafana_url"];
@@ -32,10 +33,13 @@ export function AlertDetail({
   alert,
   errors,
   now,
+  alertmanagerUrl,
   children,
 }: {
   fingerprint: string;
   alert: Alert | undefined;
+  /** The public URL of the Alertmanager UI that holds the alert (ALERTMANAGER_PUBLIC_URL); without one, no link. */
+  alertmanagerUrl?: string;
   errors: readonly SourceError[];
   now: number;
   children?: React.ReactNode;
@@ -65,6 +69,7 @@ export function AlertDetail({
       return url ? [{ label: k.replace(/_url$/, "").replace(/_/g, " "), url }] : [];
     }),
     ...(safeHttp(alert.generatorURL) ? [{ label: "source query", url: alert.generatorURL ?? "" }] : []),
+    ...(alertmanagerUrl ? [{ label: "in Alertmanager", url: alertmanagerAlertUrl(alertmanagerUrl, labels) }] : []),
   ];
   return (
     <div className="space-y-4">
@@ -117,7 +122,19 @@ export function AlertDetail({
       <p className="text-xs text-slate-500">
         Fingerprint <span className="font-mono">{alert.fingerprint}</span> · from {alert.sources.join(", ") || alert.source}
         {alert.receivers.length > 0 && ` · receivers ${alert.receivers.join(", ")}`}
-        {alert.silencedBy.length > 0 && ` · silenced by ${alert.silencedBy.join(", ")}`}
+        {alert.silencedBy.length > 0 && " · silenced by "}
+        {alert.silencedBy.map((id, i) => (
+          <span key={id}>
+            {i > 0 && ", "}
+            {alertmanagerUrl ? (
+              <a href={alertmanagerSilenceUrl(alertmanagerUrl, id)} rel="noreferrer" target="_blank" className="font-mono text-sky-700 hover:underline dark:text-sky-400">
+                {id}
+              </a>
+            ) : (
+              id
+            )}
+          </span>
+        ))}
         {alert.inhibitedBy.length > 0 && ` · inhibited by ${alert.inhibitedBy.join(", ")}`}
         {" · started "}
         {alert.startsAt}

@@ -23,6 +23,7 @@ export function AlertGroupSection({
   onToggle,
   analyses,
   silences,
+  alertmanagerUrls,
   current,
   onChip,
 }: {
@@ -33,6 +34,8 @@ export function AlertGroupSection({
   onChip?: ChipHandler;
   analyses?: Record<string, AlertAnalysisSummary>;
   silences?: Record<string, SilenceSummary>;
+  /** Per alert source, its Alertmanager UI's public URL (the row links the alert there). */
+  alertmanagerUrls?: Record<string, string>;
   /** The newest answer's alerts while the list is held still: a row shows its current state (a silence just set). */
   current?: ReadonlyMap<string, Alert>;
 }) {
@@ -43,7 +46,8 @@ export function AlertGroupSection({
   return (
     <section data-testid="alert-group" data-group={group.key} className={cn("rounded-lg border border-l-4 border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900", severityBorder(group.topSeverity))}>
       <div className="flex flex-wrap items-center justify-between gap-2 pr-3">
-        <h2 className="min-w-0 flex-1">
+        {/* A basis wide enough for the title, so on a phone the actions wrap below it instead of cutting it short. */}
+        <h2 className="min-w-0 flex-1 basis-64">
           <button
             type="button"
             aria-expanded={expanded}
@@ -67,7 +71,9 @@ export function AlertGroupSection({
           </button>
         </h2>
         {counts.total > counts.suppressed && (
-          <SilenceActions alerts={group.alerts} name={`group ${group.title}`} />
+          <div className="max-sm:pb-2 max-sm:pl-3">
+            <SilenceActions alerts={group.alerts} name={`group ${group.title}`} />
+          </div>
         )}
       </div>
       {expanded && (
@@ -82,6 +88,7 @@ export function AlertGroupSection({
                 showAlertname={group.by !== "alertname"}
                 analysis={analyses?.[a.fingerprint]}
                 silences={silences}
+                alertmanagerUrls={alertmanagerUrls}
                 onChip={onChip}
               />
             ))}

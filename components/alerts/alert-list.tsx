@@ -250,6 +250,7 @@ export function AlertList({ analyses: given }: { analyses?: Record<string, Alert
               onToggle={(open) => setFlagsRaw(JSON.stringify(setFlag(flags, id, open)))}
               analyses={analyses}
               silences={live?.silences}
+              alertmanagerUrls={live?.alertmanagerUrls}
               current={current}
               onChip={onChip}
             />

@@ -8,6 +8,7 @@ import { AnalyzeButton } from "@/components/alerts/analyze-button";
 import { severityBorder, severityVariant } from "@/components/alerts/severity";
 import type { SilenceSummary } from "@/lib/alerts/api";
 import { SilenceActions, silenceNote } from "@/components/alerts/silence-actions";
+import { alertmanagerAlertUrl, alertmanagerSilenceUrl, publicUrlFor } from "@/lib/alerts/links";
 
 /** What the row shows of the alert's latest analysis; fed by the analysis feature when there is one. */
 export interface AlertAnalysisSummary {
@@ -38,6 +39,7 @@ export function AlertRow({
   showAlertname = true,
   analysis,
   silences,
+  alertmanagerUrls,
   onChip,
 }: {
   alert: Alert;
@@ -49,6 +51,8 @@ export function AlertRow({
   analysis?: AlertAnalysisSummary;
   /** Who set the silences the list names, by id (an ACK! one reads "acknowledged by … until …"). */
   silences?: Record<string, SilenceSummary>;
+  /** Per alert source, its Alertmanager UI's public URL: with one, the row links the alert (and its silence) there. */
+  alertmanagerUrls?: Record<string, string>;
   /** Label chips filter the list (Alt-click excludes). */
   onChip?: ChipHandler;
 }) {
@@ -57,7 +61,10 @@ export function AlertRow({
   const inTitle = alert.labels.pod ? ["namespace", "pod"] : [];
   const summary = alert.annotations.summary ?? alert.annotations.description;
   const issueUrl = safeHttp(analysis?.issueUrl);
-  const silence = alert.silencedBy.map((id) => silences?.[id]).find((x) => x !== undefined);
+  const silenceId = alert.silencedBy.find((id) => silences?.[id] !== undefined);
+  const silence = silenceId === undefined ? undefined : silences?.[silenceId];
+  const amUrl = publicUrlFor(alert, alertmanagerUrls);
+  const name = `${alert.labels.alertname ?? "alert"} ${title}`;
   return (
     <li
       data-testid="alert-row"
@@ -87,13 +94,33 @@ export function AlertRow({
         {silence && (
           <p data-testid="silence-note" className="text-xs text-slate-600 dark:text-slate-400" title={silence.comment}>
             {silenceNote(silence)}
+            {amUrl && silenceId && (
+              <>
+                {" · "}
+                <a href={alertmanagerSilenceUrl(amUrl, silenceId)} rel="noreferrer" target="_blank" className="text-sky-700 hover:underline dark:text-sky-400">
+                  silence in Alertmanager ↗
+                </a>
+              </>
+            )}
           </p>
         )}
         {summary && <p className="line-clamp-2 text-sm text-slate-700 dark:text-slate-300">{summary}</p>}
         <LabelChips labels={alert.labels} hide={["alertname", "severity", ...inTitle, ...hideLabels]} onChip={onChip} />
         <div className="flex flex-wrap items-center gap-2">
           <AnalyzeButton fingerprint={alert.fingerprint} />
-          {alert.state === "active" && <SilenceActions alerts={[alert]} name={`${alert.labels.alertname ?? "alert"} ${title}`} />}
+          {alert.state === "active" && <SilenceActions alerts={[alert]} name={name} />}
+          {amUrl && (
+            <a
+              data-testid="alertmanager-link"
+              href={alertmanagerAlertUrl(amUrl, alert.labels)}
+              title={`Open ${name} in Alertmanager's own UI`}
+              rel="noreferrer"
+              target="_blank"
+              className="text-xs text-sky-700 hover:underline dark:text-sky-400"
+            >
+              Alertmanager<span aria-hidden> ↗</span>
+            </a>
+          )}
         </div>
       </div>
       {analysis && (

@@ -55,7 +55,7 @@ export function ReportView({ report, markdown, onJump }: { report: Report; markd
                       {e.source ?? "?"}
                       {e.line ? `:${e.line}` : ""}
                     </button>
-                    <code className={cn("break-all text-xs", !e.verified && "text-amber-700 dark:text-amber-300")}>{e.text}</code>
+                    <code className={cn("wrap-anywhere text-xs", !e.verified && "text-amber-700 dark:text-amber-300")}>{e.text}</code>
                     {!e.verified && <span className="shrink-0 text-xs text-amber-700 dark:text-amber-300">⚠ unverified</span>}
                   </li>
                 ))}

@@ -26,6 +26,8 @@ export const alertListResponseSchema = z.object({
   analyses: z.record(z.string(), alertAnalysisSchema).default({}),
   /** The silences the listed alerts' `silencedBy` name, by id (from the same Alertmanagers, cached alike); absent when none. */
   silences: z.record(z.string(), silenceSummarySchema).optional(),
+  /** Per alert source, the base URL of its Alertmanager UI as a browser reaches it (ALERTMANAGER_PUBLIC_URL); absent when none is configured. */
+  alertmanagerUrls: z.record(z.string(), z.string()).optional(),
 });
 export type AlertListResponse = z.infer<typeof alertListResponseSchema>;
 

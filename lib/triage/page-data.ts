@@ -2,6 +2,7 @@ import type { AlertListResponse } from "@/lib/alerts/api";
 import { formatMatcher, matchAlert, type Matcher } from "@/lib/alerts/matchers";
 import type { Alert, AlertSource, Target } from "@/lib/alerts/types";
 import { getSilenceClient } from "@/lib/alerts/silences";
+import { publicUrlFor } from "@/lib/alerts/links";
 import { snapshotFromTarget, targetFingerprint } from "@/lib/alerts/snapshot";
 import type { Config } from "@/lib/config";
 import type { Store } from "@/lib/store";
@@ -11,7 +12,7 @@ import type { AlertHistoryEntry, AnalysisSummary } from "@/lib/store/models";
 export interface PageDataDeps {
   store: Pick<Store, "latestAnalysisByFingerprint" | "latestAnalysesFor">;
   alerts: Pick<AlertSource, "listAlerts">;
-  config: Pick<Config, "demo"> & { policy: Pick<Config["policy"], "cooldownSeconds"> } & Parameters<typeof getSilenceClient>[0];
+  config: Pick<Config, "demo" | "alertmanagerPublicUrls"> & { policy: Pick<Config["policy"], "cooldownSeconds"> } & Parameters<typeof getSilenceClient>[0];
 }
 
 /**
@@ -28,7 +29,15 @@ export async function alertList(d: PageDataDeps, matchers: readonly Matcher[], s
   for (const [fp, a] of latest) {
     analyses[fp] = { id: a.id, status: a.status, topHypothesis: a.topHypothesis?.title, issueUrl: a.issueUrl, issueNumber: a.issueNumber, resolved: !!a.resolvedAt };
   }
-  return { alerts, errors: result.errors, demo: d.config.demo, analyses, ...(silences ? { silences } : {}) };
+  const alertmanagerUrls = d.config.alertmanagerPublicUrls;
+  return {
+    alerts,
+    errors: result.errors,
+    demo: d.config.demo,
+    analyses,
+    ...(silences ? { silences } : {}),
+    ...(Object.keys(alertmanagerUrls).length ? { alertmanagerUrls } : {}),
+  };
 }
 
 /** Who set each silence the alerts name, and until when (silences read through their own short cache). */
@@ -68,7 +77,8 @@ export async function alertPageState(d: PageDataDeps, fingerprint: string, analy
   const alert = list.alerts.find((a) => a.fingerprint === fingerprint);
   const readAt = Date.now();
   const recent = isRecent(d, latest?.createdAt, readAt);
-  return { fingerprint, alert, errors: list.errors, readAt, latestId: latest?.id, autoStart: analyze && !!alert && !recent };
+  const alertmanagerUrl = alert && publicUrlFor(alert, d.config.alertmanagerPublicUrls);
+  return { fingerprint, alert, alertmanagerUrl, errors: list.errors, readAt, latestId: latest?.id, autoStart: analyze && !!alert && !recent };
 }
 
 /** An analysis this young makes `analyze=1` links open it instead of starting another (at least 5 min). */

@@ -66,6 +66,15 @@ describe("GET /api/alerts", () => {
     expect(parsed.errors).toEqual([{ source: "backup", message: `Alertmanager backup at ${dead} refused the connection`, hint: "Check ALERTMANAGER_URL and that it is running" }]);
   });
 
+  it("names each source's public Alertmanager URL when one is configured, and none otherwise", async () => {
+    await useEnv({ ALERTMANAGER_URL: `prod=${am.url}`, ALERTMANAGER_PUBLIC_URL: "prod=https://alertmanager.example.com" });
+    const withUrl = alertListResponseSchema.parse((await call()).body);
+    expect(withUrl.alertmanagerUrls).toEqual({ prod: "https://alertmanager.example.com" });
+    await useEnv({ ALERTMANAGER_URL: `prod=${am.url}` });
+    const { body } = await call();
+    expect(body).not.toHaveProperty("alertmanagerUrls");
+  });
+
   it("filters with matcher syntax", async () => {
     await useEnv({ ALERTMANAGER_URL: am.url });
     const { body } = await call(`?filter=${encodeURIComponent('severity="critical"')}`);

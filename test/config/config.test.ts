@@ -30,6 +30,25 @@ describe("config", () => {
     ]);
   });
 
+  it("gives each Alertmanager its public URL: name=url, or one bare URL for the only one (the demo's too)", () => {
+    const c = parseConfig({ ALERTMANAGER_URL: "prod=http://am-0:9093,backup=http://am-1:9093", ALERTMANAGER_PUBLIC_URL: "prod=https://am.example.com/am/, backup=https://am-b.example.com" });
+    expect(c.alertmanagerPublicUrls).toEqual({ prod: "https://am.example.com/am", backup: "https://am-b.example.com" });
+    expect(parseConfig({ ALERTMANAGER_URL: "http://alertmanager:9093", ALERTMANAGER_PUBLIC_URL: "https://am.example.com" }).alertmanagerPublicUrls).toEqual({ "alertmanager:9093": "https://am.example.com" });
+    expect(parseConfig({ DEMO: "1", ALERTMANAGER_PUBLIC_URL: "http://localhost:9093" }).alertmanagerPublicUrls).toEqual({ demo: "http://localhost:9093" });
+    // Unset: no link, and never the in-cluster URL in its place.
+    expect(parseConfig({ ALERTMANAGER_URL: "http://alertmanager:9093" }).alertmanagerPublicUrls).toEqual({});
+  });
+
+  it("refuses a public URL it cannot place, naming the Alertmanagers it could belong to", () => {
+    const two = { ALERTMANAGER_URL: "prod=http://am-0:9093,backup=http://am-1:9093" };
+    expect(problems({ ...two, ALERTMANAGER_PUBLIC_URL: "https://am.example.com" })).toContain("has no name but there are 2 Alertmanagers: write name=url with one of prod, backup");
+    expect(problems({ ...two, ALERTMANAGER_PUBLIC_URL: "staging=https://am.example.com" })).toContain('names "staging", which is not an Alertmanager of ALERTMANAGER_URL: use one of prod, backup');
+    expect(problems({ ...two, ALERTMANAGER_PUBLIC_URL: "prod=https://a.example.com,prod=https://b.example.com" })).toContain('gives "prod" two URLs');
+    expect(problems({ ALERTMANAGER_PUBLIC_URL: "https://am.example.com" })).toContain("ALERTMANAGER_URL is not");
+    expect(problems({ ...two, ALERTMANAGER_PUBLIC_URL: "prod=ftp://am.example.com" })).toContain("must use http or https");
+    expect(problems({ ...two, ALERTMANAGER_PUBLIC_URL: "prod=https://u:p@am.example.com/#/alerts" })).toContain("must be a plain base URL");
+  });
+
   it("parses CLUSTER_CONTEXTS", () => {
     expect(parseConfig({ CLUSTER_CONTEXTS: "prod=gke_acme_europe-west1_prod,dev=k3d-dev" }).kube.clusterContexts).toEqual({
       prod: "gke_acme_europe-west1_prod",

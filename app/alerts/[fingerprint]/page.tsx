@@ -40,7 +40,7 @@ export default async function AlertPage({
   );
   return (
     <main className="mx-auto max-w-7xl space-y-4 p-4 sm:p-6">
-      <AlertDetail fingerprint={state.fingerprint} alert={state.alert} errors={state.errors} now={state.readAt}>
+      <AlertDetail fingerprint={state.fingerprint} alert={state.alert} errors={state.errors} now={state.readAt} alertmanagerUrl={state.alertmanagerUrl}>
         {panel}
       </AlertDetail>
       {!state.alert && panel}
