@@ -5,7 +5,7 @@ const variants = {
   outline: "border-slate-300 text-slate-700 dark:border-slate-700 dark:text-slate-300",
   critical: "border-transparent bg-red-600 text-white",
   warning: "border-transparent bg-amber-500 text-slate-950",
-  info: "border-transparent bg-sky-600 text-white",
+  info: "border-transparent bg-sky-700 text-white",
   muted: "border-transparent bg-slate-200 text-slate-700 dark:bg-slate-800 dark:text-slate-300",
   demo: "border-transparent bg-fuchsia-600 text-white",
 } as const;
