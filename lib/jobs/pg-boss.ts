@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
 import { PgBoss } from "pg-boss";
-import { sql } from "kysely";
+import { CompiledQuery, sql } from "kysely";
 import { AppError, describeError, isAppError, type ErrorCode } from "@/lib/errors";
 import { DEFAULT_LEASE_MS, type Job, type JobKind } from "@/lib/store";
 import { bindJobHandler } from "@/lib/jobs/kinds";
@@ -246,6 +246,24 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
     await boss.resume(queueName(job.kind), job.id);
   }
 
+  /**
+   * Fail a pg-boss attempt. With retryInMs (a Retry-After), the retry pg-boss schedules with its own
+   * backoff is moved to that delay in the same transaction, so no worker can fetch it in between;
+   * pg-boss still counts the attempt against the job's retry limit.
+   */
+  async function failAttempt(q: string, attempt: Attempt, message: string, retryInMs?: number): Promise<void> {
+    if (retryInMs === undefined) {
+      await boss.fail(q, attempt, { message });
+      return;
+    }
+    await store.db.transaction().execute(async (trx) => {
+      const db = { executeSql: async (text: string, values?: unknown[]) => ({ rows: (await trx.executeQuery(CompiledQuery.raw(text, values ?? []))).rows }) };
+      const failed = await boss.fail(q, attempt, { message }, { db });
+      // A failed attempt with retries left is in state retry, before active: update() may move its start.
+      if ("affected" in failed && Number(failed.affected) > 0) await boss.update(q, undefined, { id: attempt.id, startAfter: retryInMs / 1000, db });
+    });
+  }
+
   async function settle(job: Job, entry: Held, error: unknown): Promise<void> {
     if (entry.lost) return;
     if (entry.controller.signal.aborted && state !== "running") {
@@ -253,10 +271,12 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
       return;
     }
     const permanent = isAppError(error) && PERMANENT.has(error.code);
-    const after = await store.failJob(job.id, describeError(error), { permanent, workerId: id });
+    // A rate limit's Retry-After (Gemini's 429 RetryInfo) decides the next attempt, as on SQLite.
+    const retryInMs = isAppError(error) && error.retryAfterSeconds !== undefined ? Math.max(0, error.retryAfterSeconds * 1000) : undefined;
+    const after = await store.failJob(job.id, describeError(error), { permanent, retryInMs, workerId: id });
     const q = queueName(job.kind);
     if (after.status === "failed" && permanent) await boss.cancel(q, job.id);
-    else await boss.fail(q, entry.attempt, { message: describeError(error).slice(0, 2000) });
+    else await failAttempt(q, entry.attempt, describeError(error).slice(0, 2000), after.status === "queued" ? retryInMs : undefined);
     log.warn({ jobId: job.id, kind: job.kind, attempts: after.attempts, err: describeError(error) }, after.status === "failed" ? "job failed" : "job attempt failed; retrying");
   }
 

@@ -6,6 +6,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import { createSqliteJobBackend, type JobBackend, type WorkerGroup } from "@/lib/jobs/backend";
 import type { JobHandlers } from "@/lib/jobs/kinds";
 import { createPgBossJobBackend, type PgBossJobOptions } from "@/lib/jobs/pg-boss";
+import { sql } from "kysely";
 import { openStore, type Store } from "@/lib/store";
 import { postgresDatabase } from "@/test/helpers/postgres-database";
 
@@ -131,6 +132,33 @@ describe.each(["sqlite", "postgres"] as const)("the job interface on %s", (engin
     await new Promise((r) => setTimeout(r, 300));
     expect(calls).toBe(1);
     expect(await env.store.getAnalysis(analysisId)).toMatchObject({ status: "failed" });
+  }, 60_000);
+
+  it("waits out a rate limit's Retry-After before the next attempt, and counts each attempt", async () => {
+    const env = await openEngine(engine);
+    const calls: number[] = [];
+    const b = await backendFor(engine, env, {
+      analyze: async () => {
+        calls.push(Date.now());
+        // Gemini's 429 as lib/analysis/gemini.ts reports it: the RetryInfo delay becomes retryAfterSeconds.
+        throw new AppError("rate_limited", `Gemini quota exhausted (call ${calls.length})`, { retryAfterSeconds: calls.length === 1 ? 3 : 1 });
+      },
+    });
+    const { analysisId, jobId } = await queueAnalysis(env.store, 2);
+    b.kick();
+    await until("the job to fail", async () => (await env.store.getJob(jobId))?.status === "failed");
+    // pg-boss's own backoff is 0 s in these tests: only the Retry-After can keep the second call this far from the first.
+    const [first, second] = calls;
+    expect(calls).toHaveLength(2);
+    expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(2500);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(calls).toHaveLength(2);
+    expect(await env.store.getJob(jobId)).toMatchObject({ attempts: 2, lastError: expect.stringContaining("call 2") });
+    expect(await env.store.getAnalysis(analysisId)).toMatchObject({ status: "failed" });
+    if (engine === "postgres") {
+      const { rows } = await sql`select state::text as state, retry_count from triage_jobs.job where id = ${jobId}::uuid`.execute(env.store.db);
+      expect(rows).toEqual([{ state: "failed", retry_count: 1 }]);
+    }
   }, 60_000);
 
   it("graceful stop hands a running job back; another worker on the database takes it at once", async () => {
