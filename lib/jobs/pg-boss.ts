@@ -202,22 +202,82 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
     }
   }
 
+  const bossJobs = sql.table(`${schema}.job`);
+
   /**
-   * Bring the ledger in line with what pg-boss decided without one of our workers: a running row whose
-   * pg-boss job went back to the queue (its worker's heartbeat stopped) is queued again, one whose
-   * pg-boss job failed for good (last attempt timed out) fails with the reason. The analysis follows.
+   * Bring the ledger in line with what pg-boss decided without one of our workers (every replica runs
+   * it; each step is guarded by the state it read, so running it twice changes nothing):
+   * - a running row whose worker stopped renewing its lease: pg-boss's job back in the queue (heartbeat
+   *   timeout) queues the row again, failed for good fails it with the reason, cancelled or missing
+   *   queues it again (or fails it on its last attempt) and re-sends it;
+   * - a queued row whose pg-boss job ended (both untouched for a lease): failed after the ledger last
+   *   changed means a worker took the last attempt and died before recording the claim, so the row fails
+   *   with that reason; cancelled (an interrupted hand-back) or failed before (an interrupted panel retry)
+   *   is stale, so it is dropped and the row re-sent with the attempts the ledger has left.
+   * The analysis follows each row (queued again, or failed with Retry offered).
    */
   async function reconcile(): Promise<void> {
-    const rows = await sql<{ id: string; locked_by: string | null; state: string; output: unknown }>`
-      select j.id, j.locked_by, b.state::text as state, b.output from jobs j join ${sql.table(`${schema}.job`)} b on b.id = j.id::uuid
-      where j.status = 'running' and b.state in ('created', 'retry', 'failed')
+    let resend = false;
+    const running = await sql<{ id: string; locked_by: string | null; state: string | null; output: unknown }>`
+      select j.id, j.locked_by, b.state::text as state, b.output from jobs j left join ${bossJobs} b on b.id = j.id::uuid
+      where j.status = 'running' and (b.id is null or b.state in ('created', 'retry', 'failed', 'cancelled'))
         and (j.lease_expires_at is null or j.lease_expires_at < ${new Date().toISOString()})
       limit 500`.execute(store.db);
-    for (const r of rows.rows) {
-      const reason = `Interrupted: its worker ${r.locked_by ?? "(unknown)"} stopped sending heartbeats (${bossMessage(r.output) ?? "pg-boss heartbeat timeout"}).`;
+    for (const r of running.rows) {
       if (!r.locked_by) continue;
-      await store.failJob(r.id, reason, { permanent: r.state === "failed", workerId: r.locked_by });
+      if (r.state === "created" || r.state === "retry" || r.state === "failed") {
+        const reason = `Interrupted: its worker ${r.locked_by} stopped sending heartbeats (${bossMessage(r.output) ?? "pg-boss heartbeat timeout"}).`;
+        await store.failJob(r.id, reason, { permanent: r.state === "failed", workerId: r.locked_by });
+        continue;
+      }
+      const gone = r.state ? "was cancelled" : "is gone from pg-boss";
+      const after = await store.failJob(r.id, `Interrupted: its worker ${r.locked_by} stopped sending heartbeats and its queued job ${gone}.`, { workerId: r.locked_by });
+      if (after.status !== "queued") continue;
+      await dropEnded(r.id);
+      resend = true;
     }
+
+    const stranded = await sql<{ id: string; updated_at: string; state: string; output: unknown; after_ledger: boolean }>`
+      select j.id, j.updated_at, b.state::text as state, b.output, b.completed_on > j.updated_at::timestamptz as after_ledger
+      from jobs j join ${bossJobs} b on b.id = j.id::uuid
+      where j.status = 'queued' and b.state in ('failed', 'cancelled')
+        and j.updated_at < ${new Date(Date.now() - leaseMs).toISOString()}
+        and b.completed_on < now() - ${leaseMs} * interval '1 millisecond'
+      limit 500`.execute(store.db);
+    for (const r of stranded.rows) {
+      if (r.state === "failed" && r.after_ledger) await failStranded(r.id, r.updated_at, bossMessage(r.output));
+      else if (await dropEnded(r.id)) resend = true;
+    }
+    if (resend) publishSoon();
+  }
+
+  /** Delete a pg-boss job that has ended (never one a worker may hold), so publish() sends the row again. */
+  async function dropEnded(jobId: string): Promise<boolean> {
+    const r = await sql`delete from ${bossJobs} where id = ${jobId}::uuid and state in ('failed', 'cancelled')`.execute(store.db);
+    return Number(r.numAffectedRows ?? 0) > 0;
+  }
+
+  /**
+   * Fail a queued row whose last attempt pg-boss gave to a worker that died before claiming it: take the
+   * row as this sweeper (only if unchanged since it was read), counting that attempt, then fail it
+   * through the store so the analysis fails with the reason. A crash in between leaves a running row
+   * with an expired lease and a failed pg-boss job, which the next sweep fails.
+   */
+  async function failStranded(jobId: string, seen: string, bossReason: string | undefined): Promise<void> {
+    const sweeper = `${id}:reconcile`.slice(0, 128);
+    const now = new Date().toISOString();
+    const took = await store.db
+      .updateTable("jobs")
+      .set((eb) => ({ status: "running", locked_by: sweeper, locked_at: now, lease_expires_at: now, updated_at: now, attempts: eb("attempts", "+", 1) }))
+      .where("id", "=", jobId)
+      .where("status", "=", "queued")
+      .where("updated_at", "=", seen)
+      .returning("id")
+      .executeTakeFirst();
+    if (!took) return;
+    const reason = `Interrupted on its last attempt: a worker took the job from the queue and stopped before recording it, and pg-boss failed it (${bossReason ?? "heartbeat timeout"}).`;
+    await store.failJob(jobId, reason, { permanent: true, workerId: sweeper });
+    log.warn({ jobId, workerId: id }, "failed a job whose last attempt was lost before its claim was recorded");
   }
 
   async function claim(jobId: string): Promise<Job | undefined> {

@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { PgBoss } from "pg-boss";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppError, isAppError } from "@/lib/errors";
 import { createSqliteJobBackend, type JobBackend, type WorkerGroup } from "@/lib/jobs/backend";
 import type { JobHandlers } from "@/lib/jobs/kinds";
-import { createPgBossJobBackend, type PgBossJobOptions } from "@/lib/jobs/pg-boss";
+import { createPgBossJobBackend, queueName, type PgBossJobOptions } from "@/lib/jobs/pg-boss";
 import { sql } from "kysely";
 import { openStore, type Store } from "@/lib/store";
 import { postgresDatabase } from "@/test/helpers/postgres-database";
@@ -260,4 +261,70 @@ describe("pg-boss across replicas", () => {
     expect(isAppError(e) && e.code).toBe("not_configured");
     expect(isAppError(e) && `${e.message} ${e.hint}`).toMatch(/triage_jobs.*CREATE SCHEMA triage_jobs AUTHORIZATION/s);
   }, 60_000);
+});
+
+describe("pg-boss and the ledger after crashes", () => {
+  it("settles or re-sends ledger rows whose pg-boss job ended or vanished without a worker recording it, once across two replicas", async () => {
+    const env = await openEngine("postgres");
+    const ran: string[] = [];
+    const options = (workerId: string) => ({
+      store: env.store,
+      databaseUrl: env.url,
+      handlers: { analyze: async (_p: unknown, job: { id: string }) => void ran.push(job.id) } as Partial<JobHandlers>,
+      groups: ALL,
+      pollIntervalMs: 30,
+      retryDelaySeconds: 0,
+      superviseIntervalSeconds: 1,
+      workerId,
+    });
+    // Creating a backend creates pg-boss's schema and queues; the workers start once the states below are in place.
+    const a = await createPgBossJobBackend(options("a"));
+    const b = await createPgBossJobBackend(options("b"));
+    cleanups.push(() => a.stop({ timeoutMs: 200 }), () => b.stop({ timeoutMs: 200 }));
+
+    const lost = await queueAnalysis(env.store, 1);
+    const handBack = await queueAnalysis(env.store, 3);
+    const panelRetry = await queueAnalysis(env.store, 3);
+    const vanished = await queueAnalysis(env.store, 3);
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+    const q = queueName("analyze");
+    const boss = new PgBoss({ connectionString: env.url, schema: "triage_jobs", supervise: false, schedule: false });
+    await boss.start();
+    try {
+      // lost: a worker fetched the last attempt and died before claiming the row; pg-boss failed it (heartbeat timeout).
+      // handBack: a worker stopping cancelled the job to resume it and died in between.
+      // panelRetry: the panel's retry queued the row again and the process died before deleting the old failed job.
+      for (const { jobId } of [lost, handBack, panelRetry]) await boss.insert(q, [{ id: jobId, data: { jobId }, retryLimit: 0 }]);
+      const fetched = await boss.fetch(q, { batchSize: 3 });
+      expect(fetched).toHaveLength(3);
+      await boss.fail(q, fetched.filter((j) => j.id !== handBack.jobId).map((j) => ({ id: j.id, retryCount: j.retryCount })), { message: "heartbeat timeout" });
+      await boss.cancel(q, handBack.jobId);
+    } finally {
+      await boss.stop({ graceful: false, close: true });
+    }
+    await sql`update triage_jobs.job set completed_on = now() - interval '10 minutes' where id in (${lost.jobId}::uuid, ${handBack.jobId}::uuid, ${panelRetry.jobId}::uuid)`.execute(env.store.db);
+    await env.store.db.updateTable("jobs").set({ updated_at: minutesAgo(20) }).where("id", "in", [lost.jobId, handBack.jobId]).execute();
+    await env.store.db.updateTable("jobs").set({ updated_at: minutesAgo(5) }).where("id", "=", panelRetry.jobId).execute();
+    // vanished: claimed by a worker that died, and its pg-boss job is gone.
+    await env.store.db
+      .updateTable("jobs")
+      .set({ status: "running", locked_by: "dead", attempts: 1, locked_at: minutesAgo(12), lease_expires_at: minutesAgo(11), updated_at: minutesAgo(11) })
+      .where("id", "=", vanished.jobId)
+      .execute();
+
+    await a.start();
+    await b.start();
+    const done = [handBack.jobId, panelRetry.jobId, vanished.jobId];
+    await until("the stranded rows to settle", async () => {
+      const jobs = await Promise.all([lost, ...[handBack, panelRetry, vanished]].map((x) => env.store.getJob(x.jobId)));
+      return jobs[0]?.status === "failed" && jobs.slice(1).every((j) => j?.status === "done");
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(ran.sort()).toEqual([...done].sort());
+    expect(await env.store.getJob(lost.jobId)).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/stopped before recording it.*heartbeat timeout/) });
+    expect(await env.store.getAnalysis(lost.analysisId)).toMatchObject({ status: "failed", error: expect.stringContaining("stopped before recording it") });
+    expect(await env.store.getJob(handBack.jobId)).toMatchObject({ attempts: 1 });
+    expect(await env.store.getJob(vanished.jobId)).toMatchObject({ attempts: 2 });
+  }, 90_000);
+
 });
