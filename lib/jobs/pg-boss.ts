@@ -68,6 +68,18 @@ interface Held {
   controller: AbortController;
   done: Promise<void>;
   lost: boolean;
+  /** The global slot's lock connection dropped: the handler was aborted and its job goes back to the queue. */
+  slotLost?: boolean;
+}
+
+/** A slot of a global semaphore: a session advisory lock held on its own connection. */
+interface Slot {
+  release(): Promise<void>;
+  /**
+   * Aborted when the lock's connection fails or ends before release: PostgreSQL has freed the lock
+   * with the session, so another replica may take the slot while this one still holds a job.
+   */
+  lost: AbortSignal;
 }
 
 /** A global semaphore of `size` slots: session advisory locks, freed by PostgreSQL when a holder's connection dies. */
@@ -79,28 +91,56 @@ class AdvisorySemaphore {
   ) {}
 
   /** A slot, or undefined when all are taken (by any process). */
-  async tryAcquire(): Promise<(() => Promise<void>) | undefined> {
+  async tryAcquire(): Promise<Slot | undefined> {
     const client = await this.pool.connect();
+    // A checked-out pg client has no 'error' listener of the pool's: without this one, a terminated
+    // backend would be an uncaught error event.
+    const lost = new AbortController();
+    let released = false;
+    const onGone = (e?: unknown) => {
+      if (released || lost.signal.aborted) return;
+      lost.abort(new AppError("unavailable", `The connection holding this job's global concurrency slot was lost (${e ? describeError(e) : "connection ended"}); another replica may take the slot.`));
+    };
+    client.on("error", onGone);
+    client.on("end", onGone);
+    const detach = () => {
+      released = true;
+      client.off("error", onGone);
+      client.off("end", onGone);
+    };
     try {
       const start = Math.floor(Math.random() * this.size);
       for (let i = 0; i < this.size; i++) {
         const slot = this.group * 1000 + ((start + i) % this.size);
         const r = await client.query<{ ok: boolean }>("select pg_try_advisory_lock($1, $2) as ok", [SEMAPHORE_NS, slot]);
         if (r.rows[0]?.ok) {
-          return async () => {
-            try {
-              await client.query("select pg_advisory_unlock($1, $2)", [SEMAPHORE_NS, slot]);
-              client.release();
-            } catch (e) {
-              client.release(e instanceof Error ? e : true);
-            }
+          return {
+            lost: lost.signal,
+            release: async () => {
+              if (released) return;
+              if (lost.signal.aborted) {
+                detach();
+                client.release(true);
+                return;
+              }
+              try {
+                await client.query("select pg_advisory_unlock($1, $2)", [SEMAPHORE_NS, slot]);
+                detach();
+                client.release();
+              } catch (e) {
+                detach();
+                client.release(e instanceof Error ? e : true);
+              }
+            },
           };
         }
       }
     } catch (e) {
+      detach();
       client.release(e instanceof Error ? e : true);
       throw e;
     }
+    detach();
     client.release();
     return undefined;
   }
@@ -326,7 +366,7 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
 
   async function settle(job: Job, entry: Held, error: unknown): Promise<void> {
     if (entry.lost) return;
-    if (entry.controller.signal.aborted && state !== "running") {
+    if (entry.controller.signal.aborted && (state !== "running" || entry.slotLost)) {
       await handBack(job);
       return;
     }
@@ -340,11 +380,20 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
     log.warn({ jobId: job.id, kind: job.kind, attempts: after.attempts, err: describeError(error) }, after.status === "failed" ? "job failed" : "job attempt failed; retrying");
   }
 
-  function run(group: WorkerGroup, attempt: Attempt, kind: JobKind, release?: () => Promise<void>): void {
+  function run(group: WorkerGroup, attempt: Attempt, kind: JobKind, release: () => Promise<void>, slotLost?: AbortSignal): void {
     const bossJobId = attempt.id;
     const controller = new AbortController();
     const entry: Held = { attempt, controller, done: Promise.resolve(), lost: false };
     held.set(bossJobId, entry);
+    // Without its slot the handler would be one more than the global bound: stop it and hand the job back.
+    const onSlotLost = () => {
+      if (controller.signal.aborted) return;
+      entry.slotLost = true;
+      log.warn({ jobId: bossJobId, workerId: id, group: group.name }, "lost the global concurrency slot (its lock connection dropped); aborting the handler and handing the job back");
+      controller.abort(slotLost?.reason);
+    };
+    if (slotLost?.aborted) onSlotLost();
+    else slotLost?.addEventListener("abort", onSlotLost, { once: true });
     entry.done = (async () => {
       const job = await claim(bossJobId);
       if (!job) {
@@ -376,7 +425,8 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
     })()
       .catch((e: unknown) => log.error({ jobId: bossJobId, err: describeError(e) }, "could not record the job's outcome; pg-boss runs it again after its heartbeat timeout"))
       .finally(async () => {
-        await release?.().catch(() => undefined);
+        slotLost?.removeEventListener("abort", onSlotLost);
+        await release().catch(() => undefined);
         held.delete(bossJobId);
         kick();
       });
@@ -401,8 +451,9 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
     while (state === "running") {
       try {
         while (state === "running" && local < group.concurrency) {
-          const release = semaphore ? await semaphore.tryAcquire() : undefined;
-          if (semaphore && !release) break;
+          const slot = semaphore ? await semaphore.tryAcquire() : undefined;
+          if (semaphore && !slot) break;
+          const release = async () => slot?.release();
           let got: (Attempt & { kind: JobKind }) | undefined;
           for (const kind of group.kinds) {
             const [j] = await boss.fetch(queueName(kind), { batchSize: 1 });
@@ -413,14 +464,20 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
           }
           if (!got || state !== "running") {
             if (got) await boss.cancel(queueName(got.kind), got.id).then(() => boss.resume(queueName(got.kind), got.id));
-            await release?.();
+            await release();
             break;
           }
           local++;
-          run(group, got, got.kind, async () => {
-            local--;
-            await release?.();
-          });
+          run(
+            group,
+            got,
+            got.kind,
+            async () => {
+              local--;
+              await release();
+            },
+            slot?.lost,
+          );
         }
       } catch (e) {
         log.error({ err: describeError(e), group: group.name }, "fetching a job failed; retrying after the poll interval");

@@ -327,4 +327,56 @@ describe("pg-boss and the ledger after crashes", () => {
     expect(await env.store.getJob(vanished.jobId)).toMatchObject({ attempts: 2 });
   }, 90_000);
 
+  it("a handler whose global-slot lock connection is terminated stops and hands its job back: never more than N handlers at once", async () => {
+    const env = await openEngine("postgres");
+    let now = 0;
+    let peak = 0;
+    const started: string[] = [];
+    const aborted: string[] = [];
+    // Model work: a 2 s call that stops when its signal aborts, as the Gemini client's fetch does.
+    const handlers = (who: string): Partial<JobHandlers> => ({
+      analyze: async (_p, job, ctx) => {
+        now++;
+        peak = Math.max(peak, now);
+        started.push(`${who}:${job.id}`);
+        try {
+          await new Promise<void>((resolve, reject) => {
+            const t = setTimeout(resolve, 2000);
+            ctx.signal.addEventListener("abort", () => {
+              clearTimeout(t);
+              aborted.push(`${who}:${job.id}`);
+              reject(ctx.signal.reason);
+            });
+          });
+        } finally {
+          now--;
+        }
+      },
+    });
+    const groups: WorkerGroup[] = [{ name: "analyze", kinds: ["analyze"], concurrency: 1, global: true }];
+    const jobs = [];
+    for (let i = 0; i < 3; i++) jobs.push(await queueAnalysis(env.store));
+    const a = await backendFor("postgres", env, handlers("a"), { groups, workerId: "a" });
+    await until("a to run a job", async () => started.length === 1);
+    await backendFor("postgres", env, handlers("b"), { groups, workerId: "b" });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(started).toHaveLength(1);
+
+    const admin = new pg.Client({ connectionString: env.url });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    const killed = await admin.query(
+      `select pg_terminate_backend(pid) as ok from pg_locks
+       where locktype = 'advisory' and granted and classid = $1::oid and database = (select oid from pg_database where datname = current_database())`,
+      [0x7472_6a62],
+    );
+    expect(killed.rows).toEqual([{ ok: true }]);
+
+    await until("all analyses to run", async () => (await env.store.jobCounts()).done === 3, 60_000);
+    expect(peak).toBe(1);
+    expect(aborted).toEqual(started.slice(0, 1));
+    expect(a.running()).toBe(0);
+    // The interrupted attempt was handed back, not counted.
+    for (const { jobId } of jobs) expect((await env.store.getJob(jobId))?.attempts).toBe(1);
+  }, 90_000);
 });
