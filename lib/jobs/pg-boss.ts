@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
 import { PgBoss } from "pg-boss";
-import { sql } from "kysely";
+import { CompiledQuery, sql } from "kysely";
 import { AppError, describeError, isAppError, type ErrorCode } from "@/lib/errors";
 import { DEFAULT_LEASE_MS, type Job, type JobKind } from "@/lib/store";
 import { bindJobHandler } from "@/lib/jobs/kinds";
@@ -68,6 +68,18 @@ interface Held {
   controller: AbortController;
   done: Promise<void>;
   lost: boolean;
+  /** The global slot's lock connection dropped: the handler was aborted and its job goes back to the queue. */
+  slotLost?: boolean;
+}
+
+/** A slot of a global semaphore: a session advisory lock held on its own connection. */
+interface Slot {
+  release(): Promise<void>;
+  /**
+   * Aborted when the lock's connection fails or ends before release: PostgreSQL has freed the lock
+   * with the session, so another replica may take the slot while this one still holds a job.
+   */
+  lost: AbortSignal;
 }
 
 /** A global semaphore of `size` slots: session advisory locks, freed by PostgreSQL when a holder's connection dies. */
@@ -79,28 +91,56 @@ class AdvisorySemaphore {
   ) {}
 
   /** A slot, or undefined when all are taken (by any process). */
-  async tryAcquire(): Promise<(() => Promise<void>) | undefined> {
+  async tryAcquire(): Promise<Slot | undefined> {
     const client = await this.pool.connect();
+    // A checked-out pg client has no 'error' listener of the pool's: without this one, a terminated
+    // backend would be an uncaught error event.
+    const lost = new AbortController();
+    let released = false;
+    const onGone = (e?: unknown) => {
+      if (released || lost.signal.aborted) return;
+      lost.abort(new AppError("unavailable", `The connection holding this job's global concurrency slot was lost (${e ? describeError(e) : "connection ended"}); another replica may take the slot.`));
+    };
+    client.on("error", onGone);
+    client.on("end", onGone);
+    const detach = () => {
+      released = true;
+      client.off("error", onGone);
+      client.off("end", onGone);
+    };
     try {
       const start = Math.floor(Math.random() * this.size);
       for (let i = 0; i < this.size; i++) {
         const slot = this.group * 1000 + ((start + i) % this.size);
         const r = await client.query<{ ok: boolean }>("select pg_try_advisory_lock($1, $2) as ok", [SEMAPHORE_NS, slot]);
         if (r.rows[0]?.ok) {
-          return async () => {
-            try {
-              await client.query("select pg_advisory_unlock($1, $2)", [SEMAPHORE_NS, slot]);
-              client.release();
-            } catch (e) {
-              client.release(e instanceof Error ? e : true);
-            }
+          return {
+            lost: lost.signal,
+            release: async () => {
+              if (released) return;
+              if (lost.signal.aborted) {
+                detach();
+                client.release(true);
+                return;
+              }
+              try {
+                await client.query("select pg_advisory_unlock($1, $2)", [SEMAPHORE_NS, slot]);
+                detach();
+                client.release();
+              } catch (e) {
+                detach();
+                client.release(e instanceof Error ? e : true);
+              }
+            },
           };
         }
       }
     } catch (e) {
+      detach();
       client.release(e instanceof Error ? e : true);
       throw e;
     }
+    detach();
     client.release();
     return undefined;
   }
@@ -202,22 +242,82 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
     }
   }
 
+  const bossJobs = sql.table(`${schema}.job`);
+
   /**
-   * Bring the ledger in line with what pg-boss decided without one of our workers: a running row whose
-   * pg-boss job went back to the queue (its worker's heartbeat stopped) is queued again, one whose
-   * pg-boss job failed for good (last attempt timed out) fails with the reason. The analysis follows.
+   * Bring the ledger in line with what pg-boss decided without one of our workers (every replica runs
+   * it; each step is guarded by the state it read, so running it twice changes nothing):
+   * - a running row whose worker stopped renewing its lease: pg-boss's job back in the queue (heartbeat
+   *   timeout) queues the row again, failed for good fails it with the reason, cancelled or missing
+   *   queues it again (or fails it on its last attempt) and re-sends it;
+   * - a queued row whose pg-boss job ended (both untouched for a lease): failed after the ledger last
+   *   changed means a worker took the last attempt and died before recording the claim, so the row fails
+   *   with that reason; cancelled (an interrupted hand-back) or failed before (an interrupted panel retry)
+   *   is stale, so it is dropped and the row re-sent with the attempts the ledger has left.
+   * The analysis follows each row (queued again, or failed with Retry offered).
    */
   async function reconcile(): Promise<void> {
-    const rows = await sql<{ id: string; locked_by: string | null; state: string; output: unknown }>`
-      select j.id, j.locked_by, b.state::text as state, b.output from jobs j join ${sql.table(`${schema}.job`)} b on b.id = j.id::uuid
-      where j.status = 'running' and b.state in ('created', 'retry', 'failed')
+    let resend = false;
+    const running = await sql<{ id: string; locked_by: string | null; state: string | null; output: unknown }>`
+      select j.id, j.locked_by, b.state::text as state, b.output from jobs j left join ${bossJobs} b on b.id = j.id::uuid
+      where j.status = 'running' and (b.id is null or b.state in ('created', 'retry', 'failed', 'cancelled'))
         and (j.lease_expires_at is null or j.lease_expires_at < ${new Date().toISOString()})
       limit 500`.execute(store.db);
-    for (const r of rows.rows) {
-      const reason = `Interrupted: its worker ${r.locked_by ?? "(unknown)"} stopped sending heartbeats (${bossMessage(r.output) ?? "pg-boss heartbeat timeout"}).`;
+    for (const r of running.rows) {
       if (!r.locked_by) continue;
-      await store.failJob(r.id, reason, { permanent: r.state === "failed", workerId: r.locked_by });
+      if (r.state === "created" || r.state === "retry" || r.state === "failed") {
+        const reason = `Interrupted: its worker ${r.locked_by} stopped sending heartbeats (${bossMessage(r.output) ?? "pg-boss heartbeat timeout"}).`;
+        await store.failJob(r.id, reason, { permanent: r.state === "failed", workerId: r.locked_by });
+        continue;
+      }
+      const gone = r.state ? "was cancelled" : "is gone from pg-boss";
+      const after = await store.failJob(r.id, `Interrupted: its worker ${r.locked_by} stopped sending heartbeats and its queued job ${gone}.`, { workerId: r.locked_by });
+      if (after.status !== "queued") continue;
+      await dropEnded(r.id);
+      resend = true;
     }
+
+    const stranded = await sql<{ id: string; updated_at: string; state: string; output: unknown; after_ledger: boolean }>`
+      select j.id, j.updated_at, b.state::text as state, b.output, b.completed_on > j.updated_at::timestamptz as after_ledger
+      from jobs j join ${bossJobs} b on b.id = j.id::uuid
+      where j.status = 'queued' and b.state in ('failed', 'cancelled')
+        and j.updated_at < ${new Date(Date.now() - leaseMs).toISOString()}
+        and b.completed_on < now() - ${leaseMs} * interval '1 millisecond'
+      limit 500`.execute(store.db);
+    for (const r of stranded.rows) {
+      if (r.state === "failed" && r.after_ledger) await failStranded(r.id, r.updated_at, bossMessage(r.output));
+      else if (await dropEnded(r.id)) resend = true;
+    }
+    if (resend) publishSoon();
+  }
+
+  /** Delete a pg-boss job that has ended (never one a worker may hold), so publish() sends the row again. */
+  async function dropEnded(jobId: string): Promise<boolean> {
+    const r = await sql`delete from ${bossJobs} where id = ${jobId}::uuid and state in ('failed', 'cancelled')`.execute(store.db);
+    return Number(r.numAffectedRows ?? 0) > 0;
+  }
+
+  /**
+   * Fail a queued row whose last attempt pg-boss gave to a worker that died before claiming it: take the
+   * row as this sweeper (only if unchanged since it was read), counting that attempt, then fail it
+   * through the store so the analysis fails with the reason. A crash in between leaves a running row
+   * with an expired lease and a failed pg-boss job, which the next sweep fails.
+   */
+  async function failStranded(jobId: string, seen: string, bossReason: string | undefined): Promise<void> {
+    const sweeper = `${id}:reconcile`.slice(0, 128);
+    const now = new Date().toISOString();
+    const took = await store.db
+      .updateTable("jobs")
+      .set((eb) => ({ status: "running", locked_by: sweeper, locked_at: now, lease_expires_at: now, updated_at: now, attempts: eb("attempts", "+", 1) }))
+      .where("id", "=", jobId)
+      .where("status", "=", "queued")
+      .where("updated_at", "=", seen)
+      .returning("id")
+      .executeTakeFirst();
+    if (!took) return;
+    const reason = `Interrupted on its last attempt: a worker took the job from the queue and stopped before recording it, and pg-boss failed it (${bossReason ?? "heartbeat timeout"}).`;
+    await store.failJob(jobId, reason, { permanent: true, workerId: sweeper });
+    log.warn({ jobId, workerId: id }, "failed a job whose last attempt was lost before its claim was recorded");
   }
 
   async function claim(jobId: string): Promise<Job | undefined> {
@@ -246,25 +346,54 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
     await boss.resume(queueName(job.kind), job.id);
   }
 
+  /**
+   * Fail a pg-boss attempt. With retryInMs (a Retry-After), the retry pg-boss schedules with its own
+   * backoff is moved to that delay in the same transaction, so no worker can fetch it in between;
+   * pg-boss still counts the attempt against the job's retry limit.
+   */
+  async function failAttempt(q: string, attempt: Attempt, message: string, retryInMs?: number): Promise<void> {
+    if (retryInMs === undefined) {
+      await boss.fail(q, attempt, { message });
+      return;
+    }
+    await store.db.transaction().execute(async (trx) => {
+      const db = { executeSql: async (text: string, values?: unknown[]) => ({ rows: (await trx.executeQuery(CompiledQuery.raw(text, values ?? []))).rows }) };
+      const failed = await boss.fail(q, attempt, { message }, { db });
+      // A failed attempt with retries left is in state retry, before active: update() may move its start.
+      if ("affected" in failed && Number(failed.affected) > 0) await boss.update(q, undefined, { id: attempt.id, startAfter: retryInMs / 1000, db });
+    });
+  }
+
   async function settle(job: Job, entry: Held, error: unknown): Promise<void> {
     if (entry.lost) return;
-    if (entry.controller.signal.aborted && state !== "running") {
+    if (entry.controller.signal.aborted && (state !== "running" || entry.slotLost)) {
       await handBack(job);
       return;
     }
     const permanent = isAppError(error) && PERMANENT.has(error.code);
-    const after = await store.failJob(job.id, describeError(error), { permanent, workerId: id });
+    // A rate limit's Retry-After (Gemini's 429 RetryInfo) decides the next attempt, as on SQLite.
+    const retryInMs = isAppError(error) && error.retryAfterSeconds !== undefined ? Math.max(0, error.retryAfterSeconds * 1000) : undefined;
+    const after = await store.failJob(job.id, describeError(error), { permanent, retryInMs, workerId: id });
     const q = queueName(job.kind);
     if (after.status === "failed" && permanent) await boss.cancel(q, job.id);
-    else await boss.fail(q, entry.attempt, { message: describeError(error).slice(0, 2000) });
+    else await failAttempt(q, entry.attempt, describeError(error).slice(0, 2000), after.status === "queued" ? retryInMs : undefined);
     log.warn({ jobId: job.id, kind: job.kind, attempts: after.attempts, err: describeError(error) }, after.status === "failed" ? "job failed" : "job attempt failed; retrying");
   }
 
-  function run(group: WorkerGroup, attempt: Attempt, kind: JobKind, release?: () => Promise<void>): void {
+  function run(group: WorkerGroup, attempt: Attempt, kind: JobKind, release: () => Promise<void>, slotLost?: AbortSignal): void {
     const bossJobId = attempt.id;
     const controller = new AbortController();
     const entry: Held = { attempt, controller, done: Promise.resolve(), lost: false };
     held.set(bossJobId, entry);
+    // Without its slot the handler would be one more than the global bound: stop it and hand the job back.
+    const onSlotLost = () => {
+      if (controller.signal.aborted) return;
+      entry.slotLost = true;
+      log.warn({ jobId: bossJobId, workerId: id, group: group.name }, "lost the global concurrency slot (its lock connection dropped); aborting the handler and handing the job back");
+      controller.abort(slotLost?.reason);
+    };
+    if (slotLost?.aborted) onSlotLost();
+    else slotLost?.addEventListener("abort", onSlotLost, { once: true });
     entry.done = (async () => {
       const job = await claim(bossJobId);
       if (!job) {
@@ -296,7 +425,8 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
     })()
       .catch((e: unknown) => log.error({ jobId: bossJobId, err: describeError(e) }, "could not record the job's outcome; pg-boss runs it again after its heartbeat timeout"))
       .finally(async () => {
-        await release?.().catch(() => undefined);
+        slotLost?.removeEventListener("abort", onSlotLost);
+        await release().catch(() => undefined);
         held.delete(bossJobId);
         kick();
       });
@@ -321,8 +451,9 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
     while (state === "running") {
       try {
         while (state === "running" && local < group.concurrency) {
-          const release = semaphore ? await semaphore.tryAcquire() : undefined;
-          if (semaphore && !release) break;
+          const slot = semaphore ? await semaphore.tryAcquire() : undefined;
+          if (semaphore && !slot) break;
+          const release = async () => slot?.release();
           let got: (Attempt & { kind: JobKind }) | undefined;
           for (const kind of group.kinds) {
             const [j] = await boss.fetch(queueName(kind), { batchSize: 1 });
@@ -333,14 +464,20 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
           }
           if (!got || state !== "running") {
             if (got) await boss.cancel(queueName(got.kind), got.id).then(() => boss.resume(queueName(got.kind), got.id));
-            await release?.();
+            await release();
             break;
           }
           local++;
-          run(group, got, got.kind, async () => {
-            local--;
-            await release?.();
-          });
+          run(
+            group,
+            got,
+            got.kind,
+            async () => {
+              local--;
+              await release();
+            },
+            slot?.lost,
+          );
         }
       } catch (e) {
         log.error({ err: describeError(e), group: group.name }, "fetching a job failed; retrying after the poll interval");
