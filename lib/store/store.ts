@@ -383,10 +383,12 @@ export class Store {
     readonly db: Kysely<Database>,
     private readonly now: () => Date,
     private readonly probeCacheMs = 1500,
+    /** PostgreSQL: advisory locks held at once; each holds a pooled connection, so fewer than the pool has. */
+    advisoryLockSlots = 4,
   ) {
     this.locks = new LeaseLocks(db, now);
     this.dialect = dialectOf(db);
-    if (this.dialect === "postgres") this.advisory = new AdvisoryLocks(db);
+    if (this.dialect === "postgres") this.advisory = new AdvisoryLocks(db, advisoryLockSlots);
   }
 
   /** Forget the last readiness probe (a statement just failed on storage), so the next check writes again. */
@@ -1748,9 +1750,12 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
  */
 async function openPostgresStore(url: string, options: StoreOptions): Promise<Store> {
   const { createPostgresDialect, postgresFailure, withAdvisoryLock } = await import("@/lib/store/postgres");
-  const { dialect, pool } = await createPostgresDialect(url, options);
+  const poolSize = Math.max(2, Math.trunc(options.poolSize ?? 10));
+  const { dialect, pool } = await createPostgresDialect(url, { ...options, poolSize });
   const db = new Kysely<Database>({ dialect });
-  const store = new Store(db, options.now ?? (() => new Date()), options.probeCacheMs);
+  // A lock holder keeps one pooled connection while fn needs others: at most half the pool (and 4) hold locks,
+  // or a small DATABASE_POOL_SIZE deadlocks every filing until the connect timeout.
+  const store = new Store(db, options.now ?? (() => new Date()), options.probeCacheMs, Math.max(1, Math.min(4, Math.floor(poolSize / 2))));
   try {
     const result = await withAdvisoryLock(pool, url, async () => {
       await checkNoUnknownMigrations(db);

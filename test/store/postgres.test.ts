@@ -53,6 +53,8 @@ describe("DATABASE_URL", () => {
       expect(text).not.toContain("s3cret");
     }
     expect(() => parseConfig({ DATABASE_POOL_SIZE: "0" })).toThrow(/DATABASE_POOL_SIZE/);
+    // A lock holder keeps a connection while its work needs another: one connection cannot file an issue.
+    expect(() => parseConfig({ DATABASE_POOL_SIZE: "1" })).toThrow(/DATABASE_POOL_SIZE/);
   });
 });
 
