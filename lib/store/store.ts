@@ -257,7 +257,8 @@ const cursorSchema = z.tuple([z.string().max(64), z.string().max(64)]);
  * ranked rows earlier pages showed. An offset rather than the last score: bm25 moves a little as rows
  * are added, and a window is at most RANK_WINDOW rows, all ranked anyway.
  */
-const searchCursorSchema = z.tuple([z.literal("s"), z.string().max(64), z.union([z.number().int(), z.string().max(160)]), z.number().int().min(0).max(1_000_000)]);
+// The time is the ranking's "now": PostgreSQL casts it (an edited one would fail the statement), SQLite's julianday would rank by null.
+const searchCursorSchema = z.tuple([z.literal("s"), z.iso.datetime(), z.union([z.number().int(), z.string().max(160)]), z.number().int().min(0).max(1_000_000)]);
 
 function decodeSearchCursor(cursor: string): z.infer<typeof searchCursorSchema> {
   try {
