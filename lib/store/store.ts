@@ -268,6 +268,9 @@ function decodeSearchCursor(cursor: string): z.infer<typeof searchCursorSchema> 
   }
 }
 
+/** A row's report as jsonb, its \u0000 escapes (a NUL quoted from a log) read as \ufffd: jsonb refuses them (migration 010). */
+const PG_REPORT_JSONB = sql.raw("replace(a.report_json, E'\\\\u0000', E'\\\\ufffd')::jsonb");
+
 /** ts_headline's options: the snippet markers of lib/store/search.ts, two short fragments. */
 const PG_HEADLINE = "StartSel=\u0002, StopSel=\u0003, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"";
 
@@ -631,8 +634,8 @@ export class Store {
     const snippetRows = pg
       ? await sql<{ id: string; evidence: string | null; names: string | null }>`
           select a.id,
-            ts_headline('simple', translate(coalesce((select string_agg(t, E'\n') from jsonb_array_elements_text(jsonb_path_query_array(a.report_json::jsonb, '$.hypotheses[*].evidence[*].text')) t), ''), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as evidence,
-            ts_headline('simple', translate(concat_ws(' · ', a.alertname, a.namespace, a.pod, a.cluster, (select string_agg(t, ' · ') from jsonb_array_elements_text(jsonb_path_query_array(a.report_json::jsonb, '$.hypotheses[*].title')) t)), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as names
+            ts_headline('simple', translate(coalesce((select string_agg(t, E'\n') from jsonb_array_elements_text(jsonb_path_query_array(${PG_REPORT_JSONB}, '$.hypotheses[*].evidence[*].text')) t), ''), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as evidence,
+            ts_headline('simple', translate(concat_ws(' · ', a.alertname, a.namespace, a.pod, a.cluster, (select string_agg(t, ' · ') from jsonb_array_elements_text(jsonb_path_query_array(${PG_REPORT_JSONB}, '$.hypotheses[*].title')) t)), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as names
           from analyses a, to_tsquery('simple', ${toTsQuery(terms)}) query
           where a.id in (${sql.join(ids)})`.execute(this.db)
       : await sql<{ id: string; evidence: string | null; names: string | null }>`
