@@ -76,7 +76,7 @@ export const commands = {
     flags: { force: { type: "boolean", description: "replace <dest> if it exists" } },
   },
   db: {
-    summary: "db copy: copy the history (analyses, issues, audit, alert history) from --from to --to, e.g. SQLite to PostgreSQL; run twice, nothing is doubled",
+    summary: "db copy: copy the history (analyses, feedback, issues, audit, alert history) from --from to --to, e.g. SQLite to PostgreSQL; run twice, nothing is doubled",
     args: ["action"],
     flags: {
       from: { type: "string", description: "the database to read, e.g. file:./data/triage.sqlite" },

@@ -51,7 +51,7 @@ test.describe.serial("Resolution feedback", () => {
     await expect(card.getByTestId("feedback-comment-status")).toHaveAttribute("data-status", "posted", { timeout: 30_000 });
 
     const comment = stack.github.comments(REPO, issue.number).find((c) => c.body.includes("Resolution feedback"));
-    expect(comment?.body).toContain("hypothesis #1 of the report was right");
+    expect(comment?.body).toContain("hypothesis 1 of the report was right");
     expect(comment?.body).toContain("Raised the memory limit to 40Gi");
 
     await page.reload();

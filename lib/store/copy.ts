@@ -8,7 +8,7 @@ import { openStore, type Store } from "@/lib/store/store";
 
 /**
  * Move a console's history from one database to another (an existing SQLite file to the PostgreSQL of
- * a replicated install): analyses with their issues, the audit log, alert history, rejected alerts and
+ * a replicated install): analyses with their feedback and issues, the audit log, alert history, rejected alerts and
  * session revocations. Jobs stay behind: a finished job has nothing to say, and a queued one belongs to
  * the queue of the engine it was queued on. Both sides are opened as the console opens them, so each is
  * migrated to this build's schema and a side a newer build migrated is refused. Every row goes in with
@@ -22,11 +22,13 @@ export interface TableCopy {
   added: number;
 }
 
-type CopiedTable = "analyses" | "issues" | "audit" | "alert_history" | "rejected_alerts" | "revoked_sessions";
+type CopiedTable = "analyses" | "feedback" | "issues" | "audit" | "alert_history" | "rejected_alerts" | "revoked_sessions";
 
 /** Each table, its keyset column (the source is read in that order) and the target's uniqueness to skip on. */
 const TABLES: readonly { table: CopiedTable; key: string; conflict: readonly string[]; omit?: string }[] = [
   { table: "analyses", key: "id", conflict: ["id"] },
+  // The engineers' verdicts and fixes (accuracy, "what fixed it" in similar incidents): every submission, its latest flag with it.
+  { table: "feedback", key: "id", conflict: ["id"] },
   { table: "issues", key: "fingerprint", conflict: ["fingerprint"] },
   { table: "audit", key: "id", conflict: ["id"] },
   // The target numbers history itself (its own sequence); the episode key says what is already there.

@@ -25,7 +25,8 @@ export function databaseUrlProblem(value: string): string | undefined {
 
 /** The URL with its password replaced by ***, for messages and logs. */
 export function redactDatabaseUrl(value: string): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
+  // Not a URL (libpq's "host=db password=…" keywords, a URL missing a slash): hide every value that may be a secret.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value.replace(/((?:pass|secret|key)\w*\s*=\s*)('[^']*'?|\S+)/gi, "$1***").replace(/:[^:@\s]*@/g, ":***@");
   try {
     const u = new URL(value);
     if (u.password) u.password = "***";

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely, Selectable } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import { commentStatusSchema, type CommentStatus, type Feedback } from "@/lib/feedback/types";
 import type { FeedbackCase } from "@/lib/feedback/accuracy";
+import { dialectOf } from "@/lib/store/dialect";
 import type { Database, FeedbackTable } from "@/lib/store/schema";
 
 /**
@@ -49,6 +50,10 @@ function toFeedback(r: Selectable<FeedbackTable>): Feedback {
 /** Record a feedback as its analysis's latest; the earlier ones stay as history. */
 export async function insertFeedback(db: Db, f: NewFeedback, now: string): Promise<Feedback> {
   return db.transaction().execute(async (trx) => {
+    // PostgreSQL's read committed lets two submissions for one analysis (two engineers, two replicas) each
+    // see no latest row to clear and both insert one; a per-analysis lock until commit serialises them.
+    // SQLite runs one write transaction at a time already.
+    if (dialectOf(trx) === "postgres") await sql`select pg_advisory_xact_lock(hashtextextended(${`triage:feedback:${f.analysisId}`}, 0))`.execute(trx);
     await trx.updateTable("feedback").set({ latest: 0 }).where("analysis_id", "=", f.analysisId).where("latest", "=", 1).execute();
     const row = await trx
       .insertInto("feedback")

@@ -350,6 +350,8 @@ function sqliteDocument(r: string): string[] {
  * generated column can call it. Punctuation is turned into spaces first, so words are runs of letters
  * and digits as in SQLite's unicode61 (PostgreSQL's own parser would keep vllm-7d9f or 10.0.0.1 whole)
  * and both engines answer a query alike. Weights: names A, cluster B, causes B, evidence C.
+ * jsonb refuses the escape \u0000 (a NUL from a log line, as JSON.stringify writes it) and the cast would
+ * fail the row's every write: the document reads it as \ufffd (still valid JSON, the stored text unchanged).
  */
 const PG_DOCUMENT_FUNCTION = `
 create or replace function analysis_search_document(alertname text, namespace text, pod text, container text, cluster text, report_json text)
@@ -364,7 +366,7 @@ returns tsvector language sql immutable parallel safe as $fn$
          (select string_agg(e ->> 'text', ' ') from jsonb_array_elements(case when jsonb_typeof(r -> 'hypotheses') = 'array' then r -> 'hypotheses' else '[]'::jsonb end) h,
             jsonb_array_elements(case when jsonb_typeof(h -> 'evidence') = 'array' then h -> 'evidence' else '[]'::jsonb end) e), ''),
          '[^[:alnum:]]+', ' ', 'g')), 'C')
-  from (select case when report_json is null then null else report_json::jsonb end as r) x
+  from (select case when report_json is null then null else replace(report_json, E'\\\\u0000', E'\\\\ufffd')::jsonb end as r) x
 $fn$`;
 
 /**

@@ -257,7 +257,8 @@ const cursorSchema = z.tuple([z.string().max(64), z.string().max(64)]);
  * ranked rows earlier pages showed. An offset rather than the last score: bm25 moves a little as rows
  * are added, and a window is at most RANK_WINDOW rows, all ranked anyway.
  */
-const searchCursorSchema = z.tuple([z.literal("s"), z.string().max(64), z.union([z.number().int(), z.string().max(160)]), z.number().int().min(0).max(1_000_000)]);
+// The time is the ranking's "now": PostgreSQL casts it (an edited one would fail the statement), SQLite's julianday would rank by null.
+const searchCursorSchema = z.tuple([z.literal("s"), z.iso.datetime(), z.union([z.number().int(), z.string().max(160)]), z.number().int().min(0).max(1_000_000)]);
 
 function decodeSearchCursor(cursor: string): z.infer<typeof searchCursorSchema> {
   try {
@@ -266,6 +267,9 @@ function decodeSearchCursor(cursor: string): z.infer<typeof searchCursorSchema> 
     throw new AppError("unprocessable", "Invalid cursor.", { hint: "Use the nextCursor of the previous page of the same search, or leave it out for the first page." });
   }
 }
+
+/** A row's report as jsonb, its \u0000 escapes (a NUL quoted from a log) read as \ufffd: jsonb refuses them (migration 010). */
+const PG_REPORT_JSONB = sql.raw("replace(a.report_json, E'\\\\u0000', E'\\\\ufffd')::jsonb");
 
 /** ts_headline's options: the snippet markers of lib/store/search.ts, two short fragments. */
 const PG_HEADLINE = "StartSel=\u0002, StopSel=\u0003, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"";
@@ -383,10 +387,12 @@ export class Store {
     readonly db: Kysely<Database>,
     private readonly now: () => Date,
     private readonly probeCacheMs = 1500,
+    /** PostgreSQL: advisory locks held at once; each holds a pooled connection, so fewer than the pool has. */
+    advisoryLockSlots = 4,
   ) {
     this.locks = new LeaseLocks(db, now);
     this.dialect = dialectOf(db);
-    if (this.dialect === "postgres") this.advisory = new AdvisoryLocks(db);
+    if (this.dialect === "postgres") this.advisory = new AdvisoryLocks(db, advisoryLockSlots);
   }
 
   /** Forget the last readiness probe (a statement just failed on storage), so the next check writes again. */
@@ -628,8 +634,8 @@ export class Store {
     const snippetRows = pg
       ? await sql<{ id: string; evidence: string | null; names: string | null }>`
           select a.id,
-            ts_headline('simple', translate(coalesce((select string_agg(t, E'\n') from jsonb_array_elements_text(jsonb_path_query_array(a.report_json::jsonb, '$.hypotheses[*].evidence[*].text')) t), ''), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as evidence,
-            ts_headline('simple', translate(concat_ws(' · ', a.alertname, a.namespace, a.pod, a.cluster, (select string_agg(t, ' · ') from jsonb_array_elements_text(jsonb_path_query_array(a.report_json::jsonb, '$.hypotheses[*].title')) t)), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as names
+            ts_headline('simple', translate(coalesce((select string_agg(t, E'\n') from jsonb_array_elements_text(jsonb_path_query_array(${PG_REPORT_JSONB}, '$.hypotheses[*].evidence[*].text')) t), ''), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as evidence,
+            ts_headline('simple', translate(concat_ws(' · ', a.alertname, a.namespace, a.pod, a.cluster, (select string_agg(t, ' · ') from jsonb_array_elements_text(jsonb_path_query_array(${PG_REPORT_JSONB}, '$.hypotheses[*].title')) t)), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as names
           from analyses a, to_tsquery('simple', ${toTsQuery(terms)}) query
           where a.id in (${sql.join(ids)})`.execute(this.db)
       : await sql<{ id: string; evidence: string | null; names: string | null }>`
@@ -1748,9 +1754,12 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
  */
 async function openPostgresStore(url: string, options: StoreOptions): Promise<Store> {
   const { createPostgresDialect, postgresFailure, withAdvisoryLock } = await import("@/lib/store/postgres");
-  const { dialect, pool } = await createPostgresDialect(url, options);
+  const poolSize = Math.max(2, Math.trunc(options.poolSize ?? 10));
+  const { dialect, pool } = await createPostgresDialect(url, { ...options, poolSize });
   const db = new Kysely<Database>({ dialect });
-  const store = new Store(db, options.now ?? (() => new Date()), options.probeCacheMs);
+  // A lock holder keeps one pooled connection while fn needs others: at most half the pool (and 4) hold locks,
+  // or a small DATABASE_POOL_SIZE deadlocks every filing until the connect timeout.
+  const store = new Store(db, options.now ?? (() => new Date()), options.probeCacheMs, Math.max(1, Math.min(4, Math.floor(poolSize / 2))));
   try {
     const result = await withAdvisoryLock(pool, url, async () => {
       await checkNoUnknownMigrations(db);

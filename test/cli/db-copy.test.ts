@@ -16,7 +16,7 @@ function io() {
   return { out, err, io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s), stdin: async () => "" } };
 }
 
-/** A SQLite history as a console leaves it: analyses (one filed), audit, alert history, rejected alerts, a revoked session, jobs. */
+/** A SQLite history as a console leaves it: analyses (one filed, one with two feedbacks), audit, alert history, rejected alerts, a revoked session, jobs. */
 async function sqliteHistory(): Promise<TestDatabase> {
   const db = await testDatabase("sqlite", "history");
   cleanups.push(db.cleanup);
@@ -29,6 +29,11 @@ async function sqliteHistory(): Promise<TestDatabase> {
         await store.updateAnalysis(a.id, { issueNumber: 12, issueUrl: "https://github.com/acme/incidents/issues/12", issueAction: "created" });
         await store.issueRegistry().saveIssue(`fp${i % 40}`, { number: 12, url: "https://github.com/acme/incidents/issues/12" });
       }
+    }
+    const [withFeedback] = (await store.listAnalyses({ limit: 1 })).items;
+    if (withFeedback) {
+      await store.addFeedback({ analysisId: withFeedback.id, actor: "alice", rank: 2, hypothesisTitle: "Second", fix: "raised the memory limit to 40Gi", commentStatus: "no_issue" });
+      await store.addFeedback({ analysisId: withFeedback.id, actor: "bob", rank: null, actualCause: "a bad node", fix: "cordoned it", category: "node_pressure", commentStatus: "not_configured" });
     }
     for (let i = 0; i < 5; i++) await store.addAudit("alice", "analysis.started", `analysis:${i}`, { i });
     await store.recordAlertHistory([
@@ -52,7 +57,7 @@ describe("triage db copy", () => {
     const first = io();
     expect(await main(["db", "copy", "--from", source.url, "--to", target], first.io)).toBe(0);
     expect(first.out.join("")).toBe(
-      `Copied ${source.url} to ${target}: analyses 130 new of 130, issues 1 new of 1, audit 5 new of 5, alert_history 3 new of 3, rejected_alerts 1 new of 1, revoked_sessions 1 new of 1.\n`,
+      `Copied ${source.url} to ${target}: analyses 130 new of 130, feedback 2 new of 2, issues 1 new of 1, audit 5 new of 5, alert_history 3 new of 3, rejected_alerts 1 new of 1, revoked_sessions 1 new of 1.\n`,
     );
     expect(first.err.join("")).toContain("db copy: analyses: 130 read, 130 new\n");
 
@@ -66,6 +71,12 @@ describe("triage db copy", () => {
     expect(b).toEqual(a);
     for (const item of a.slice(0, 10)) expect(await copied.getAnalysis(item.id)).toEqual(await original.getAnalysis(item.id));
     expect(await copied.issueFor("fp7")).toEqual({ number: 12, url: "https://github.com/acme/incidents/issues/12" });
+    // The engineers' feedback: the history and its latest, so accuracy and "what fixed it" survive the move.
+    const ids = a.map((x) => x.id);
+    expect(await copied.feedbackFor(ids)).toEqual(await original.feedbackFor(ids));
+    expect((await copied.feedbackFor(ids)).size).toBe(1);
+    for (const id of ids.filter((x) => !!x)) expect(await copied.feedbackHistory(id)).toEqual(await original.feedbackHistory(id));
+    expect(await copied.feedbackCases()).toEqual(await original.feedbackCases());
     expect(await copied.listAudit()).toEqual(await original.listAudit());
     expect(await copied.alertHistory("fp1")).toEqual(await original.alertHistory("fp1"));
     expect(await copied.listRejectedAlerts()).toEqual(await original.listRejectedAlerts());
@@ -76,7 +87,7 @@ describe("triage db copy", () => {
 
     const second = io();
     expect(await main(["db", "copy", "--from", source.url, "--to", target], second.io)).toBe(0);
-    expect(second.out.join("")).toContain("analyses 0 new of 130, issues 0 new of 1, audit 0 new of 5, alert_history 0 new of 3, rejected_alerts 0 new of 1, revoked_sessions 0 new of 1.");
+    expect(second.out.join("")).toContain("analyses 0 new of 130, feedback 0 new of 2, issues 0 new of 1, audit 0 new of 5, alert_history 0 new of 3, rejected_alerts 0 new of 1, revoked_sessions 0 new of 1.");
     const [n] = await rawQuery<{ n: number }>({ dialect: "postgres", url: target, cleanup: () => undefined }, "select count(*)::int as n from analyses");
     expect(n?.n).toBe(130);
   });

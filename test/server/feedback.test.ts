@@ -120,7 +120,7 @@ describe("POST /api/analyses/:id/feedback", () => {
     }, "the feedback comment to be posted");
     const comments = tc.github.comments(REPO, filed.number);
     const comment = comments.find((c) => c.body.includes(`triage:feedback=${posted.id}`));
-    expect(comment?.body).toContain("hypothesis #1 of the report was right");
+    expect(comment?.body).toContain("hypothesis 1 of the report was right");
     expect(comment?.body).toContain("bumped the limit");
     expect(comment?.body).not.toContain(SECRETS.hfToken);
     expect(posted.comment.url).toMatch(new RegExp(`/issues/${filed.number}#issuecomment-\\d+$`));

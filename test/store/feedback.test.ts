@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "@/lib/store";
 import { manualClock, sampleReport } from "@/test/store/helpers";
-import { STORE_DIALECTS, testDatabase, type TestDatabase } from "@/test/helpers/store";
+import { rawQuery, STORE_DIALECTS, testDatabase, type TestDatabase } from "@/test/helpers/store";
 
 async function doneAnalysis(store: Store, fingerprint: string, source: "gemini" | "offline" = "gemini") {
   const a = await store.createAnalysis({ fingerprint, trigger: "manual" });
@@ -42,6 +42,18 @@ describe.each(STORE_DIALECTS)("feedback in the store (%s)", (dialect) => {
 
     await store.setFeedbackComment(second.id, "posted", "https://github.com/acme/incidents/issues/3#issuecomment-9");
     expect((await store.getFeedback(second.id))?.comment).toEqual({ status: "posted", url: "https://github.com/acme/incidents/issues/3#issuecomment-9" });
+  });
+
+  it("keeps one latest feedback per analysis when many arrive at once (two engineers, two replicas)", async () => {
+    const a = await doneAnalysis(store, "fp-race");
+    await store.addFeedback({ analysisId: a.id, actor: "first", rank: 1, fix: "x", commentStatus: "no_issue" });
+    const b = await doneAnalysis(store, "fp-race-fresh");
+    // Every submission in flight together: on PostgreSQL each transaction is on its own pooled connection.
+    await Promise.all([a, b].flatMap((x) => Array.from({ length: 12 }, (_, i) => store.addFeedback({ analysisId: x.id, actor: `e${i}`, rank: (i % 3) + 1, fix: `fix ${i}`, commentStatus: "no_issue" }))));
+    const latest = await rawQuery<{ analysis_id: string; n: number | string }>(db, "select analysis_id, count(*) as n from feedback where latest = 1 group by analysis_id order by analysis_id");
+    expect(latest.map((r) => [r.analysis_id, Number(r.n)])).toEqual([a.id, b.id].sort().map((id) => [id, 1]));
+    expect(await store.feedbackCases()).toHaveLength(2);
+    expect((await store.feedbackHistory(a.id)).length).toBe(13);
   });
 
   it("gives accuracy its cases (latest only, with the analysis's source) within the period", async () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { createIssueFiler } from "@/lib/github/filer";
 import { buildIssue } from "@/lib/github/issue";
-import type { Store } from "@/lib/store";
+import { openStore, type Store } from "@/lib/store";
 import { startFakeGitHub, type FakeGitHub } from "@/test/fakes/github-server";
 import { sampleBundle, sampleReport, SAMPLE_MARKDOWN } from "@/test/github/fixtures";
 import { postgresDatabase } from "@/test/helpers/postgres-database";
@@ -138,5 +138,21 @@ describe("filing across two replicas on PostgreSQL", () => {
     await expect(b.runExclusive("issue:two", async () => "other key", { waitTimeoutMs: 2000 })).resolves.toBe("other key");
     finish();
     await held;
+  });
+  it("never lets lock holders take every pooled connection: a small pool (DATABASE_POOL_SIZE) still files", async () => {
+    const url = await postgresDatabase("small_pool");
+    const store = await openStore(url, { poolSize: 2, connectTimeoutMs: 3000 });
+    cleanups.push(() => store.close());
+    const registry = store.issueRegistry();
+    // Six alerts filed at once: each holder reads and writes the registry while it holds its lock.
+    const keys = Array.from({ length: 6 }, (_, i) => `fp-small-pool-${i}`);
+    await Promise.all(
+      keys.map((fp, i) =>
+        registry.runExclusive(fp, async () => {
+          if (!(await registry.getIssue(fp))) await registry.saveIssue(fp, { number: i + 1, url: `https://github.com/acme/incidents/issues/${i + 1}` });
+        }),
+      ),
+    );
+    for (const [i, fp] of keys.entries()) expect(await registry.getIssue(fp)).toEqual({ number: i + 1, url: `https://github.com/acme/incidents/issues/${i + 1}` });
   });
 });

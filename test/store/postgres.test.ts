@@ -39,7 +39,8 @@ describe("DATABASE_URL", () => {
     expect(parseConfig({ DATABASE_URL: "postgres://triage:s3cret@db:5432/triage" }).databaseUrl).toBe("postgres://triage:s3cret@db:5432/triage");
     expect(parseConfig({ DATABASE_URL: "postgresql://triage@db/triage", DATABASE_POOL_SIZE: "4" })).toMatchObject({ databasePoolSize: 4 });
     expect(parseConfig({}).databasePoolSize).toBe(10);
-    for (const bad of ["mysql://triage:s3cret@db/triage", "postgres://triage:s3cret@db:5432/"]) {
+    // Also libpq's keyword form and a URL missing a slash, which are not URLs the redaction can parse.
+    for (const bad of ["mysql://triage:s3cret@db/triage", "postgres://triage:s3cret@db:5432/", "host=db user=triage password=s3cret dbname=triage", "postgres:/triage:s3cret@db/triage", "triage:s3cret@db:5432/triage"]) {
       let err: unknown;
       try {
         parseConfig({ DATABASE_URL: bad });
@@ -53,6 +54,8 @@ describe("DATABASE_URL", () => {
       expect(text).not.toContain("s3cret");
     }
     expect(() => parseConfig({ DATABASE_POOL_SIZE: "0" })).toThrow(/DATABASE_POOL_SIZE/);
+    // A lock holder keeps a connection while its work needs another: one connection cannot file an issue.
+    expect(() => parseConfig({ DATABASE_POOL_SIZE: "1" })).toThrow(/DATABASE_POOL_SIZE/);
   });
 });
 
