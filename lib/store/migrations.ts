@@ -375,7 +375,8 @@ $fn$`;
  * written late or rewritten is re-indexed, a pruned analysis leaves), and an FTS5 external-content index
  * over it (unicode61, prefix indexes of 2 to 4 characters) kept by the usual three triggers. Its own
  * integer key, not analyses' rowid, which VACUUM may renumber. PostgreSQL: a stored generated tsvector
- * column on analyses and a GIN index; a row's update recomputes it, a delete takes it along.
+ * column on analyses and a GIN index; a row's update recomputes it, a delete takes it along (migration
+ * 012 moves it to a side table).
  */
 const search: Migration = {
   async up(db: Kysely<unknown>) {
@@ -440,6 +441,91 @@ const search: Migration = {
   },
 };
 
+/** The analyses columns the PostgreSQL search document is built from: a change of any of them re-indexes the row. */
+const PG_DOCUMENT_COLUMNS = ["alertname", "namespace", "pod", "container", "cluster", "report_json"] as const;
+
+/**
+ * PostgreSQL: the search document moves from a generated column on analyses to a side table, as
+ * SQLite's `analysis_search`: one narrow row per analysis (its key, created_at and the filter columns,
+ * then the tsvector). Reading an analysis no longer carries a ~1 KB tsvector, an update of progress or
+ * timings no longer re-parses the report, and a search visits only these rows: the newest matches are
+ * cut by (created_at, analysis_id) and the filters read the same rows, so a GIN bitmap, a namespace or
+ * alert name prefix (text_pattern_ops serves starts_with and =) and the window's order all come from
+ * one table. Triggers keep it in step (insert, an update of a searched column, status and source); the
+ * foreign key takes a pruned analysis's row along. SQLite: nothing (migration 010's table already is
+ * this shape).
+ */
+const searchTable: Migration = {
+  async up(db: Kysely<unknown>) {
+    if (dialectOf(db) !== "postgres") return;
+    await sql
+      .raw(
+        "create table if not exists analysis_search (analysis_id text primary key references analyses (id) on delete cascade, created_at text not null, status text, source text, alertname text, namespace text, document tsvector not null)",
+      )
+      .execute(db);
+    const doc = (r: string) => `analysis_search_document(${PG_DOCUMENT_COLUMNS.map((c) => `${r}.${c}`).join(", ")})`;
+    await sql
+      .raw(
+        `create or replace function analysis_search_upsert() returns trigger language plpgsql as $fn$
+begin
+  insert into analysis_search (analysis_id, created_at, status, source, alertname, namespace, document)
+  values (new.id, new.created_at, new.status, new.source, new.alertname, new.namespace, ${doc("new")})
+  on conflict (analysis_id) do update set created_at = excluded.created_at, status = excluded.status, source = excluded.source,
+    alertname = excluded.alertname, namespace = excluded.namespace, document = excluded.document;
+  return null;
+end
+$fn$`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `create or replace function analysis_search_state() returns trigger language plpgsql as $fn$
+begin
+  update analysis_search set status = new.status, source = new.source where analysis_id = new.id;
+  return null;
+end
+$fn$`,
+      )
+      .execute(db);
+    const cols = PG_DOCUMENT_COLUMNS.join(", ");
+    const changed = (list: string) => `(${list.split(", ").map((c) => `old.${c}`).join(", ")}) is distinct from (${list.split(", ").map((c) => `new.${c}`).join(", ")})`;
+    await sql.raw("drop trigger if exists analyses_search_ai on analyses").execute(db);
+    await sql.raw("create trigger analyses_search_ai after insert on analyses for each row execute function analysis_search_upsert()").execute(db);
+    await sql.raw("drop trigger if exists analyses_search_au on analyses").execute(db);
+    await sql
+      .raw(`create trigger analyses_search_au after update of ${cols}, created_at on analyses for each row when (${changed(`${cols}, created_at`)}) execute function analysis_search_upsert()`)
+      .execute(db);
+    await sql.raw("drop trigger if exists analyses_search_state on analyses").execute(db);
+    await sql
+      .raw(`create trigger analyses_search_state after update of status, source on analyses for each row when (${changed("status, source")}) execute function analysis_search_state()`)
+      .execute(db);
+    await sql
+      .raw(
+        `insert into analysis_search (analysis_id, created_at, status, source, alertname, namespace, document) select a.id, a.created_at, a.status, a.source, a.alertname, a.namespace, ${doc("a")} from analyses a order by a.created_at, a.id on conflict (analysis_id) do nothing`,
+      )
+      .execute(db);
+    await sql.raw("create index if not exists analysis_search_document on analysis_search using gin (document)").execute(db);
+    await sql.raw("create index if not exists analysis_search_created on analysis_search (created_at, analysis_id)").execute(db);
+    await sql.raw("create index if not exists analysis_search_namespace on analysis_search (namespace text_pattern_ops)").execute(db);
+    await sql.raw("create index if not exists analysis_search_alertname on analysis_search (alertname text_pattern_ops)").execute(db);
+    // Dropping the column drops 010's GIN index with it.
+    await sql.raw("alter table analyses drop column if exists search").execute(db);
+  },
+  async down(db: Kysely<unknown>) {
+    if (dialectOf(db) !== "postgres") return;
+    for (const t of ["analyses_search_ai", "analyses_search_au", "analyses_search_state"]) await sql.raw(`drop trigger if exists ${t} on analyses`).execute(db);
+    await sql.raw("drop function if exists analysis_search_upsert()").execute(db);
+    await sql.raw("drop function if exists analysis_search_state()").execute(db);
+    await sql.raw("drop table if exists analysis_search").execute(db);
+    await sql
+      .raw(
+        "alter table analyses add column if not exists search tsvector generated always as (analysis_search_document(alertname, namespace, pod, container, cluster, report_json)) stored",
+      )
+      .execute(db);
+    await sql.raw("create index if not exists analyses_search on analyses using gin (search)").execute(db);
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "2026_01_001_initial": initial,
   "2026_11_002_jobs_by_kind": jobsByKind,
@@ -452,6 +538,7 @@ const migrations: Record<string, Migration> = {
   "2026_12_009_feedback": feedback,
   "2026_12_010_search": search,
   "2026_12_011_rate_limits": rateLimits,
+  "2026_12_012_search_table": searchTable,
 };
 
 /** The names of the migrations this build knows, oldest first. */

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect, sql, type ExpressionBuilder, type Insertable, type Selectable, type Updateable } from "kysely";
+import { Kysely, Migrator, SqliteDialect, sql, type ExpressionBuilder, type Insertable, type RawBuilder, type Selectable, type Updateable } from "kysely";
 import { z } from "zod";
 import { targetSchema } from "@/lib/alerts/types";
 import { evidenceBundleSchema } from "@/lib/cluster/bundle";
@@ -281,6 +281,15 @@ const PG_HEADLINE = "StartSel=\u0002, StopSel=\u0003, MaxWords=24, MinWords=8, M
  * each page's order stable.
  */
 const RANK_WINDOW = 2000;
+
+/**
+ * PostgreSQL finds a rank window by walking the newest rows first: the newest window × this many rows
+ * (in range) are read in created_at order and tested, which finds a common word's window after a few
+ * thousand rows instead of visiting every match's row (a GIN index keeps no order, and a word in a
+ * sixth of 100,000 analyses is 16,000 row visits). Only when those rows hold fewer matches than the
+ * window does the GIN index look further back, for the rarer matches older than them.
+ */
+const PG_WALK_FACTOR = 10;
 
 /** bm25 weights of the FTS columns (alertname, namespace, pod, cluster, causes, evidence): a name outranks a word in a log line. */
 const BM25_WEIGHTS = sql.raw("4.0, 4.0, 6.0, 2.0, 2.0, 1.0");
@@ -571,40 +580,63 @@ export class Store {
     if (terms.length === 0) return { items: [], terms: [] };
     const pg = dialectOf(this.db) === "postgres";
     const [, now, top, offset] = f.cursor ? decodeSearchCursor(f.cursor) : ["s", this.iso(), undefined, 0];
-    // The filters read analyses on PostgreSQL, and the search table's copy of them on SQLite (small rows, no join).
-    const t = pg ? "a" : "s";
+    // The filters read the search table's copy of them (small rows, no join to analyses); the range
+    // conditions (time, the window's top) are the ones an index on created_at answers.
     const where = [];
     for (const col of ["alertname", "namespace"] as const) {
       const v = f[col];
       if (!v) continue;
-      const c = sql.ref(`${t}.${col}`);
+      const c = sql.ref(`s.${col}`);
       if (f.match !== "prefix") where.push(sql`${c} = ${v}`);
       else where.push(pg ? sql`starts_with(${c}, ${v})` : sql`${c} >= ${v} and ${c} < ${`${v}\u{10FFFF}`}`);
     }
-    if (f.status) where.push(sql`${sql.ref(`${t}.status`)} = ${f.status}`);
-    if (f.source) where.push(sql`${sql.ref(`${t}.source`)} = ${f.source}`);
-    if (f.since) where.push(sql`${sql.ref(`${t}.created_at`)} >= ${f.since}`);
-    if (f.until) where.push(sql`${sql.ref(`${t}.created_at`)} < ${f.until}`);
-    const filters = where.length ? sql`and ${sql.join(where, sql` and `)}` : sql``;
-    let below = sql``;
+    if (f.status) where.push(sql`s.status = ${f.status}`);
+    if (f.source) where.push(sql`s.source = ${f.source}`);
+    const range = [];
+    if (f.since) range.push(sql`s.created_at >= ${f.since}`);
+    if (f.until) range.push(sql`s.created_at < ${f.until}`);
     if (top !== undefined && pg) {
       const [c = "", i = "", inclusive] = String(top).split("|");
-      below = inclusive === "1" ? sql`and (a.created_at, a.id) <= (${c}, ${i})` : sql`and (a.created_at, a.id) < (${c}, ${i})`;
-    } else if (top !== undefined) below = sql`and analysis_search_fts.rowid <= ${Number(top)}`;
+      range.push(inclusive === "1" ? sql`(s.created_at, s.analysis_id) <= (${c}, ${i})` : sql`(s.created_at, s.analysis_id) < (${c}, ${i})`);
+    } else if (top !== undefined) range.push(sql`analysis_search_fts.rowid <= ${Number(top)}`);
+    const and = (parts: RawBuilder<unknown>[]) => (parts.length ? sql`and ${sql.join(parts, sql` and `)}` : sql``);
+    const filters = and(where);
+    const inRange = and(range);
 
     // The newest RANK_WINDOW matches below the window's top, ranked; hi and lo are the window's ends.
+    // PostgreSQL: `recent` tests the newest rows in range (PG_WALK_FACTOR), `older` asks the GIN index
+    // for matches past them only when recent is short of a window; the window is cut on keys alone and
+    // only its rows are read again for ts_rank.
+    const window = this.searchRankWindow;
+    const tsQuery = toTsQuery(terms);
     const ranked = pg
       ? sql<{ id: string; score: number; seq: null; n: number; hi: string; lo: string }>`
-          select id, score, null as seq, n, hi, lo from (
-            select id, -ts_rank(search, query)::float8 / (1.0 + greatest(0.0, extract(epoch from (${now}::timestamptz - created_at::timestamptz))::float8 / 86400.0) / ${sql.lit(RECENCY_DAYS)}) as score,
-              count(*) over () as n, first_value(k) over (order by created_at desc, id desc) as hi, first_value(k) over (order by created_at, id) as lo
-            from (
-              select a.id, a.search, a.created_at, query, a.created_at || '|' || a.id as k
-              from analyses a, to_tsquery('simple', ${toTsQuery(terms)}) query
-              where a.search @@ query ${filters} ${below}
-              order by a.created_at desc, a.id desc limit ${this.searchRankWindow}
-            ) w
-          ) x order by score, id limit ${f.limit + 1} offset ${offset}`
+          with recent as (
+            select s.analysis_id as id, s.created_at
+            from (select * from analysis_search s where true ${inRange} order by s.created_at desc, s.analysis_id desc limit ${window * PG_WALK_FACTOR}) s
+            where s.document @@ to_tsquery('simple', ${tsQuery}) ${filters}
+            order by s.created_at desc, s.analysis_id desc limit ${window}
+          ), edge as (
+            select s.created_at, s.analysis_id from analysis_search s where true ${inRange}
+            order by s.created_at desc, s.analysis_id desc offset ${window * PG_WALK_FACTOR - 1} limit 1
+          ), older as (
+            select s.analysis_id as id, s.created_at
+            from analysis_search s cross join edge
+            where (select count(*) from recent) < ${window} and (s.created_at, s.analysis_id) < (edge.created_at, edge.analysis_id)
+              and s.document @@ to_tsquery('simple', ${tsQuery}) ${filters} ${inRange}
+            order by s.created_at desc, s.analysis_id desc limit ${window}
+          ), m as (
+            select id, created_at, created_at || '|' || id as k from (select * from recent union all select * from older) u
+            order by created_at desc, id desc limit ${window}
+          )
+          select w.id, -ts_rank(d.document, query)::float8 / (1.0 + greatest(0.0, extract(epoch from (${now}::timestamptz - w.created_at::timestamptz))::float8 / 86400.0) / ${sql.lit(RECENCY_DAYS)}) as score,
+            null as seq, w.n, w.hi, w.lo
+          from (
+            select id, created_at, count(*) over () as n, first_value(k) over (order by created_at desc, id desc) as hi, first_value(k) over (order by created_at, id) as lo from m
+          ) w
+          join analysis_search d on d.analysis_id = w.id
+          cross join to_tsquery('simple', ${tsQuery}) query
+          order by score, w.id limit ${f.limit + 1} offset ${offset}`
       : sql<{ id: string; score: number; seq: number; n: number; hi: number; lo: number }>`
           select id, score, seq, n, hi, lo from (
             select id, seq, b / (1.0 + max(0.0, julianday(${now}) - julianday(c)) / ${sql.lit(RECENCY_DAYS)}) as score,
@@ -612,8 +644,8 @@ export class Store {
             from (
               select s.analysis_id as id, s.seq as seq, s.created_at as c, bm25(analysis_search_fts, ${BM25_WEIGHTS}) as b
               from analysis_search_fts cross join analysis_search s on s.seq = analysis_search_fts.rowid
-              where analysis_search_fts match ${toFts5Query(terms)} ${filters} ${below}
-              order by analysis_search_fts.rowid desc limit ${this.searchRankWindow}
+              where analysis_search_fts match ${toFts5Query(terms)} ${filters} ${inRange}
+              order by analysis_search_fts.rowid desc limit ${window}
             )
           ) order by score, id limit ${f.limit + 1} offset ${offset}`;
     const rows = (await ranked.execute(this.db)).rows;
@@ -631,12 +663,15 @@ export class Store {
     // would run the whole MATCH again for every rowid in it.
     const seqs = page.map((r) => r.seq ?? -1);
     // Text that itself holds a marker character loses it (SQLite's index strips them when it stores the text).
+    // PostgreSQL headlines the names only when the evidence has no match (offset 0 keeps the evidence's computed once).
     const snippetRows = pg
       ? await sql<{ id: string; evidence: string | null; names: string | null }>`
-          select a.id,
-            ts_headline('simple', translate(coalesce((select string_agg(t, E'\n') from jsonb_array_elements_text(jsonb_path_query_array(${PG_REPORT_JSONB}, '$.hypotheses[*].evidence[*].text')) t), ''), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as evidence,
-            ts_headline('simple', translate(concat_ws(' · ', a.alertname, a.namespace, a.pod, a.cluster, (select string_agg(t, ' · ') from jsonb_array_elements_text(jsonb_path_query_array(${PG_REPORT_JSONB}, '$.hypotheses[*].title')) t)), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as names
-          from analyses a, to_tsquery('simple', ${toTsQuery(terms)}) query
+          select a.id, e.evidence,
+            case when strpos(e.evidence, chr(2)) = 0 then ts_headline('simple', translate(concat_ws(' · ', a.alertname, a.namespace, a.pod, a.cluster, (select string_agg(t, ' · ') from jsonb_array_elements_text(jsonb_path_query_array(${PG_REPORT_JSONB}, '$.hypotheses[*].title')) t)), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) end as names
+          from analyses a cross join to_tsquery('simple', ${tsQuery}) query
+          cross join lateral (
+            select ts_headline('simple', translate(coalesce((select string_agg(t, E'\n') from jsonb_array_elements_text(jsonb_path_query_array(${PG_REPORT_JSONB}, '$.hypotheses[*].evidence[*].text')) t), ''), chr(2) || chr(3), ''), query, ${PG_HEADLINE}) as evidence offset 0
+          ) e
           where a.id in (${sql.join(ids)})`.execute(this.db)
       : await sql<{ id: string; evidence: string | null; names: string | null }>`
           select s.analysis_id as id,

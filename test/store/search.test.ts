@@ -243,6 +243,63 @@ describe.each([
     const second = await store.searchAnalyses({ q: "oomkilled", limit: 2, cursor: firstPage.nextCursor });
     expect(second.items.map((i) => i.id)).toEqual([made[4]]);
   });
+
+  it("finds the older matches when the newest rows hold fewer than a window of them", async () => {
+    const clock = manualClock();
+    const store = await open(clock);
+    // A window of 1: PostgreSQL first tests the newest 10 rows, then looks further back by index.
+    store.searchRankWindow = 1;
+    const rare: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const match = i === 2 || i === 14 || i === 29;
+      const ns = i % 2 ? "gpu-inference-1" : "ml-serving";
+      const id = await add(store, { alertname: "ModelPodNotReady", namespace: ns, pod: `pod-${i}`, report: report([{ title: match ? "NVLink Xid error" : "Probe timeout", evidence: [] }]) });
+      if (match) rare.push(id);
+      clock.advance(60_000);
+    }
+    const all = async (f: SearchAnalysesFilter) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.searchAnalyses({ ...f, limit: 1, cursor });
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const [m2, m14, m29] = rare;
+    expect(await all({ q: "xid" })).toEqual([m29, m14, m2]);
+    expect(await all({ q: '"nvlink xid"' })).toEqual([m29, m14, m2]);
+    // pod-29 is the only match in a gpu-inference namespace; pod-2 and pod-14 are in ml-serving.
+    expect(await all({ q: "xid", namespace: "gpu-inference", match: "prefix" })).toEqual([m29]);
+    expect(await all({ q: "xid", until: clock.now().toISOString(), namespace: "ml-serving" })).toEqual([m14, m2]);
+    // A common word: every row once, newest first.
+    expect(new Set(await all({ q: "modelpodnotready" })).size).toBe(30);
+  });
+});
+
+describe("history search index on PostgreSQL", () => {
+  it("keeps the search document off the analyses rows, and indexes analyses stored before migration 012", async () => {
+    const store = await postgresStore(manualClock());
+    const { oom, cuda, bare } = await seed(store);
+    const tsvectors = await sql<{ column_name: string }>`select column_name from information_schema.columns where table_name = 'analyses' and data_type = 'tsvector'`.execute(store.db);
+    expect(tsvectors.rows).toEqual([]);
+    const read = await sql<Record<string, unknown>>`select * from analyses where id = ${oom}`.execute(store.db);
+    expect(Object.keys(read.rows[0] ?? {})).not.toContain("search");
+    // As if the analyses predated the side table: undo 012 (010's generated column again), then redo it.
+    const m = (await migrationProvider.getMigrations())["2026_12_012_search_table"];
+    await m?.down?.(store.db);
+    await m?.up(store.db);
+    expect(await ids(store, { q: "vllm" })).toEqual([oom]);
+    expect(await ids(store, { q: "memory", source: "offline" })).toEqual([cuda]);
+    expect(await ids(store, { q: "kubepodnotready", status: "failed" })).toEqual([bare]);
+    // The triggers are back: a status change reaches the filter, a delete leaves the index.
+    await store.updateAnalysis(cuda, { status: "failed" });
+    expect(await ids(store, { q: "memory", status: "failed" })).toEqual([cuda]);
+    await sql`delete from analyses where id = ${oom}`.execute(store.db);
+    const count = await sql<{ n: string }>`select count(*) as n from analysis_search`.execute(store.db);
+    expect(Number(count.rows[0]?.n)).toBe(2);
+  });
 });
 
 describe("history search index on SQLite", () => {
