@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import { z } from "zod";
 import { progressMapSchema } from "@/lib/analysis/api";
 import { describeError } from "@/lib/errors";

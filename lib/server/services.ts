@@ -20,7 +20,6 @@ import type { JobHandlers } from "@/lib/jobs/kinds";
 import type { JobQueue } from "@/lib/jobs/queue";
 import { createJobBackend, type JobBackend } from "@/lib/jobs/backend";
 import { schedulePeriodic } from "@/lib/jobs/schedule";
-import pg from "pg";
 import { ProgressBus } from "@/lib/server/progress-bus";
 import { createPgProgressBridge } from "@/lib/server/progress-bridge";
 import { dialectOf } from "@/lib/store/dialect";
@@ -135,15 +134,18 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     });
   const dispatcher = overrides.dispatcher ?? createWorkflowDispatcher(config.github, { log });
   // On PostgreSQL the bus crosses replicas (LISTEN/NOTIFY), so a browser on any replica follows any analysis.
-  const bridge =
-    dialectOf(store.db) === "postgres"
-      ? createPgProgressBridge({
-          client: () => new pg.Client({ connectionString: config.databaseUrl, application_name: "triage-progress" }),
-          db: store.db,
-          read: (id) => store.getAnalysis(id),
-          log,
-        })
-      : undefined;
+  // pg is loaded only here and in lib/store/postgres.ts, so a SQLite console never loads it. The listening
+  // connection has TCP keepalive, so a half-open connection after a failover is noticed and reconnected.
+  const pg = dialectOf(store.db) === "postgres" ? (await import("pg")).default : undefined;
+  const bridge = pg
+    ? createPgProgressBridge({
+        client: () =>
+          new pg.Client({ connectionString: config.databaseUrl, application_name: "triage-progress", keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 10_000 }),
+        db: store.db,
+        read: (id) => store.getAnalysis(id),
+        log,
+      })
+    : undefined;
   const bus = new ProgressBus(bridge);
   const jobs: { backend?: JobBackend } = {};
   const queue: JobQueue = {

@@ -43,6 +43,16 @@ const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOU
  * The AppError for a PostgreSQL failure the operator must fix (connection, login, database, rights),
  * or undefined for any other error (a constraint, a syntax error: the caller's to handle).
  */
+/** Node's TLS verification failures, as the pg client reports them when DATABASE_URL asks for TLS. */
+const TLS_FAILURES: ReadonlySet<string> = new Set([
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
 export function postgresFailure(e: unknown, url: string): AppError | undefined {
   const code = errorCode(e);
   const t = describeTarget(url);
@@ -52,6 +62,13 @@ export function postgresFailure(e: unknown, url: string): AppError | undefined {
       hint: "Check DATABASE_URL's host and port, that the server is running, and that this pod may reach it (DNS, NetworkPolicy, firewall); the console retries on its own once it answers.",
       cause: e,
       details: { postgres: code ?? "unreachable" },
+    });
+  }
+  if ((code && TLS_FAILURES.has(code)) || /does not support SSL connections|self[- ]signed certificate|certificate/i.test(message)) {
+    return new AppError("not_configured", `The TLS connection to PostgreSQL at ${t.host} failed: ${message}.`, {
+      hint: "Match DATABASE_URL's TLS settings to the server: sslmode=disable for a server without TLS (loopback or a private network you trust); for a server with a private CA, sslmode=verify-full&sslrootcert=/path/to/ca.crt (mount the CA from a Secret or ConfigMap).",
+      cause: e,
+      details: { postgres: code ?? "tls" },
     });
   }
   if (code === "28P01" || code === "28000") {

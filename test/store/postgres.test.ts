@@ -128,6 +128,16 @@ describe("openStore on PostgreSQL", () => {
     expect(e.hint).toContain('CREATE DATABASE "no_such_db" OWNER "triage"');
   });
 
+  it("says a TLS mismatch is one, with the sslmode to set (not 'migration failed')", async () => {
+    const url = new URL(await postgresDatabase("tls"));
+    url.searchParams.set("sslmode", "require"); // the test cluster has no TLS
+    const e = await failure(openStore(url.toString()));
+    expect(e.code).toBe("not_configured");
+    expect(e.message).toMatch(/^The TLS connection to PostgreSQL at 127\.0\.0\.1:\d+ failed: .*SSL/);
+    expect(e.hint).toContain("sslmode=disable");
+    expect(e.hint).toContain("sslrootcert");
+  });
+
   it("says a role without rights lacks them and gives the GRANT, at migration and on a write", async () => {
     const admin = await postgresDatabase("rights");
     await asAdmin(admin, "do $$ begin if not exists (select from pg_roles where rolname = 'norights') then create role norights login; end if; end $$");
