@@ -3,7 +3,9 @@ import { AppError } from "@/lib/errors";
 import { createIssueFiler, type IssueFilerDeps } from "@/lib/github/filer";
 import { buildIssue, fingerprintMarker, type IssueDraft } from "@/lib/github/issue";
 import { createMemoryIssueRegistry, type IssueRegistry } from "@/lib/github/registry";
+import type { Dialect } from "@/lib/store/dialect";
 import { startFakeGitHub, type FakeGitHub } from "@/test/fakes/github-server";
+import { openTestStore, STORE_DIALECTS } from "@/test/helpers/store";
 import { SAMPLE_MARKDOWN, sampleBundle, sampleReport } from "./fixtures";
 
 const FP = "c6eadffa33fcdf37";
@@ -12,6 +14,29 @@ const quiet = { warn: () => undefined, info: () => undefined };
 
 let gh: FakeGitHub;
 let sleeps: number[];
+/** This test's registry, of the kind its describe.each runs on. */
+let registry: IssueRegistry;
+
+/** The in-process registry, and store.issueRegistry() on SQLite and on PostgreSQL: every suite below runs on each. */
+const REGISTRIES: readonly ("memory" | Dialect)[] = ["memory", ...STORE_DIALECTS];
+
+/** A fresh, empty registry of this kind for each test; a store's is closed (and its database removed) after the test. */
+function useRegistry(kind: "memory" | Dialect): void {
+  let close: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    if (kind === "memory") {
+      registry = createMemoryIssueRegistry();
+      return;
+    }
+    const t = await openTestStore(kind);
+    close = t.close;
+    registry = t.store.issueRegistry();
+  });
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+}
 
 beforeEach(async () => {
   gh = await startFakeGitHub({ tokens: { "test-token": "write", "read-token": "read" }, repos: [REPO, "acme/no-issues"], issuesDisabled: ["acme/no-issues"] });
@@ -22,10 +47,10 @@ afterEach(async () => {
 });
 
 function filer(opts: { token?: string; repository?: string; registry?: IssueRegistry } & Partial<IssueFilerDeps> = {}) {
-  const { token = "test-token", repository = REPO, registry = createMemoryIssueRegistry(), ...deps } = opts;
+  const { token = "test-token", repository = REPO, registry: reg = registry, ...deps } = opts;
   return createIssueFiler(
     { token, repository, apiUrl: gh.url },
-    { registry, log: quiet, sleep: async (ms) => void sleeps.push(ms), ...deps },
+    { registry: reg, log: quiet, sleep: async (ms) => void sleeps.push(ms), ...deps },
   );
 }
 
@@ -48,7 +73,8 @@ async function rejection(p: Promise<unknown>): Promise<AppError> {
   return e;
 }
 
-describe("fileIncident", () => {
+describe.each(REGISTRIES)("fileIncident (%s registry)", (kind) => {
+  useRegistry(kind);
   it("creates the issue with the exact title, labels and body, authenticating with the token", async () => {
     const d = draft();
     const result = await filer().fileIncident(d, FP);
@@ -94,8 +120,21 @@ describe("fileIncident", () => {
   it("does duplicate without the per-fingerprint lock, so the test above can fail", async () => {
     await gh.close();
     gh = await startFakeGitHub({ repos: [REPO], latencyMs: 2 });
-    const base = createMemoryIssueRegistry();
-    const unlocked: IssueRegistry = { ...base, runExclusive: (_fp, fn) => fn() };
+    // All ten read the registry before any goes on, as they do at once on the memory registry: a store's reads
+    // wait for pool connections, which could stagger them until the first issue exists and hide the race.
+    let read = 0;
+    let allRead!: () => void;
+    const barrier = new Promise<void>((resolve) => (allRead = resolve));
+    const unlocked: IssueRegistry = {
+      ...registry,
+      runExclusive: (_fp, fn) => fn(),
+      getIssue: async (fp) => {
+        const ref = await registry.getIssue(fp);
+        if (++read === 10) allRead();
+        await barrier;
+        return ref;
+      },
+    };
     const f = filer({ registry: unlocked });
     await Promise.all(Array.from({ length: 10 }, () => f.fileIncident(draft(), FP)));
     expect(gh.issues(REPO).length).toBeGreaterThan(1);
@@ -107,8 +146,7 @@ describe("fileIncident", () => {
     gh.seed(REPO, { title: "old closed", body: `x\n${marker}\n`, labels: ["production-alert"], state: "closed" });
     gh.seed(REPO, { title: "other alert", body: `x\n${fingerprintMarker("other")}\n`, labels: ["production-alert"] });
     const open = gh.seed(REPO, { title: "the incident", body: `report\n\n${marker}\n`, labels: ["production-alert", "critical"] });
-    const registry = createMemoryIssueRegistry();
-    const result = await filer({ registry }).fileIncident(draft(), FP);
+    const result = await filer().fileIncident(draft(), FP);
     expect(result).toMatchObject({ action: "commented", number: open.number, url: `https://github.com/acme/incidents/issues/${open.number}` });
     expect(gh.comments(REPO, open.number)).toHaveLength(1);
     expect(await registry.getIssue(FP)).toEqual({ number: open.number, url: result.url });
@@ -123,8 +161,7 @@ describe("fileIncident", () => {
   });
 
   it("files a new issue when the remembered one was closed", async () => {
-    const registry = createMemoryIssueRegistry();
-    const f = filer({ registry });
+    const f = filer();
     const first = await f.fileIncident(draft(), FP);
     await f.closeIssue(first);
     expect(gh.issues(REPO)[0]).toMatchObject({ state: "closed", stateReason: "completed" });
@@ -134,16 +171,17 @@ describe("fileIncident", () => {
   });
 });
 
-describe("configuration and errors", () => {
+describe.each(REGISTRIES)("configuration and errors (%s registry)", (kind) => {
+  useRegistry(kind);
   it("reports exactly which setting is missing and calls nobody", async () => {
-    const f = createIssueFiler({ repository: REPO, apiUrl: gh.url }, { registry: createMemoryIssueRegistry() });
+    const f = createIssueFiler({ repository: REPO, apiUrl: gh.url }, { registry });
     expect(f.configured).toBe(false);
     expect(f.missing).toEqual(["GITHUB_TOKEN"]);
     const e = await rejection(f.fileIncident(draft(), FP));
     expect(e.code).toBe("not_configured");
     expect(e.message).toBe("GitHub filing is not configured");
     expect(e.hint).toBe("Set GITHUB_TOKEN (a fine-grained token with Issues: read and write)");
-    const both = createIssueFiler({}, { registry: createMemoryIssueRegistry() });
+    const both = createIssueFiler({}, { registry });
     expect(both.missing).toEqual(["GITHUB_TOKEN", "GITHUB_REPOSITORY"]);
     expect((await rejection(both.closeIssue({ number: 1, url: "" }))).hint).toBe(
       "Set GITHUB_TOKEN (a fine-grained token with Issues: read and write) and GITHUB_REPOSITORY=owner/repo",
@@ -187,7 +225,8 @@ describe("configuration and errors", () => {
   });
 });
 
-describe("retries", () => {
+describe.each(REGISTRIES)("retries (%s registry)", (kind) => {
+  useRegistry(kind);
   it("retries a 500 on create and files once", async () => {
     gh.failNext({ kind: "status", status: 500 }, { method: "POST", path: /\/issues$/ });
     const result = await filer().fileIncident(draft(), FP);
@@ -207,7 +246,7 @@ describe("retries", () => {
   it("says GitHub is unreachable when nothing listens at GITHUB_API_URL", async () => {
     const url = gh.url;
     await gh.close();
-    const f = createIssueFiler({ token: "t", repository: REPO, apiUrl: url }, { registry: createMemoryIssueRegistry(), log: quiet, sleep: async (ms) => void sleeps.push(ms) });
+    const f = createIssueFiler({ token: "t", repository: REPO, apiUrl: url }, { registry, log: quiet, sleep: async (ms) => void sleeps.push(ms) });
     const e = await rejection(f.fileIncident(draft(), FP));
     expect(e.code).toBe("unavailable");
     expect(e.message).toMatch(/^GitHub is unreachable/);
@@ -243,7 +282,8 @@ describe("retries", () => {
   });
 });
 
-describe("commentOnIssue", () => {
+describe.each(REGISTRIES)("commentOnIssue (%s registry)", (kind) => {
+  useRegistry(kind);
   it("posts a comment and returns its URL", async () => {
     const issue = gh.seed(REPO, { title: "t", body: "b", labels: [] });
     const { url } = await filer().commentOnIssue({ number: issue.number, url: "" }, "resolved at 10:30");
