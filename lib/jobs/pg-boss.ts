@@ -3,10 +3,11 @@ import { hostname } from "node:os";
 import pg from "pg";
 import { PgBoss } from "pg-boss";
 import { CompiledQuery, sql } from "kysely";
-import { AppError, describeError, isAppError, type ErrorCode } from "@/lib/errors";
+import { AppError, describeError } from "@/lib/errors";
 import { DEFAULT_LEASE_MS, type Job, type JobKind } from "@/lib/store";
 import { bindJobHandler } from "@/lib/jobs/kinds";
 import { createJobQueue } from "@/lib/jobs/queue";
+import { everyUnlessBusy, failurePolicy } from "@/lib/jobs/policy";
 import { notStarted, type JobBackend, type JobBackendOptions, type WorkerGroup } from "@/lib/jobs/backend";
 import type { WorkerLogger } from "@/lib/jobs/worker";
 
@@ -30,7 +31,6 @@ export interface PgBossJobOptions extends JobBackendOptions {
 }
 
 export const DEFAULT_JOBS_SCHEMA = "triage_jobs";
-const PERMANENT: ReadonlySet<ErrorCode> = new Set(["bad_request", "unprocessable", "not_found", "unauthorized", "forbidden", "not_configured"]);
 const silent: WorkerLogger = { info() {}, warn() {}, error() {} };
 /** The advisory-lock namespace of the global semaphores (first key of pg_try_advisory_lock(int, int)). */
 const SEMAPHORE_NS = 0x7472_6a62; // "trjb"
@@ -370,9 +370,8 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
       await handBack(job);
       return;
     }
-    const permanent = isAppError(error) && PERMANENT.has(error.code);
     // A rate limit's Retry-After (Gemini's 429 RetryInfo) decides the next attempt, as on SQLite.
-    const retryInMs = isAppError(error) && error.retryAfterSeconds !== undefined ? Math.max(0, error.retryAfterSeconds * 1000) : undefined;
+    const { permanent, retryInMs } = failurePolicy(error);
     const after = await store.failJob(job.id, describeError(error), { permanent, retryInMs, workerId: id });
     const q = queueName(job.kind);
     if (after.status === "failed" && permanent) await boss.cancel(q, job.id);
@@ -494,18 +493,6 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
     }
   }
 
-  function every(ms: number, what: string, fn: () => Promise<void>): NodeJS.Timeout {
-    let busy = false;
-    const t = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      fn()
-        .catch((e: unknown) => log.error({ err: describeError(e), workerId: id }, `${what} failed; trying again in ${ms} ms`))
-        .finally(() => (busy = false));
-    }, ms);
-    t.unref();
-    return t;
-  }
 
   async function shutdown(timeoutMs: number): Promise<void> {
     state = "stopping";
@@ -542,9 +529,9 @@ export async function createPgBossJobBackend(o: PgBossJobOptions): Promise<JobBa
       await publish();
       const hb = Math.max(1000, (heartbeatSeconds * 1000) / 3);
       timers = [
-        every(hb, "renewing job heartbeats", heartbeat),
-        every(pollIntervalMs, "publishing queued jobs", async () => publishSoon()),
-        every(Math.max(1000, hb), "reconciling the job ledger", reconcile),
+        everyUnlessBusy(hb, "renewing job heartbeats", heartbeat, log, { workerId: id }),
+        everyUnlessBusy(pollIntervalMs, "publishing queued jobs", async () => publishSoon(), log, { workerId: id }),
+        everyUnlessBusy(Math.max(1000, hb), "reconciling the job ledger", reconcile, log, { workerId: id }),
       ];
       loops = o.groups.map((g, i) => groupLoop(g, i));
     },

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { AppError, describeError, isAppError, type ErrorCode } from "@/lib/errors";
+import { AppError, describeError } from "@/lib/errors";
 import { DEFAULT_LEASE_MS, type Job, type JobKind, type Store } from "@/lib/store";
 import { bindJobHandler, checkedJob, type JobHandlers, type TypedNewJob } from "@/lib/jobs/kinds";
+import { everyUnlessBusy, failurePolicy } from "@/lib/jobs/policy";
 
 /** The slice of pino the worker uses, so tests and the CLI can pass their own. */
 export interface WorkerLogger {
@@ -64,8 +65,6 @@ export interface Worker {
   running(): number;
 }
 
-/** Errors that another attempt cannot fix: fail at once and let a person retry after fixing the cause. */
-const PERMANENT: ReadonlySet<ErrorCode> = new Set(["bad_request", "unprocessable", "not_found", "unauthorized", "forbidden", "not_configured"]);
 
 const silent: WorkerLogger = { info() {}, warn() {}, error() {} };
 
@@ -133,8 +132,7 @@ export function createWorker(options: WorkerOptions): Worker {
       await store.releaseJob(job.id, id);
       return;
     }
-    const permanent = isAppError(error) && PERMANENT.has(error.code);
-    const retryInMs = isAppError(error) && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined;
+    const { permanent, retryInMs } = failurePolicy(error);
     const after = await store.failJob(job.id, describeError(error), { permanent, retryInMs, workerId: id });
     const msg = after.status === "failed" ? "job failed" : "job attempt failed; retrying";
     log.warn({ jobId: job.id, kind: job.kind, attempts: after.attempts, err: describeError(error) }, msg);
@@ -195,18 +193,6 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
-  function every(ms: number, what: string, fn: () => Promise<void>): NodeJS.Timeout {
-    let busy = false;
-    const t = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      fn()
-        .catch((e: unknown) => log.error({ err: describeError(e), workerId: id }, `${what} failed; trying again in ${ms} ms`))
-        .finally(() => (busy = false));
-    }, ms);
-    t.unref();
-    return t;
-  }
 
   async function shutdown(timeoutMs: number): Promise<void> {
     state = "stopping";
@@ -262,8 +248,9 @@ export function createWorker(options: WorkerOptions): Worker {
       state = "running";
       stopping = undefined;
       kicked = true;
-      timers = [every(heartbeatMs, "renewing job leases", heartbeat)];
-      if (sweeping) timers.push(every(sweepIntervalMs, "requeueing expired jobs", sweep));
+      const tick = (ms: number, what: string, fn: () => Promise<void>) => everyUnlessBusy(ms, what, fn, log, { workerId: id });
+      timers = [tick(heartbeatMs, "renewing job leases", heartbeat)];
+      if (sweeping) timers.push(tick(sweepIntervalMs, "requeueing expired jobs", sweep));
       loop = mainLoop();
     },
     stop({ timeoutMs = stopTimeoutMs } = {}) {
