@@ -75,6 +75,25 @@ test.describe.serial("alert history and actionable messages", () => {
     await expect(page.getByRole("link", { name: "Back to the analysis history" })).toHaveAttribute("href", "/analyses");
   });
 
+  test("a filter typed before the page hydrates is applied on Enter, not wiped by hydration", async ({ page }) => {
+    // Hold the page's scripts so the server-rendered boxes are typed into before React hydrates them.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route("**/_next/static/chunks/**", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${stack.url}/analyses?since=all`, { waitUntil: "commit" });
+    const box = page.getByRole("textbox", { name: /Alert name/ });
+    await box.fill("Paged");
+    release();
+    // The rows come from the client's query: once they show, the page has hydrated and its effects ran.
+    await expect(page.locator("tbody tr").first()).toBeVisible();
+    await expect(box).toHaveValue("Paged");
+    await box.press("Enter");
+    await expect(page).toHaveURL(/alertname=Paged/);
+  });
+
   test("history filters apply on Enter, match a prefix and page past 200 rows", async ({ page }) => {
     await page.goto(`${stack.url}/analyses?since=all`);
     const box = page.getByRole("textbox", { name: /Alert name/ });

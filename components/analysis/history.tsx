@@ -31,13 +31,17 @@ export function AnalysisHistory() {
   const filter = { q: search || undefined, alertname: alertname || undefined, namespace: namespace || undefined, status: status || undefined, source: source || undefined, window, limit: String(PAGE), cursor };
   const formRef = useRef<HTMLFormElement>(null);
   // Back and forward change the URL under the boxes: show its values. Only navigation or applying the
-  // boxes changes these three, so nothing typed and not yet applied is overwritten.
+  // boxes changes these three, so nothing typed and not yet applied is overwritten. Not on mount: the
+  // boxes start with the URL's values (defaultValue), and text typed before hydration must survive it.
+  const shown = useRef({ search, alertname, namespace });
   useEffect(() => {
     const form = formRef.current;
+    const before = shown.current;
+    shown.current = { search, alertname, namespace };
     if (!form) return;
-    for (const [name, value] of [["q", search], ["alertname", alertname], ["namespace", namespace]] as const) {
+    for (const [name, value, was] of [["q", search, before.search], ["alertname", alertname, before.alertname], ["namespace", namespace, before.namespace]] as const) {
       const el = form.elements.namedItem(name);
-      if (el instanceof HTMLInputElement && el.value !== value) el.value = value;
+      if (value !== was && el instanceof HTMLInputElement && el.value !== value) el.value = value;
     }
   }, [search, alertname, namespace]);
   const q = useQuery({
