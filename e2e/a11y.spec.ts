@@ -39,6 +39,8 @@ test.describe.serial("accessibility", () => {
 
       await page.goto(`${app.url}/alerts/${OOM}`);
       const panel = page.getByRole("region", { name: "Analysis" });
+      // The page's latest analysis loads after the page: decide once it has (an earlier test may have run one).
+      await expect(panel).not.toHaveAttribute("data-analysis-status", "loading");
       if ((await panel.getAttribute("data-analysis-status")) !== "done") {
         await page.getByRole("button", { name: "Analyze", exact: true }).click();
         await expect(panel).toHaveAttribute("data-analysis-status", "done", { timeout: 60_000 });
@@ -65,6 +67,7 @@ test.describe.serial("accessibility", () => {
   test("keyboard: skip link, WAI-ARIA evidence tabs, and a dialog that traps focus, closes on Esc and returns focus", async ({ page }) => {
     await page.goto(`${app.url}/alerts/${OOM}`);
     const panel = page.getByRole("region", { name: "Analysis" });
+    await expect(panel).not.toHaveAttribute("data-analysis-status", "loading");
     if ((await panel.getAttribute("data-analysis-status")) !== "done") {
       await page.getByRole("button", { name: "Analyze", exact: true }).click();
       await expect(panel).toHaveAttribute("data-analysis-status", "done", { timeout: 60_000 });

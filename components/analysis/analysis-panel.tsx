@@ -52,7 +52,7 @@ export function AnalysisPanel({ input, latestId, autoStart, askFeedback }: { inp
   const running = a ? isActive(a) : false;
 
   return (
-    <section aria-label="Analysis" data-analysis-id={a?.id} data-analysis-status={a?.status} className="space-y-3">
+    <section aria-label="Analysis" data-analysis-id={a?.id} data-analysis-status={a?.status ?? (id && !analysis.error ? "loading" : "none")} className="space-y-3">
       <div className="flex flex-wrap items-center gap-2">
         <button
           type="button"
