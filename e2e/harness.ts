@@ -36,6 +36,8 @@ export interface RunningConsole {
   output(): string;
   /** Send a signal to the process and wait until it exits (SIGKILL: a crash, no drain); stop() then only cleans up. */
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** Freeze the process (SIGSTOP: it holds its connections but does nothing) or let it run again (SIGCONT). */
+  pause(frozen: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -102,7 +104,10 @@ export async function startConsole(env: Record<string, string> = {}, options: { 
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
         await exited;
       };
-      return { url, output: () => out, kill, stop };
+      const pause = (frozen: boolean) => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(frozen ? "SIGSTOP" : "SIGCONT");
+      };
+      return { url, output: () => out, kill, pause, stop };
     } catch {
       await new Promise((r) => setTimeout(r, 200));
     }
