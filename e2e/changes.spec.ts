@@ -11,10 +11,16 @@ import { startConsole, type RunningConsole } from "./harness";
 const OOM = "3f9a1c7e52d4b860";
 const SLOW_LOAD = "5d02e8b7a96c4f31";
 
+/**
+ * A finished analysis on the alert's page. An earlier test may have analysed the same alert: the page's
+ * latest analysis loads after the page, and the button then reads "Re-analyze", so wait for the load and
+ * click whichever it reads (clicking "Analyze" raced the load and waited out the timeout when it lost).
+ */
 async function analyze(page: Page, url: string, fingerprint: string) {
   await page.goto(`${url}/alerts/${fingerprint}`);
   const panel = page.getByRole("region", { name: "Analysis" });
-  await page.getByRole("button", { name: "Analyze", exact: true }).click();
+  await expect(panel).not.toHaveAttribute("data-analysis-status", "loading");
+  await page.getByRole("button", { name: /^(Analyze|Re-analyze)$/ }).click();
   await expect(panel).toHaveAttribute("data-analysis-status", "done", { timeout: 60_000 });
   return panel;
 }
