@@ -95,11 +95,15 @@ export async function startConsole(env: Record<string, string> = {}, options: { 
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       await stop();
+      // freePort closes the port before the console binds it: another server can take it in between.
+      // Then try again on another port, unless the caller fixed the port.
+      if (options.port === undefined && /EADDRINUSE/.test(out)) return startConsole(env, options);
       throw new Error(`console exited with ${child.exitCode} before answering:\n${out}`);
     }
     try {
-      // Any HTTP answer means the server is up; the health route may belong to a feature not yet built.
-      await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) });
+      // The console's own answer (JSON), not that of another server that took the port in the meantime.
+      const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) });
+      if (!(res.headers.get("content-type") ?? "").includes("json")) throw new Error(`not the console at ${url}`);
       const kill = async (signal: NodeJS.Signals) => {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
         await exited;
