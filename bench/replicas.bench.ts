@@ -1,3 +1,4 @@
+import { webhookBody, wireAlert, type WireAlert } from "@/test/helpers/wire-alerts";
 /**
  * Issue 18 item 6: the webhook bench's sustained rate and storm, in one run, on one console over SQLite
  * and on two consoles over one PostgreSQL database (deploy/ha). In the pair, every notification goes to
@@ -5,8 +6,6 @@
  * pair sends it. After each part: the loss and duplicate audit by alert fingerprint, in the store
  * (analyses) and at the fake Gemini (calls), and the most Gemini calls in flight against the bound.
  */
-import { createHash } from "node:crypto";
-import { demoIncidents } from "@/lib/demo/incidents";
 import { startFakeGemini, type FakeGemini } from "../test/fakes/gemini-server";
 import { startFakeKube, type FakeKube } from "../test/fakes/kube-server";
 import { freePort } from "../test/helpers/alertmanager";
@@ -29,49 +28,6 @@ const STORM_PER_PAYLOAD = QUICK ? 25 : 100;
 const DRAIN_LIMIT_MS = QUICK ? 240_000 : 900_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 
-const startsAt = new Date(Date.now() - 10 * 60_000).toISOString();
-
-interface WireAlert {
-  status: "firing";
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  generatorURL: string;
-  fingerprint: string;
-}
-
-function wireAlert(id: string, n: number): WireAlert {
-  const labels: Record<string, string> = { ...(demoIncidents[n % demoIncidents.length]?.labels ?? {}), alert_id: id };
-  return {
-    status: "firing",
-    labels,
-    annotations: { summary: `${labels.namespace}/${labels.pod} needs attention` },
-    startsAt,
-    endsAt: "0001-01-01T00:00:00Z",
-    generatorURL: "http://prometheus:9090/graph?g0.expr=up",
-    fingerprint: createHash("sha256").update(id).digest("hex").slice(0, 16),
-  };
-}
-
-function webhookBody(alerts: WireAlert[], group: string): string {
-  return (
-    JSON.stringify({
-      receiver: "triage-console",
-      status: "firing",
-      alerts,
-      notification_reason: "first notification",
-      groupLabels: { group },
-      commonLabels: {},
-      commonAnnotations: {},
-      routeLabels: {},
-      externalURL: "http://alertmanager:9093",
-      version: "4",
-      groupKey: `{}:{group="${group}"}`,
-      truncatedAlerts: 0,
-    }) + "\n"
-  );
-}
 
 interface Replica {
   app: BenchConsole;

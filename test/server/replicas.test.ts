@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { webhookBody, wireAlert, type WireAlert } from "@/test/helpers/wire-alerts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +6,6 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { startConsole, type RunningConsole } from "@/e2e/harness";
-import { demoIncidents } from "@/lib/demo/incidents";
 import { fingerprintMarker } from "@/lib/github/issue";
 import { startFakeGemini, type FakeGemini } from "@/test/fakes/gemini-server";
 import { startFakeGitHub, type FakeGitHub } from "@/test/fakes/github-server";
@@ -32,52 +31,6 @@ const KILL_STORM = Math.max(40, Math.round(STORM / 3));
 // Every wait is generous: the machine is shared, and speed belongs in bench/replicas.bench.ts.
 const DRAIN_MS = 600_000;
 
-interface WireAlert {
-  status: "firing";
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  generatorURL: string;
-  fingerprint: string;
-}
-
-const startsAt = new Date(Date.now() - 10 * 60_000).toISOString();
-
-/** One distinct firing alert on a demo pod (critical ones are filed automatically), as Alertmanager sends it. */
-function wireAlert(id: string, n: number, severity?: string): WireAlert {
-  const base = demoIncidents[n % demoIncidents.length]?.labels ?? {};
-  const labels: Record<string, string> = { ...base, ...(severity ? { severity } : {}), alert_id: id };
-  return {
-    status: "firing",
-    labels,
-    annotations: { summary: `${labels.namespace}/${labels.pod} needs attention` },
-    startsAt,
-    endsAt: "0001-01-01T00:00:00Z",
-    generatorURL: "http://prometheus:9090/graph?g0.expr=up",
-    fingerprint: createHash("sha256").update(id).digest("hex").slice(0, 16),
-  };
-}
-
-/** A version 4 webhook body, byte for byte the same whichever Alertmanager of the pair sends it. */
-function webhookBody(alerts: WireAlert[], group: string): string {
-  return (
-    JSON.stringify({
-      receiver: "triage-console",
-      status: "firing",
-      alerts,
-      notification_reason: "first notification",
-      groupLabels: { group },
-      commonLabels: {},
-      commonAnnotations: {},
-      routeLabels: {},
-      externalURL: "http://alertmanager:9093",
-      version: "4",
-      groupKey: `{}:{group="${group}"}`,
-      truncatedAlerts: 0,
-    }) + "\n"
-  );
-}
 
 interface Replica {
   app: RunningConsole;
